@@ -1,0 +1,44 @@
+"""The project's error hierarchy.
+
+Every error a user can meet derives from `GptSovitsError`, so entry points catch one type
+and print one clear line. Messages name the file, line, key or symbol and say what to do.
+"""
+
+from __future__ import annotations
+
+
+class GptSovitsError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class ConfigError(GptSovitsError):
+    """A configuration file or setting is wrong (misspelt key, bad value, missing path)."""
+
+
+class DataError(GptSovitsError):
+    """An input item is unusable: a malformed .list line, a missing or broken audio file."""
+
+
+class UnknownSymbolError(DataError):
+    """A phone is not in the symbol table that was asked to number it."""
+
+    def __init__(self, symbol: str, table_name: str, text: str | None = None, where: str | None = None):
+        self.symbol = symbol
+        self.table_name = table_name
+        self.text = text
+        self.where = where
+        prefix = f"{where}: " if where else ""
+        context = f" in {text!r}" if text is not None else ""
+        super().__init__(
+            f"{prefix}unknown symbol {symbol!r}{context}: it is not in symbol table "
+            f"{table_name!r}; clean the text with the frontend of that table's language "
+            f"or train with a table that contains it"
+        )
+
+
+class UnsupportedLanguageError(DataError):
+    """A language code with no registered frontend."""
+
+
+class CheckpointError(GptSovitsError):
+    """A checkpoint cannot be read, identified or loaded into a model."""

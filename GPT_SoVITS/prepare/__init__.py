@@ -1,0 +1,1 @@
+"""Dataset preparation: the importable logic behind the three stage scripts and the pipeline."""

@@ -1,0 +1,92 @@
+"""The environment interface of the stage scripts, exactly as the web UI sets it.
+
+Upstream passes every parameter through `os.environ`; we keep those names and parse them
+once here into a typed record, refusing a bad value before any work starts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from GPT_SoVITS.errors import ConfigError
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no", ""}
+
+
+def _flag(env: Mapping[str, str], key: str, default: bool = False) -> bool:
+    value = env.get(key)
+    if value is None:
+        return default
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise ConfigError(f"environment variable {key}={value!r}: expected True or False")
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    value = env.get(key, "")
+    if value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"environment variable {key}={value!r}: expected an integer") from None
+
+
+@dataclass(frozen=True)
+class StageEnv:
+    """Parameters shared by the three stages plus each stage's model path."""
+
+    inp_text: Path
+    inp_wav_dir: str
+    exp_name: str
+    opt_dir: Path
+    i_part: int
+    all_parts: int
+    is_half: bool
+    version: str
+    cuda_visible_devices: str | None
+    bert_pretrained_dir: str
+    cnhubert_base_dir: str
+    pretrained_s2G: str
+    s2config_path: str
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str] | None = None) -> "StageEnv":
+        """Read the variables the UI sets; `inp_text` and `opt_dir` (or `exp_name`) are required."""
+        env = os.environ if env is None else env
+        inp_text = env.get("inp_text", "").strip()
+        if not inp_text:
+            raise ConfigError("environment variable inp_text is not set: point it at the .list file")
+        exp_name = env.get("exp_name", "").strip()
+        opt_dir = env.get("opt_dir", "").strip() or (f"logs/{exp_name}" if exp_name else "")
+        if not opt_dir:
+            raise ConfigError("set opt_dir (the experiment folder, e.g. logs/<exp_name>) or exp_name")
+        i_part, all_parts = _int(env, "i_part", 0), _int(env, "all_parts", 1)
+        if all_parts < 1 or not 0 <= i_part < all_parts:
+            raise ConfigError(f"i_part={i_part}, all_parts={all_parts}: need 0 <= i_part < all_parts")
+        return cls(
+            inp_text=Path(inp_text),
+            inp_wav_dir=env.get("inp_wav_dir", "").strip(),
+            exp_name=exp_name or Path(opt_dir).name,
+            opt_dir=Path(opt_dir),
+            i_part=i_part,
+            all_parts=all_parts,
+            is_half=_flag(env, "is_half"),
+            version=env.get("version", "v2").strip() or "v2",
+            cuda_visible_devices=env.get("_CUDA_VISIBLE_DEVICES"),
+            bert_pretrained_dir=env.get("bert_pretrained_dir", "GPT_SoVITS/pretrained_models/chinese-roberta-wwm-ext-large"),
+            cnhubert_base_dir=env.get("cnhubert_base_dir", "GPT_SoVITS/pretrained_models/chinese-hubert-base"),
+            pretrained_s2G=env.get("pretrained_s2G", "GPT_SoVITS/pretrained_models/gsv-v2final-pretrained/s2G2333k.pth"),
+            s2config_path=env.get("s2config_path", "configs/s2.json"),
+        )
+
+    def apply_cuda_devices(self) -> None:
+        """Copy `_CUDA_VISIBLE_DEVICES` into `CUDA_VISIBLE_DEVICES`; call before CUDA is initialised."""
+        if self.cuda_visible_devices is not None:
+            os.environ["CUDA_VISIBLE_DEVICES"] = self.cuda_visible_devices

@@ -1,0 +1,94 @@
+"""The language registry: which frontend cleans a language code and which inventory it adds.
+
+Adding a language is adding a frontend module with `clean(text) -> CleanedText` and an
+inventory TSV, then one `Language` entry here. Upstream spellings of its codes (`ZH`, `JP`,
+...) are accepted as aliases so .list files made for upstream keep working.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from GPT_SoVITS.errors import UnsupportedLanguageError
+
+TEXT_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class CleanedText:
+    """A frontend's result: phones, phones per word of `norm_text`, and the normalised text."""
+
+    phones: list[str]
+    word2ph: list[int] | None
+    norm_text: str
+
+
+@dataclass(frozen=True)
+class Language:
+    """A supported language: its code, accepted spellings, frontend and symbol inventory."""
+
+    code: str
+    aliases: tuple[str, ...]
+    frontend: str  # "package.module:function", imported on first use
+    inventory: str | None  # path relative to GPT_SoVITS/text, appended to v2 as `v2+<code>`
+
+
+_LANGUAGES: dict[str, Language] = {}
+_UPSTREAM_ONLY = {"zh": "Chinese", "ja": "Japanese", "en": "English", "ko": "Korean", "yue": "Cantonese"}
+
+
+def register_language(language: Language) -> None:
+    """Add a language to the registry (codes and aliases are matched case-sensitively)."""
+    for spelling in (language.code, *language.aliases):
+        _LANGUAGES[spelling] = language
+
+
+register_language(
+    Language(
+        code="ru",
+        aliases=("RU", "Ru"),
+        frontend="GPT_SoVITS.text.russian.frontend:clean",
+        inventory="russian/phonemes.tsv",
+    )
+)
+
+
+def supported_codes() -> list[str]:
+    """Canonical codes of every registered language."""
+    return sorted({language.code for language in _LANGUAGES.values()})
+
+
+def get_language(code: str) -> Language:
+    """The language for `code` or an error naming the supported ones."""
+    language = _LANGUAGES.get(code.strip())
+    if language is not None:
+        return language
+    hint = ""
+    if code.strip().lower() in _UPSTREAM_ONLY or code.strip().lower() == "jp":
+        hint = " (upstream's frontends for it are not part of GPT-SoVITS-RU)"
+    raise UnsupportedLanguageError(
+        f"unsupported language {code!r}{hint}; supported: {', '.join(supported_codes())}"
+    )
+
+
+def inventory_path(code: str) -> Path | None:
+    """Path of the inventory TSV for `code`, or None if the language has none (or no file yet)."""
+    language = _LANGUAGES.get(code)
+    if language is None or language.inventory is None:
+        return None
+    path = TEXT_DIR / language.inventory
+    return path if path.is_file() else None
+
+
+def languages_with_inventory() -> list[str]:
+    """Codes whose inventory file is present."""
+    return [code for code in supported_codes() if inventory_path(code) is not None]
+
+
+def frontend_for(code: str) -> Callable[[str], CleanedText]:
+    """Import and return the `clean(text)` function of a language's frontend."""
+    module_name, _, function_name = get_language(code).frontend.partition(":")
+    return getattr(importlib.import_module(module_name), function_name)
