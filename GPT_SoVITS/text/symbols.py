@@ -32,7 +32,7 @@ class InventorySymbol:
     similar: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class SymbolTable:
     """An ordered, immutable list of phone symbols; a symbol's id is its position.
 
@@ -56,6 +56,9 @@ class SymbolTable:
 
     def __len__(self) -> int:
         return len(self.symbols)
+
+    def __repr__(self) -> str:
+        return f"SymbolTable({self.name!r}, {len(self.symbols)} symbols)"
 
     def __contains__(self, symbol: object) -> bool:
         return symbol in self._ids

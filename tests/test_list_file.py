@@ -1,0 +1,78 @@
+"""The .list parser shared by every stage."""
+
+from __future__ import annotations
+
+import pytest
+
+from GPT_SoVITS.errors import ConfigError, DataError
+from GPT_SoVITS.prepare.list_file import read_list, utterance_name
+from GPT_SoVITS.prepare.stage_env import StageEnv
+
+LIST = (
+    "data/a.wav|spk|ru|Привет.\n"
+    "broken line without fields\n"
+    "\n"
+    '"C:\\voice\\b.wav"|spk|ru|Как дела?\n'
+    "c.wav|spk|ru|   \n"
+    "other/a.wav|spk|ru|Повтор.\n"
+    "d.wav/|spk|ru|Пока.\n"
+)
+
+
+@pytest.fixture
+def list_file(tmp_path):
+    path = tmp_path / "data.list"
+    path.write_text(LIST, encoding="utf-8")
+    return path
+
+
+def test_entries_and_problems_name_file_and_line(list_file):
+    entries, problems = read_list(list_file)
+    assert [e.name for e in entries] == ["a.wav", "b.wav", "d.wav"]
+    assert [e.line_number for e in entries] == [1, 4, 7]
+    assert entries[0].text == "Привет." and entries[0].language == "ru"
+    messages = [str(p) for p in problems]
+    assert messages == [
+        f"{list_file}:2: expected 4 fields wav|speaker|lang|text, got 1",
+        f"{list_file}:5: the text of c.wav is empty",
+        f"{list_file}:6: a.wav repeats line 1; names must be unique",
+    ]
+
+
+def test_parts_are_disjoint_and_cover_the_file(list_file):
+    whole_entries, whole_problems = read_list(list_file)
+    parts = [read_list(list_file, i, 3) for i in range(3)]
+    names = sorted(e.name for entries, _ in parts for e in entries)
+    lines = sorted(p.line_number for _, problems in parts for p in problems)
+    assert names == sorted(e.name for e in whole_entries)
+    assert lines == [p.line_number for p in whole_problems]
+
+
+def test_audio_path_uses_wav_dir_when_given(list_file, tmp_path):
+    entry = read_list(list_file)[0][1]
+    assert entry.audio_path("").as_posix() == "C:\\voice\\b.wav"
+    assert entry.audio_path(tmp_path) == tmp_path / "b.wav"
+    assert utterance_name("  'x/y/z.wav'  ") == "z.wav"
+
+
+def test_missing_list_is_a_clear_error(tmp_path):
+    with pytest.raises(DataError, match="nope.list: .list file not found"):
+        read_list(tmp_path / "nope.list")
+
+
+def test_stage_env_reads_upstream_variables(tmp_path):
+    env = StageEnv.from_environ({"inp_text": "x.list", "exp_name": "voice", "i_part": "1", "all_parts": "2",
+                                 "is_half": "True", "_CUDA_VISIBLE_DEVICES": "0"})
+    assert env.opt_dir.as_posix() == "logs/voice" and (env.i_part, env.all_parts) == (1, 2)
+    assert env.is_half is True and env.version == "v2" and env.cuda_visible_devices == "0"
+
+
+@pytest.mark.parametrize("variables,message", [
+    ({}, "inp_text is not set"),
+    ({"inp_text": "x.list"}, "set opt_dir"),
+    ({"inp_text": "x.list", "exp_name": "v", "i_part": "2", "all_parts": "2"}, "need 0 <= i_part < all_parts"),
+    ({"inp_text": "x.list", "exp_name": "v", "is_half": "maybe"}, "is_half='maybe': expected True or False"),
+])
+def test_stage_env_refuses_bad_settings_before_work(variables, message):
+    with pytest.raises(ConfigError, match=message):
+        StageEnv.from_environ(variables)

@@ -1,0 +1,361 @@
+"""weights_compat on upstream-format checkpoints built from the real key/shape manifests.
+
+The models here are generic modules with exactly a manifest's keys, so these tests pin the
+loading contract independently of the model code; the model packages have their own tests
+that load the same checkpoints into the real networks.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import types
+
+import pytest
+import torch
+from torch import nn
+
+from GPT_SoVITS import weights_compat as wc
+from GPT_SoVITS.errors import CheckpointError
+from GPT_SoVITS.manifest import ManifestModule as _ManifestModule
+from GPT_SoVITS.manifest import read_manifest, random_state_dict
+from GPT_SoVITS.text.symbols import InventorySymbol, SymbolTable, append_inventory, get_table
+from tests.conftest import REPO_ROOT, manifest_path
+
+S2G_KEY = wc.TEXT_EMBEDDING_KEYS["s2G"]
+S1_KEY = wc.TEXT_EMBEDDING_KEYS["s1"]
+
+TEST_INVENTORY = [
+    InventorySymbol("tt_a1", "a", ("AA1", "a4")),
+    InventorySymbol("tt_sh", "ʂ", ("sh",)),
+    InventorySymbol("tt_x", "?", ()),  # no look-alike: `similar` falls back to the mean
+]
+
+
+@pytest.fixture(scope="module")
+def test_table() -> SymbolTable:
+    return append_inventory(get_table("v2"), TEST_INVENTORY, "v2+test")
+
+
+def ManifestModule(manifest: str, overrides=None, strip: str = "") -> nn.Module:
+    """A module with exactly the named manifest's keys (see GPT_SoVITS.manifest.ManifestModule)."""
+    return _ManifestModule(read_manifest(manifest_path(manifest)), overrides=overrides, strip=strip)
+
+
+def upstream_checkpoint(manifest: str, tmp_path, *, seed: int = 0, overrides=None, name=None, **extra) -> os.PathLike:
+    weight = random_state_dict(read_manifest(manifest_path(manifest)), seed=seed, overrides=overrides)
+    path = tmp_path / (name or f"{manifest}.pth")
+    torch.save({"weight": weight, "config": {"model": {"version": "v2"}}, "info": "pretrained", **extra}, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def s2g_v2(tmp_path_factory) -> os.PathLike:
+    """One random upstream-format s2G v2 checkpoint shared by the tests that only read it."""
+    return upstream_checkpoint("s2G_v2", tmp_path_factory.mktemp("s2g"))
+
+
+def rows_by_name(weight: torch.Tensor, table: SymbolTable) -> dict[str, torch.Tensor]:
+    return {symbol: weight[index] for index, symbol in enumerate(table.symbols)}
+
+
+# --- adaptation by symbol name -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy", ["similar", "mean", "random"])
+def test_s2g_v2_into_extended_table_copies_rows_by_name(s2g_v2, test_table, policy):
+    path = s2g_v2
+    source = torch.load(path, weights_only=True)["weight"][S2G_KEY].float()
+    model = ManifestModule("s2G_v2", overrides={S2G_KEY: (len(test_table), 192)})
+    init_rows = model.state_dict()[S2G_KEY].clone()
+
+    report = wc.load_into(model, path, table=test_table, policy=policy)
+
+    loaded = model.state_dict()[S2G_KEY]
+    assert torch.equal(loaded[:732], source), "ids 0-731 must keep their pretrained rows"
+    v2 = get_table("v2")
+    a1, sh, x = (test_table.id_of(s) for s in ("tt_a1", "tt_sh", "tt_x"))
+    if policy == "similar":
+        expected_a1 = (source[v2.id_of("AA1")] + source[v2.id_of("a4")]) / 2
+        torch.testing.assert_close(loaded[a1], expected_a1, rtol=1e-3, atol=1e-4)
+        torch.testing.assert_close(loaded[sh], source[v2.id_of("sh")], rtol=1e-3, atol=1e-4)
+        torch.testing.assert_close(loaded[x], source.mean(0), rtol=1e-3, atol=1e-4)
+        assert report.embedding.similar_fallbacks == ("tt_x",)
+    elif policy == "mean":
+        for row in (a1, sh, x):
+            torch.testing.assert_close(loaded[row], source.mean(0), rtol=1e-3, atol=1e-4)
+    else:
+        torch.testing.assert_close(loaded[732:], init_rows[732:])
+    assert report.copied == 732
+    assert report.new == ("tt_a1", "tt_sh", "tt_x")
+    assert report.dropped == ()
+    assert f"732 rows copied by name, 3 new ({policy}), 0 dropped" in report.line()
+
+
+def test_every_other_tensor_is_loaded_exactly(s2g_v2, test_table):
+    path = s2g_v2
+    source = torch.load(path, weights_only=True)["weight"]
+    model = ManifestModule("s2G_v2", overrides={S2G_KEY: (len(test_table), 192)})
+    report = wc.load_into(model, path, table=test_table)
+    state = model.state_dict()
+    for key, value in source.items():
+        if key != S2G_KEY:
+            assert torch.equal(state[key], value.float()), key
+    assert report.loaded == len(source)
+    assert report.info.kind == "s2G" and report.info.version == "v2"
+
+
+def test_s1_checkpoint_with_model_prefix_loads_into_unprefixed_module(tmp_path, test_table):
+    path = upstream_checkpoint("s1_v2", tmp_path)
+    source = torch.load(path, weights_only=True)["weight"]
+    model = ManifestModule("s1_v2", overrides={S1_KEY: (len(test_table), 512)}, strip="model.")
+    report = wc.load_into(model, path, table=test_table, kind="s1")
+    state = model.state_dict()
+    assert "ar_text_embedding.word_embeddings.weight" in state
+    assert torch.equal(state["ar_text_embedding.word_embeddings.weight"][:732], source[S1_KEY].float())
+    assert torch.equal(state["ar_predict_layer.weight"], source["model.ar_predict_layer.weight"].float())
+    assert report.info.kind == "s1" and report.copied == 732 and len(report.new) == 3
+
+
+def test_table_that_drops_symbols_reports_them(s2g_v2):
+    v2 = get_table("v2")
+    smaller = SymbolTable("v2-minus-korean", tuple(s for s in v2.symbols if s not in ("ㄱ", "ㄲ")))
+    path = s2g_v2
+    source = torch.load(path, weights_only=True)["weight"][S2G_KEY].float()
+    model = ManifestModule("s2G_v2", overrides={S2G_KEY: (len(smaller), 192)})
+    report = wc.load_into(model, path, table=smaller)
+    assert report.dropped == ("ㄱ", "ㄲ")
+    assert "730 rows copied by name, 0 new (similar), 2 dropped" in report.line()
+    loaded = rows_by_name(model.state_dict()[S2G_KEY], smaller)
+    original = rows_by_name(source, v2)
+    assert all(torch.equal(loaded[s], original[s]) for s in smaller.symbols)
+
+
+def test_v1_generator_into_v2_table(tmp_path):
+    path = upstream_checkpoint("s2G_v1", tmp_path)
+    source = torch.load(path, weights_only=True)["weight"][S2G_KEY].float()
+    model = ManifestModule("s2G_v1", overrides={S2G_KEY: (732, 192)})
+    report = wc.load_into(model, path, table="v2")
+    assert report.info.version == "v1" and report.info.table.name == "v1"
+    assert torch.equal(model.state_dict()[S2G_KEY][:322], source)
+    assert report.copied == 322 and len(report.new) == 410
+
+
+def test_v1_gpt_padding_rows_are_dropped_not_mapped(tmp_path):
+    path = upstream_checkpoint("s1_v1", tmp_path)
+    source = torch.load(path, weights_only=True)["weight"][S1_KEY].float()
+    model = ManifestModule("s1_v1", overrides={S1_KEY: (732, 512)})
+    report = wc.load_into(model, path, table="v2")
+    assert report.info.table.name == "v1" and report.info.text_rows == 512
+    assert torch.equal(model.state_dict()[S1_KEY][:322], source[:322])
+    assert report.copied == 322 and len(report.dropped) == 190
+
+
+def test_stored_symbols_win_over_row_count(tmp_path, test_table):
+    weight = random_state_dict(read_manifest(manifest_path("s2G_v2")), overrides={S2G_KEY: (len(test_table), 192)})
+    shuffled = SymbolTable("shuffled", tuple(reversed(test_table.symbols)))
+    weight[S2G_KEY] = weight[S2G_KEY].flip(0)  # row i belongs to shuffled.symbols[i]
+    path = tmp_path / "stored.pth"
+    torch.save({"weight": weight, "symbols": list(shuffled.symbols)}, path)
+    model = ManifestModule("s2G_v2", overrides={S2G_KEY: (len(test_table), 192)})
+    report = wc.load_into(model, path, table=test_table)
+    assert report.copied == len(test_table) and report.new == ()
+    assert torch.equal(model.state_dict()[S2G_KEY], weight[S2G_KEY].flip(0).float())
+
+
+# --- strictness -----------------------------------------------------------------------------
+
+
+def test_mis_shaped_unrelated_key_is_an_error_naming_it(tmp_path):
+    path = upstream_checkpoint("s2G_v2", tmp_path, overrides={"dec.conv_pre.bias": (256,)})
+    model = ManifestModule("s2G_v2")
+    with pytest.raises(CheckpointError) as error:
+        wc.load_into(model, path, table="v2")
+    assert "mis-shaped (1): dec.conv_pre.bias: checkpoint (256,) vs model (512,)" in str(error.value)
+
+
+def test_missing_key_is_an_error_unless_allowed(tmp_path):
+    weight = random_state_dict(read_manifest(manifest_path("s2G_v2")))
+    without_enc_q = {k: v for k, v in weight.items() if not k.startswith("enc_q.")}
+    path = tmp_path / "inference.pth"
+    torch.save({"weight": without_enc_q}, path)
+    with pytest.raises(CheckpointError) as error:
+        wc.load_into(ManifestModule("s2G_v2"), path, table="v2")
+    assert "missing (103): enc_q." in str(error.value)
+    report = wc.load_into(ManifestModule("s2G_v2"), path, table="v2", allow_missing=("enc_q.*",))
+    assert len(report.allowed_missing) == 103 and "103 allowed-missing" in report.line()
+
+
+def test_unexpected_key_is_an_error(tmp_path):
+    path = upstream_checkpoint("s2D_v2", tmp_path)
+    model = ManifestModule("s2D_v2")
+    del model.discriminators._modules["5"]  # a model without the period-11 discriminator
+    with pytest.raises(CheckpointError, match=r"unexpected \(\d+\): discriminators\.5\."):
+        wc.load_into(model, path)
+
+
+def test_wrong_kind_is_named(tmp_path):
+    path = upstream_checkpoint("s2D_v2", tmp_path)
+    with pytest.raises(CheckpointError, match="expected a s2G checkpoint but this is s2D"):
+        wc.load_into(ManifestModule("s2D_v2"), path, kind="s2G")
+
+
+def test_discriminator_loads_strictly_without_embedding(tmp_path):
+    path = upstream_checkpoint("s2D_v2", tmp_path)
+    report = wc.load_into(ManifestModule("s2D_v2"), path, kind="s2D")
+    assert report.embedding is None and report.loaded == 111 and report.info.version == "v2"
+
+
+def test_model_built_for_another_table_is_refused(s2g_v2, test_table):
+    path = s2g_v2
+    model = ManifestModule("s2G_v2")  # 732 rows
+    with pytest.raises(CheckpointError, match="732 rows but table 'v2\\+test' has 735"):
+        wc.load_into(model, path, table=test_table)
+
+
+# --- safe reading ---------------------------------------------------------------------------
+
+
+class _RunsCode:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_pickle_that_would_run_code_is_refused(tmp_path):
+    marker = tmp_path / "executed"
+    path = tmp_path / "evil.pth"
+    torch.save({"weight": {"a": torch.zeros(1)}, "config": _RunsCode(marker)}, path)
+    with pytest.raises(CheckpointError, match="refused to load.*nothing from it was executed"):
+        wc.read_checkpoint(path)
+    assert not marker.exists()
+
+
+def test_truncated_file_is_one_clear_error(tmp_path):
+    full = upstream_checkpoint("s2D_v2", tmp_path)
+    cut = tmp_path / "cut.pth"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    with pytest.raises(CheckpointError, match="damaged or truncated checkpoint"):
+        wc.read_checkpoint(cut)
+
+
+def test_foreign_file_is_one_clear_error(tmp_path):
+    path = tmp_path / "audio.pth"
+    path.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt ")
+    with pytest.raises(CheckpointError, match="not a PyTorch or safetensors checkpoint"):
+        wc.read_checkpoint(path)
+
+
+@pytest.mark.parametrize("marker,family", [(b"05", "v2Pro"), (b"06", "v2ProPlus"), (b"04", "v4")])
+def test_version_marker_header_is_named_and_refused(tmp_path, marker, family):
+    original = upstream_checkpoint("s2D_v2", tmp_path).read_bytes()
+    path = tmp_path / "pro.pth"
+    path.write_bytes(marker + original[2:])
+    with pytest.raises(CheckpointError, match=f"upstream {family} checkpoint"):
+        wc.read_checkpoint(path)
+
+
+def test_hparams_config_reads_as_plain_dict(tmp_path, monkeypatch):
+    utils = types.ModuleType("utils")
+
+    class HParams:
+        def __init__(self, **values):
+            for key, value in values.items():
+                setattr(self, key, HParams(**value) if isinstance(value, dict) else value)
+
+    HParams.__module__ = "utils"
+    HParams.__qualname__ = "HParams"  # as upstream's top-level utils.HParams pickles
+    utils.HParams = HParams
+    monkeypatch.setitem(sys.modules, "utils", utils)
+    path = upstream_checkpoint("s2D_v2", tmp_path, config=HParams(train={"epochs": 8}, model={"version": "v2"}))
+    monkeypatch.delitem(sys.modules, "utils")
+    checkpoint = wc.read_checkpoint(path)
+    assert checkpoint["config"] == {"train": {"epochs": 8}, "model": {"version": "v2"}}
+
+
+def test_safetensors_and_bare_state_dicts(tmp_path):
+    from safetensors.torch import save_file
+
+    weight = random_state_dict(read_manifest(manifest_path("s2D_v2")))
+    save_file(weight, str(tmp_path / "d.safetensors"), metadata={"info": "x"})
+    checkpoint = wc.read_checkpoint(tmp_path / "d.safetensors")
+    assert checkpoint["info"] == "x" and wc.identify(checkpoint).kind == "s2D"
+    torch.save(weight, tmp_path / "bare.pth")
+    assert set(wc.read_checkpoint(tmp_path / "bare.pth")["weight"]) == set(weight)
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+
+def test_save_writes_upstream_format_plus_symbols(tmp_path, test_table):
+    model = ManifestModule("s2G_v2", overrides={S2G_KEY: (len(test_table), 192)})
+    out = tmp_path / "weights" / "voice_e1_s10.pth"
+    wc.save_checkpoint(out, model.state_dict(), config={"model": {"version": "v2"}}, info="1epoch_10iteration",
+                       table=test_table, exclude=("enc_q.*",))
+    saved = torch.load(out, weights_only=True)
+    assert set(saved) == {"weight", "config", "info", "symbols", "version"}
+    assert saved["symbols"] == list(test_table.symbols) and saved["version"] == "v2"
+    assert not any(k.startswith("enc_q.") for k in saved["weight"])
+    assert all(v.dtype == torch.float16 for v in saved["weight"].values())
+    assert wc.identify(wc.read_checkpoint(out)).table == test_table
+
+
+def test_interrupted_save_leaves_no_partial_file(tmp_path, monkeypatch):
+    out = tmp_path / "model.pth"
+    out.write_bytes(b"previous good file")
+    real_save = torch.save
+
+    def dies_half_way(obj, f, *args, **kwargs):
+        real_save(obj, f, *args, **kwargs)
+        with open(f, "r+b") as handle:
+            handle.truncate(10)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        wc.save_checkpoint(out, {"w": torch.ones(3)}, config={}, info="", table=None)
+    assert out.read_bytes() == b"previous good file"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pth"]
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "GPT_SoVITS.weights_compat", *args],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_inspect_convert_round_trip(tmp_path):
+    path = upstream_checkpoint("s1_v2", tmp_path)
+    symbols_file = tmp_path / "v2+cli.txt"
+    symbols_file.write_text("\n".join(get_table("v2").symbols + ("cli_a", "cli_b")) + "\n", encoding="utf-8")
+
+    inspected = run_cli("inspect", str(path))
+    assert inspected.returncode == 0, inspected.stderr
+    assert "kind:       s1" in inspected.stdout and "v2 (732 symbols, 732 rows" in inspected.stdout
+
+    out = tmp_path / "converted.ckpt"
+    converted = run_cli("convert", str(path), "--symbols", str(symbols_file), "-o", str(out), "--init", "mean")
+    assert converted.returncode == 0, converted.stderr
+    assert "732 rows copied by name, 2 new (mean), 0 dropped" in converted.stdout
+
+    again = run_cli("inspect", str(out))
+    assert "(734 symbols, 734 rows; stored in the file)" in again.stdout
+    saved = torch.load(out, weights_only=True)
+    assert saved["config"]["model"]["phoneme_vocab_size"] == 734
+    source = torch.load(path, weights_only=True)["weight"]
+    assert torch.equal(saved["weight"][S1_KEY][:732], source[S1_KEY])
+
+
+def test_cli_reports_bad_file_in_one_line(tmp_path):
+    path = tmp_path / "junk.pth"
+    path.write_bytes(b"hello world, not a model")
+    result = run_cli("inspect", str(path))
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: ") and "not a PyTorch or safetensors checkpoint" in result.stderr
+    assert "Traceback" not in result.stderr
