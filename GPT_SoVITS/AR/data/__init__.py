@@ -1,0 +1,1 @@
+"""GPT training data: the name2text/name2semantic pairing, filters, bucketing and collate."""

@@ -1,0 +1,1 @@
+"""Building blocks of the GPT: token/position embeddings and the transformer stack."""

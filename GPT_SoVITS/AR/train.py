@@ -1,0 +1,256 @@
+"""The GPT (s1) trainer: setup -> teacher-forced steps -> resumable state -> fp16 export.
+
+Optimiser: AdamW (betas 0.9/0.95, weight decay 0.01 on matrices only) with a linear warm-up
+then cosine decay to 10 % of the peak. Why: upstream's ScaledAdam cannot be reused (licence)
+and its schedule is in effect a constant lr after step one; AdamW's update size per element
+(~lr) at a peak of 1e-4 matches the relative step ScaledAdam's 0.002 gives on weights of RMS
+~0.05, the warm-up protects the pretrained weights from the first, noisiest Adam steps, and
+the cosine tail settles the small fine-tuning sets typical here. `train.gradient_clip` bounds
+the gradient norm (the loss is summed over tokens, as upstream, so norms scale with batch).
+
+Runs single-process or under `torchrun` (DDP: nccl on CUDA, gloo on CPU); only rank 0 logs
+and writes. The state in `output_dir/ckpt/last.pt` is written atomically after every epoch
+and a restart continues from it; every epoch reseeds from `train.seed`, so a resumed run
+follows the uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from GPT_SoVITS import weights_compat as wc
+from GPT_SoVITS.AR.data.dataset import BucketBatchSampler, Text2SemanticDataset, collate, read_utterances
+from GPT_SoVITS.AR.models.t2s_model import Text2SemanticDecoder, build_text2semantic
+from GPT_SoVITS.AR.train_config import AdamWSettings, S1TrainConfig
+from GPT_SoVITS.atomic import atomic_output, torch_save_atomic
+from GPT_SoVITS.errors import CheckpointError
+from GPT_SoVITS.text.symbols import SymbolTable, get_table
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_PREFIX = "model."  # upstream's Lightning wrapper names the decoder `model`
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where this process runs: rank, number of processes and device."""
+
+    rank: int
+    world_size: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    epochs_done: int
+    steps: int
+    last_loss: float
+    exports: tuple[Path, ...]
+
+
+def start_runtime() -> Runtime:
+    """Join the torchrun process group when launched by torchrun, else run single-process."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    cuda = torch.cuda.is_available()
+    if world_size > 1:
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        if cuda:
+            torch.cuda.set_device(local_rank)
+        dist.init_process_group(backend="nccl" if cuda else "gloo")
+        device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
+        return Runtime(dist.get_rank(), world_size, device)
+    return Runtime(0, 1, torch.device("cuda" if cuda else "cpu"))
+
+
+def lr_factor(step: int, total_steps: int, settings: AdamWSettings) -> float:
+    """Multiplier of the peak lr at optimiser step `step` (0-based): linear warm-up, cosine decay."""
+    warmup = settings.warmup_steps or max(1, round(settings.warmup_ratio * total_steps))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
+    floor = settings.final_lr_ratio
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def build_optimizer(model: torch.nn.Module, settings: AdamWSettings) -> torch.optim.AdamW:
+    """AdamW; weight decay only on matrices (not on biases, norms, position scales or embeddings)."""
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        matrix = param.dim() >= 2 and "embedding" not in name
+        (decay if matrix else no_decay).append(param)
+    groups = [{"params": decay, "weight_decay": settings.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=settings.lr, betas=settings.betas, eps=settings.eps)
+
+
+def autocast_context(precision: str, device: torch.device) -> contextlib.AbstractContextManager:
+    """torch.autocast for "16-mixed"/"bf16-mixed" on CUDA; plain fp32 otherwise (CPU included)."""
+    if device.type != "cuda" or precision == "32":
+        return contextlib.nullcontext()
+    dtype = torch.float16 if precision == "16-mixed" else torch.bfloat16
+    return torch.autocast("cuda", dtype=dtype)
+
+
+def load_initial_weights(model: Text2SemanticDecoder, config: S1TrainConfig, table: SymbolTable) -> None:
+    """Pretrained GPT through weights_compat into `table`, or an explicit from-scratch start."""
+    if config.pretrained_s1 is None:
+        logger.info("no pretrained_s1 given: training the GPT from scratch")
+        return
+    report = wc.load_into(model, config.pretrained_s1, table=table, kind="s1", policy=config.init_policy)
+    print(f"loaded pretrained {config.pretrained_s1}: {report.line()}")
+
+
+def save_state(path: Path, model: torch.nn.Module, optimizer, scheduler, scaler, epoch: int, step: int,
+               config: S1TrainConfig, last_export: Path | None) -> None:
+    """Everything a restart needs, written atomically (fp32 weights, optimiser, schedule, counters)."""
+    state = {
+        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+        "scaler": scaler.state_dict(), "epoch": epoch, "step": step, "symbol_table": config.symbol_table,
+        "last_export": str(last_export) if last_export else "", "config": config.raw,
+    }
+    torch_save_atomic(state, path)
+
+
+def restore_state(path: Path, model: torch.nn.Module, optimizer, scheduler, scaler, config: S1TrainConfig) -> dict:
+    """Load our own resume file (weights_only) and restore every part strictly."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, OSError) as error:
+        raise CheckpointError(f"{path}: cannot read the training state ({error}); delete it to start over") from None
+    if state.get("symbol_table") != config.symbol_table:
+        raise CheckpointError(f"{path}: state was trained with table {state.get('symbol_table')!r}, config asks for "
+                              f"{config.symbol_table!r}; use the same table or a new output_dir")
+    model.load_state_dict(state["model"], strict=True)
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    scaler.load_state_dict(state["scaler"])
+    logger.info("resumed from %s: %d epochs, %d steps done", path, state["epoch"], state["step"])
+    return state
+
+
+def export_weights(model: Text2SemanticDecoder, config: S1TrainConfig, table: SymbolTable, epoch: int,
+                   previous: Path | None) -> Path:
+    """`<half_weights_save_dir>/<exp_name>-e<epoch>.ckpt` in upstream's format (+ symbols, version)."""
+    path = config.half_weights_save_dir / f"{config.exp_name}-e{epoch}.ckpt"
+    weight = {CHECKPOINT_PREFIX + key: value for key, value in model.state_dict().items()}
+    wc.save_checkpoint(path, weight, config=config.raw, info=f"GPT-e{epoch}", table=table, version="v2", half=True)
+    if previous is not None and previous != path and not config.if_save_every_weights:
+        previous.unlink(missing_ok=True)  # only the latest export is kept
+    logger.info("exported %s", path)
+    return path
+
+
+def train_step(model, batch: dict, optimizer, scheduler, scaler, config: S1TrainConfig, device) -> tuple[float, float]:
+    """One optimiser step on one batch; returns (summed loss, top-3 accuracy)."""
+    batch = {key: value.to(device, non_blocking=True) for key, value in batch.items()}
+    with autocast_context(config.precision, device):
+        loss, acc = model(batch["phoneme_ids"], batch["phoneme_ids_len"], batch["semantic_ids"],
+                          batch["semantic_ids_len"], batch["bert_feature"])
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    if config.gradient_clip > 0:
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.gradient_clip)
+    scaler.step(optimizer)
+    scaler.update()
+    scheduler.step()
+    return float(loss.detach()), float(acc)
+
+
+def make_loader(config: S1TrainConfig, table: SymbolTable, runtime: Runtime) -> tuple[DataLoader, BucketBatchSampler]:
+    utterances, report = read_utterances(config.train_phoneme_path, config.train_semantic_path, table, config.limits)
+    if runtime.is_main:
+        for problem in report.problems[:50]:
+            logger.warning("%s", problem)
+        logger.info("%s", report.line())
+    dataset = Text2SemanticDataset(utterances, config.min_items_per_epoch)
+    sampler = BucketBatchSampler(dataset, min(config.batch_size, len(dataset)), seed=config.seed,
+                                 rank=runtime.rank, world_size=runtime.world_size)
+    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=config.num_workers)
+    return loader, sampler
+
+
+def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None) -> TrainResult:
+    """Train per `config`; `stop_after_epoch` ends early (as an interruption would, for tests)."""
+    runtime = start_runtime()
+    try:
+        return _train(config, runtime, stop_after_epoch)
+    finally:
+        if runtime.world_size > 1:
+            dist.destroy_process_group()
+
+
+def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None) -> TrainResult:
+    table = get_table(config.symbol_table)
+    loader, sampler = make_loader(config, table, runtime)
+    torch.manual_seed(config.seed)
+    model = build_text2semantic(config.raw, table)
+    optimizer = build_optimizer(model, config.adamw)
+    total_steps = config.epochs * len(sampler)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, total_steps, config.adamw))
+    use_scaler = runtime.device.type == "cuda" and config.precision == "16-mixed"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
+    if runtime.device.type != "cuda" and config.precision != "32" and runtime.is_main:
+        logger.info("precision %s applies on CUDA only: training in fp32 on %s", config.precision, runtime.device)
+    epoch, step, last_export = 0, 0, None
+    if config.state_path.is_file():
+        state = restore_state(config.state_path, model, optimizer, scheduler, scaler, config)
+        epoch, step, last_export = state["epoch"], state["step"], Path(state["last_export"]) if state["last_export"] else None
+    else:
+        load_initial_weights(model, config, table)
+    model.to(runtime.device)
+    _move_optimizer_state(optimizer, runtime.device)
+    wrapped = DistributedDataParallel(model, device_ids=[runtime.device.index] if runtime.device.type == "cuda" else None) \
+        if runtime.world_size > 1 else model
+    loss = float("nan")
+    exports: list[Path] = []
+    last_epoch = min(config.epochs, stop_after_epoch or config.epochs)
+    for epoch in range(epoch + 1, last_epoch + 1):
+        sampler.set_epoch(epoch)
+        torch.manual_seed(config.seed + 1000 * epoch + runtime.rank)
+        wrapped.train()
+        bar = tqdm(loader, desc=f"GPT epoch {epoch}/{config.epochs}", disable=not runtime.is_main, leave=False)
+        for batch in bar:
+            loss, acc = train_step(wrapped, batch, optimizer, scheduler, scaler, config, runtime.device)
+            step += 1
+            bar.set_postfix(loss=f"{loss:.1f}", acc=f"{acc:.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+        if runtime.is_main:
+            logger.info("epoch %d/%d: step %d, loss %.2f", epoch, config.epochs, step, loss)
+            if epoch % config.save_every_n_epoch == 0 or epoch == config.epochs:
+                last_export = export_weights(model, config, table, epoch, last_export)
+                exports.append(last_export)
+            save_state(config.state_path, model, optimizer, scheduler, scaler, epoch, step, config, last_export)
+            if epoch % config.save_every_n_epoch == 0 and not config.if_save_latest:
+                _keep_epoch_state(config, epoch, step)
+        if runtime.world_size > 1:
+            dist.barrier()
+    return TrainResult(epoch, step, loss, tuple(exports))
+
+
+def _keep_epoch_state(config: S1TrainConfig, epoch: int, step: int) -> None:
+    """With if_save_latest off, also keep this epoch's state as `epoch=E-step=S.pt` (upstream's names)."""
+    with atomic_output(config.state_path.parent / f"epoch={epoch}-step={step}.pt") as tmp:
+        shutil.copyfile(config.state_path, tmp)
+
+
+def _move_optimizer_state(optimizer: torch.optim.Optimizer, device: torch.device) -> None:
+    """Optimiser moments restored on CPU follow the parameters to their device."""
+    for state in optimizer.state.values():
+        for key, value in state.items():
+            if isinstance(value, torch.Tensor) and key != "step":
+                state[key] = value.to(device)

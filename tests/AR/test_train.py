@@ -1,0 +1,128 @@
+"""The GPT trainer: learning, resuming, exporting, the CLI and torchrun, on tiny synthetic data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+import yaml
+
+from tests.AR.helpers import batch_from, synthetic_pairs, tiny_config, train_yaml
+from tests.conftest import REPO_ROOT
+
+from GPT_SoVITS import weights_compat as wc
+from GPT_SoVITS.AR.models.t2s_model import build_text2semantic
+from GPT_SoVITS.AR.train import CHECKPOINT_PREFIX, lr_factor, train
+from GPT_SoVITS.AR.train_config import AdamWSettings, S1TrainConfig, load_config
+from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.text.symbols import get_table
+
+
+def test_loss_falls_on_a_learnable_pattern():
+    torch.manual_seed(0)
+    model = build_text2semantic(tiny_config(), "v2").train()
+    batches = [batch_from(synthetic_pairs(8, seed=s), get_table("v2")) for s in range(4)]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3)
+    losses = []
+    for step in range(150):
+        b = batches[step % 4]
+        loss, acc = model(b["phoneme_ids"], b["phoneme_ids_len"], b["semantic_ids"], b["semantic_ids_len"], b["bert_feature"])
+        optimizer.zero_grad()
+        (loss / b["semantic_ids"].numel()).backward()
+        optimizer.step()
+        losses.append(float(loss.detach()) / b["semantic_ids"].numel())
+    first, last = sum(losses[:8]) / 8, sum(losses[-8:]) / 8
+    assert last < 0.25 * first, (first, last)
+    assert float(acc) > 0.7
+
+
+def test_schedule_warms_up_then_decays_to_the_floor():
+    settings = AdamWSettings(warmup_steps=10, final_lr_ratio=0.1)
+    factors = [lr_factor(s, 100, settings) for s in range(100)]
+    assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(factors[10:], factors[11:]))
+    assert lr_factor(100, 100, settings) == pytest.approx(0.1)
+
+
+def test_resumed_run_equals_uninterrupted_run(tmp_path):
+    straight = load_config(train_yaml(tmp_path / "a", epochs=3))
+    full = train(straight)
+    resumed = load_config(train_yaml(tmp_path / "b", epochs=3))
+    part = train(resumed, stop_after_epoch=1)
+    assert part.epochs_done == 1
+    rest = train(resumed)
+    # 12 utterances repeated to 24 items per epoch (min_items_per_epoch 16), batches of 4: 6 steps per epoch
+    assert (rest.epochs_done, rest.steps) == (full.epochs_done, full.steps) == (3, 18)
+    assert [p.name for p in rest.exports] == ["exp-e2.ckpt", "exp-e3.ckpt"]  # epoch 1 was not repeated
+    a = torch.load(straight.state_path, weights_only=True)
+    b = torch.load(resumed.state_path, weights_only=True)
+    assert (a["epoch"], a["step"]) == (b["epoch"], b["step"]) == (3, 18)
+    for key, value in a["model"].items():
+        torch.testing.assert_close(b["model"][key], value, rtol=0, atol=0)
+    assert train(resumed).steps == 18  # finished: nothing more to do
+
+
+def test_only_the_latest_export_is_kept_without_if_save_every_weights(tmp_path):
+    config = load_config(train_yaml(tmp_path, epochs=2, if_save_every_weights=False, if_save_latest=False))
+    train(config)
+    assert sorted(p.name for p in config.half_weights_save_dir.iterdir()) == ["exp-e2.ckpt"]
+    kept = sorted(p.name for p in config.state_path.parent.glob("epoch=*.pt"))
+    assert kept == ["epoch=1-step=6.pt", "epoch=2-step=12.pt"]
+
+
+def test_config_errors_stop_before_work(tmp_path):
+    raw = yaml.safe_load(train_yaml(tmp_path).read_text())
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['lr_peak'\] in section adamw"):
+        S1TrainConfig.from_dict({**raw, "adamw": {"lr_peak": 1}})
+    with pytest.raises(ConfigError, match="train.precision '16' is not one of"):
+        S1TrainConfig.from_dict({**raw, "train": {**raw["train"], "precision": "16"}})
+    with pytest.raises(ConfigError, match="`train_phoneme_path` is required"):
+        S1TrainConfig.from_dict({**raw, "train_phoneme_path": ""})
+    config = S1TrainConfig.from_dict({**raw, "some_future_key": 1})  # unknown upstream keys are kept
+    assert config.raw["some_future_key"] == 1 and config.raw["train"]["if_dpo"] is False
+
+
+def run_cli(command: list[str], tmp_path, timeout: int = 240) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
+    return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def tiny_pretrained(path) -> None:
+    torch.manual_seed(7)
+    model = build_text2semantic(tiny_config(), "v2")
+    weight = {CHECKPOINT_PREFIX + k: v for k, v in model.state_dict().items()}
+    wc.save_checkpoint(path, weight, config=tiny_config(), info="tiny", table="v2")
+
+
+def test_cli_trains_from_a_pretrained_file_and_exports(tmp_path):
+    tiny_pretrained(tmp_path / "pre.ckpt")
+    config_path = train_yaml(tmp_path, epochs=2, pretrained=str(tmp_path / "pre.ckpt"))
+    result = run_cli([sys.executable, "GPT_SoVITS/s1_train.py", "--config_file", str(config_path)], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "loaded pretrained" in result.stdout and "732 rows copied by name" in result.stdout
+    assert "GPT training done: 2 epochs, 12 steps" in result.stdout
+    export = wc.read_checkpoint(tmp_path / "GPT_weights_v2" / "exp-e2.ckpt")
+    assert export["info"] == "GPT-e2" and export["version"] == "v2"
+    assert export["config"]["train_phoneme_path"].endswith("2-name2text.txt")
+    assert wc.identify(export).kind == "s1"
+
+
+def test_cli_reports_a_bad_config_in_one_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train: {epochs: 0}\ntrain_semantic_path: a\ntrain_phoneme_path: b\noutput_dir: c\n")
+    result = run_cli([sys.executable, "GPT_SoVITS/s1_train.py", "--config_file", str(bad)], tmp_path)
+    assert result.returncode == 1 and "train.epochs must be at least 1" in result.stderr
+
+
+@pytest.mark.slow  # ~10 s alone, ~25 s on a loaded 2-core machine (two processes start torch)
+def test_torchrun_two_cpu_processes_train_two_steps_each(tmp_path):
+    config_path = train_yaml(tmp_path, epochs=1, batch_size=6)  # 24 items: 4 batches, 2 per rank
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               "GPT_SoVITS/s1_train.py", "--config_file", str(config_path)]
+    result = run_cli(command, tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("GPT training done: 1 epochs, 2 steps") == 1  # rank 0 prints, 2 steps per rank
+    assert (tmp_path / "GPT_weights_v2" / "exp-e1.ckpt").is_file()
