@@ -1,0 +1,87 @@
+"""The Russian frontend registered as language `ru`: text -> CleanedText(phones, word2ph, norm_text).
+
+Pipeline: `normalizer.normalize` -> `stress.accentuate` -> `g2p` per phonetic word.
+Alignment: `norm_text` is the normalised text without stress marks (with ё restored);
+`split_tokens(norm_text)` gives its tokens: a word (Cyrillic letters, hyphenated parts
+included) or one punctuation mark. `word2ph[i]` counts the phones of token i; a
+punctuation mark is one phone (itself, a v2 symbol). A clitic keeps its own phones as its
+own token, computed in context with its host (voicing across the boundary).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from GPT_SoVITS.errors import DataError
+from GPT_SoVITS.text.languages import CleanedText
+from GPT_SoVITS.text.russian import g2p
+from GPT_SoVITS.text.russian.normalizer import PUNCTUATION, normalize
+from GPT_SoVITS.text.russian.stress import accentuate
+
+logger = logging.getLogger(__name__)
+
+TOKEN_RE = re.compile(r"[а-яё+]+(?:-[а-яё+]+)*|[,.!?…-]")
+
+PieceKey = tuple[tuple[str, frozenset[int]], ...]
+
+
+def split_tokens(norm_text: str) -> list[str]:
+    """Tokens of a normalised text, one per `word2ph` entry (words and punctuation marks)."""
+    return TOKEN_RE.findall(norm_text)
+
+
+@lru_cache(maxsize=65536)
+def _group_phones(key: PieceKey) -> tuple[tuple[int, str], ...]:
+    """Phones of one phonetic word given its pieces; owners are piece positions in `key`."""
+    pieces = [g2p.Piece(letters, stressed, owner=i) for i, (letters, stressed) in enumerate(key)]
+    return tuple(g2p.phonetic_word_phones(pieces))
+
+
+def _run_phones(words: list[tuple[int, str]], per_token: dict[int, list[str]]) -> None:
+    """Convert a run of words with no punctuation between them, filling `per_token`."""
+    pieces = [
+        g2p.Piece(*g2p.parse_accented(part), owner=token)
+        for token, word in words
+        for part in word.split("-")
+        if part
+    ]
+    for group in g2p.group_clitics(pieces):
+        key = tuple((piece.letters, piece.stressed) for piece in group)
+        for position, symbol in _group_phones(key):
+            per_token[group[position].owner].append(symbol)
+
+
+def phonemize(accented: str) -> tuple[list[str], list[int]]:
+    """Phones and phones-per-token of accented normalised text."""
+    tokens = split_tokens(accented)
+    per_token: dict[int, list[str]] = {i: [] for i in range(len(tokens))}
+    run: list[tuple[int, str]] = []
+    for index, token in enumerate(tokens):
+        if token in PUNCTUATION:
+            _run_phones(run, per_token)
+            run = []
+            per_token[index].append(token)
+        else:
+            run.append((index, token))
+    _run_phones(run, per_token)
+    phones = [symbol for i in range(len(tokens)) for symbol in per_token[i]]
+    return phones, [len(per_token[i]) for i in range(len(tokens))]
+
+
+def clean(text: str) -> CleanedText:
+    """Normalise, stress and phonemise Russian `text` (the `clean_text(text, "ru")` frontend).
+
+    Raises `DataError` when nothing pronounceable is left (empty or punctuation-only text).
+    """
+    normalized = normalize(text)
+    if not re.search(r"[а-яё]", normalized.text):
+        removed = f"; removed characters: {normalized.removed}" if normalized.removed else ""
+        raise DataError(
+            f"Russian text {text!r} has no words to pronounce after normalisation{removed}; "
+            "give at least one word in Cyrillic or Latin letters"
+        )
+    accented = accentuate(normalized.text)
+    phones, word2ph = phonemize(accented)
+    return CleanedText(phones=phones, word2ph=word2ph, norm_text=accented.replace("+", ""))

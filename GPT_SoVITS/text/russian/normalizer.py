@@ -1,0 +1,128 @@
+"""Russian text normalisation: raw text -> lower-case Cyrillic words, stress marks and v2 punctuation.
+
+Unicode clean-up, then ru-normalizr (MIT, offline) for numbers with case agreement,
+dates, times, currency, abbreviations and Latin words, then our own fallbacks and the
+mapping of punctuation onto v2's symbols `, . ! ? - …`. Characters that cannot be spoken
+are removed and counted (`NormalizedText.removed`), never silently. No stress or phones here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from GPT_SoVITS.text.russian.translit import transliterate_latin
+
+logger = logging.getLogger(__name__)
+
+PUNCTUATION = frozenset(",.!?-…")
+_ACUTE = "\u0301"
+_VOWEL_CLASS = "аоуыэияюеёАОУЫЭИЯЮЕЁ"
+_SPACES = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000\t\r\n]+")
+_CHAR_MAP = str.maketrans({
+    "«": '"', "»": '"', "„": '"', "“": '"', "”": '"', "‘": "'", "’": "'", "‚": "'",
+    "−": "-", "‐": "-", "‑": "-",
+})
+_DASHES = re.compile(r"\s*[—–‒―]\s*|(?<=\s)-(?=\s)|^-\s+")
+_ABBREVIATIONS = (
+    (r"т\.\s?е\.", "то есть"), (r"т\.\s?д\.", "так далее"), (r"т\.\s?п\.", "тому подобное"),
+    (r"т\.\s?к\.", "так как"), (r"др\.", "другие"), (r"ул\.", "улица"), (r"руб\.", "рублей"),
+    (r"коп\.", "копеек"), (r"г\.", "год"), (r"млн\b", "миллионов"), (r"млрд\b", "миллиардов"),
+    (r"кг\b", "килограммов"), (r"км\b", "километров"), (r"см\b", "сантиметров"),
+)
+_ABBREVIATION_RES = tuple((re.compile(r"(?<![а-яё])" + pattern), text) for pattern, text in _ABBREVIATIONS)
+_PUNCT_MAP = str.maketrans({";": ",", ":": ",", "(": ",", ")": ",", "[": ",", "]": ",", "{": ",", "}": ","})
+_KEEP = re.compile(r"[а-яё+\-,.!?… ]")
+#: Text with none of these goes around ru-normalizr (it would return it unchanged, slower).
+_NEEDS_LIBRARY = re.compile(
+    r"[0-9a-zA-Z%№$€₽£¥@#&*/=<>_§°^~|\\]|(?<![а-яёА-ЯЁ])[а-яёА-ЯЁ]{1,4}\.|[А-ЯЁ]{2,}|\+(?![аоуыэияюеёАОУЫЭИЯЮЕЁ])"
+)
+_LOCK = threading.Lock()
+_NORMALIZER: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """Normalised text (with user `+` stress marks) and the characters removed, by count."""
+
+    text: str
+    removed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def plain(self) -> str:
+        """The text without stress marks (what `norm_text` holds)."""
+        return self.text.replace("+", "")
+
+
+def _library_normalizer() -> Any | None:
+    """ru-normalizr's TTS profile, built once; None if the package is missing."""
+    with _LOCK:
+        if "n" not in _NORMALIZER:
+            try:
+                from ru_normalizr import NormalizeOptions, Normalizer
+            except ImportError:
+                logger.warning("ru-normalizr is not installed: numbers will not be expanded")
+                _NORMALIZER["n"] = None
+            else:
+                _NORMALIZER["n"] = Normalizer(NormalizeOptions.tts())
+        return _NORMALIZER["n"]
+
+
+def clean_unicode(text: str) -> str:
+    """NFC, acute accents -> `+` before the vowel, one kind of quote, dash and space."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(f"([{_VOWEL_CLASS}]){_ACUTE}", r"+\1", text).replace(_ACUTE, "")
+    text = text.translate(_CHAR_MAP)
+    return _SPACES.sub(" ", text)
+
+
+def _expand_leftovers(text: str) -> str:
+    """Abbreviations ru-normalizr left in place (rare without a number before them)."""
+    for pattern, expansion in _ABBREVIATION_RES:
+        text = pattern.sub(expansion, text)
+    return text
+
+
+def _map_punctuation(text: str, removed: Counter) -> str:
+    """Map punctuation onto v2's symbols and drop (and count) what cannot be spoken."""
+    text = _DASHES.sub(" - ", text)
+    text = re.sub(r"\.{3,}", "…", text).translate(_PUNCT_MAP)
+    text = re.sub(r"\+(?![аоуыэияюеё])", "", text)
+    kept = []
+    for char in text:
+        if _KEEP.match(char):
+            kept.append(char)
+        else:
+            removed[char] += 1
+            kept.append(" ")
+    return "".join(kept)
+
+
+def _tidy(text: str) -> str:
+    """One space between tokens, punctuation attached to the word before it, no repeats."""
+    text = re.sub(r"(?<![а-яё+])-|-(?![а-яё+])", " - ", text)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s*([,.!?…])", r"\1", text)
+    text = re.sub(r"([,.!?…-])(?:\s*\1)+", r"\1", text)
+    text = re.sub(r"([,.!?…])(?=[а-яё+])", r"\1 ", text)
+    return text.strip(" ,")
+
+
+def normalize(text: str) -> NormalizedText:
+    """Normalise raw Russian `text` for stress and G2P (see the module docstring)."""
+    text = clean_unicode(text)
+    library = _library_normalizer() if _NEEDS_LIBRARY.search(text) else None
+    if library is not None:
+        text = library.normalize(text)
+    text = _expand_leftovers(text.lower())
+    text = transliterate_latin(text)
+    removed: Counter = Counter()
+    text = _tidy(_map_punctuation(text, removed))
+    if removed:
+        logger.info("normalisation removed %d character(s): %s", sum(removed.values()), dict(removed))
+    return NormalizedText(text, dict(removed))

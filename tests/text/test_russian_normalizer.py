@@ -1,0 +1,76 @@
+"""Normalisation: numbers with case agreement, abbreviations, Unicode, punctuation, Latin, removals."""
+
+from __future__ import annotations
+
+import pytest
+
+from GPT_SoVITS.text.russian.normalizer import clean_unicode, normalize
+from GPT_SoVITS.text.russian.translit import latin_to_cyrillic
+
+CASES = [
+    ("В 2024 году", "в две тысячи двадцать четвёртом году"),
+    ("У меня 21 книга", "у меня двадцать одна книга"),
+    ("Глава 1-я", "глава первая"),
+    ("До 2-го числа", "до второго числа"),
+    ("Во 2-м классе", "во втором классе"),
+    ("Ровно 3,5 кг", "ровно три целых пять десятых килограмма"),
+    ("Встреча в 10:30", "встреча в десять, тридцать"),
+    ("Скидка 15%", "скидка пятнадцать процентов"),
+    ("Это 100 ₽", "это сто рублей"),
+    ("Всего 5 $", "всего пять долларов"),
+    ("Стоит 3 €", "стоит три евро"),
+    ("Было -5, стало +3", "было минус пять, стало плюс три"),
+    ("Это, т.е. то", "это, то есть то"),
+    ("т.д. и т.п.", "так далее и тому подобное."),
+    ("Он живёт в г. Москве", "он живёт в городе москве"),
+    ("ул. Пушкина", "улица пушкина"),
+    ("Пять руб. и 3 коп.", "пять рублей и три копейки."),
+    ("5 млн и 3 млрд", "пять миллионов и три миллиарда"),
+    ("10 км и 15 см", "десять километров и пятнадцать сантиметров"),
+    ("Яблоки, груши и др.", "яблоки, груши и другие."),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), CASES)
+def test_numbers_and_abbreviations(raw: str, expected: str) -> None:
+    assert normalize(raw).text == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("«Ёлка» — это\u00a0дерево…", "ёлка - это дерево…"),
+        ("Он пришёл; потом: ушёл...", "он пришёл, потом, ушёл…"),
+        ("Текст (в скобках) тут", "текст, в скобках, тут"),
+        ("Привет!!! Как дела?", "привет! как дела?"),
+        ("ЁЖИК", "ёжик"),
+        ("что-то", "что-то"),
+    ],
+)
+def test_punctuation_and_case(raw: str, expected: str) -> None:
+    assert normalize(raw).text == expected
+
+
+def test_stress_marks_survive() -> None:
+    """A user's `+` stays; an acute accent after a vowel becomes `+` before it."""
+    assert normalize("зам+ок").text == "зам+ок"
+    assert normalize("замо\u0301к").text == "зам+ок"
+    assert clean_unicode("е\u0308лка") == "ёлка"
+
+
+def test_removed_characters_are_counted() -> None:
+    result = normalize("привет ☺ мир 漢 ☺")
+    assert result.text == "привет мир"
+    assert result.removed == {"☺": 2, "漢": 1}
+
+
+def test_latin_is_transliterated_not_dropped() -> None:
+    result = normalize("Я открыл Google и iPhone")
+    assert result.text.startswith("я открыл ")
+    assert not any("a" <= c <= "z" for c in result.text)
+    assert len(result.text.split()) == 5
+
+
+@pytest.mark.parametrize(("latin", "cyrillic"), [("shop", "шоп"), ("chat", "чат"), ("bob", "боб"), ("city", "сити"), ("make", "мак")])
+def test_fallback_transliteration(latin: str, cyrillic: str) -> None:
+    assert latin_to_cyrillic(latin) == cyrillic
