@@ -1,0 +1,1 @@
+"""The SoVITS (s2) model: generator, discriminator, quantizer, spectrograms, losses, config."""

@@ -1,0 +1,462 @@
+"""The SoVITS v2 networks: generator `SynthesizerTrn` (content/text prior, posterior, flow,
+HiFi-GAN decoder, style encoder, semantic quantizer) and `MultiPeriodDiscriminator`.
+
+Parameter names and shapes equal upstream's checkpoints (`tests/data/manifests/s2G_v2_*`,
+`s2D_v2_*`), so pretrained weights load through `weights_compat`. Paper symbols: `m_p`,
+`logs_p` are the prior's mean and log-std, `m_q`, `logs_q` the posterior's, `z` a posterior
+sample, `z_p` that sample mapped by the flow into the prior space, `ge` the global style vector.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import NamedTuple, Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from GPT_SoVITS.module import attentions, commons, modules
+from GPT_SoVITS.module.config import S2Config
+from GPT_SoVITS.module.norms import remove_weight_norm, spectral_norm, weight_norm
+from GPT_SoVITS.module.quantize import ResidualVectorQuantizer
+from GPT_SoVITS.text.symbols import SymbolTable, default_table_name, get_table
+
+logger = logging.getLogger(__name__)
+
+SSL_DIM = 768  # chinese-hubert-base hidden size
+V2_REF_BINS = 704  # v2's style encoder sees spectrogram bins 0..703 (v1: all of them)
+
+
+class TextEncoder(nn.Module):
+    """The prior encoder `enc_p`: quantized content [B, 768, T] + phone ids -> (m_p, logs_p).
+
+    Content goes through a 1x1 projection and 3 relative-attention layers, phones through the
+    embedding and 6 layers; MRTE lets each content frame attend to the phones (plus `ge`);
+    3 more layers and a 1x1 projection give the prior's mean and log-std per frame.
+    """
+
+    def __init__(self, out_channels: int, hidden_channels: int, filter_channels: int, n_heads: int,
+                 n_layers: int, kernel_size: int, p_dropout: float, n_symbols: int, style_channels: int = 512):
+        super().__init__()
+        self.out_channels = out_channels
+        self.ssl_proj = nn.Conv1d(SSL_DIM, hidden_channels, 1)
+        self.encoder_ssl = attentions.Encoder(hidden_channels, filter_channels, n_heads, n_layers // 2, kernel_size, p_dropout)
+        self.encoder_text = attentions.Encoder(hidden_channels, filter_channels, n_heads, n_layers, kernel_size, p_dropout)
+        self.text_embedding = nn.Embedding(n_symbols, hidden_channels)
+        nn.init.normal_(self.text_embedding.weight, 0.0, hidden_channels ** -0.5)
+        # MRTE works in the style vector's width (512 in v2) because `ge` is added there.
+        self.mrte = attentions.MRTE(hidden_channels, style_channels, hidden_channels, 4)
+        self.encoder2 = attentions.Encoder(hidden_channels, filter_channels, n_heads, n_layers // 2, kernel_size, p_dropout)
+        self.proj = nn.Conv1d(hidden_channels, out_channels * 2, 1)
+
+    def forward(self, y: torch.Tensor, y_lengths: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor,
+                ge: torch.Tensor, speed: float = 1.0):
+        """y [B, 768, T], text [B, N], ge [B, gin, 1] -> (h, m_p, logs_p, y_mask), T' = T / speed."""
+        y_mask = commons.sequence_mask(y_lengths, y.size(2)).unsqueeze(1).to(y.dtype)
+        y = self.encoder_ssl(self.ssl_proj(y * y_mask) * y_mask, y_mask)
+        text_mask = commons.sequence_mask(text_lengths, text.size(1)).unsqueeze(1).to(y.dtype)
+        text = self.text_embedding(text).transpose(1, 2)  # [B, N] -> [B, H, N]
+        text = self.encoder_text(text * text_mask, text_mask)
+        y = self.mrte(y, y_mask, text, text_mask, ge)
+        y = self.encoder2(y * y_mask, y_mask)
+        if speed != 1.0:
+            # Speed changes the number of frames the decoder renders (linear resampling in time).
+            frames = max(1, int(round(y.size(2) / speed)))
+            y = F.interpolate(y, size=frames, mode="linear", align_corners=False)
+            y_mask = F.interpolate(y_mask, size=frames, mode="nearest")
+        stats = self.proj(y) * y_mask
+        m_p, logs_p = torch.split(stats, self.out_channels, dim=1)
+        return y, m_p, logs_p, y_mask
+
+
+class PosteriorEncoder(nn.Module):
+    """`enc_q`: linear spectrogram [B, 1025, T] -> posterior sample z and its (m_q, logs_q).
+
+    Used in training only; inference-format checkpoints omit its weights.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, hidden_channels: int, kernel_size: int,
+                 dilation_rate: int, n_layers: int, gin_channels: int = 0):
+        super().__init__()
+        self.out_channels = out_channels
+        self.pre = nn.Conv1d(in_channels, hidden_channels, 1)
+        self.enc = modules.WN(hidden_channels, kernel_size, dilation_rate, n_layers, gin_channels=gin_channels)
+        self.proj = nn.Conv1d(hidden_channels, out_channels * 2, 1)
+
+    def forward(self, x: torch.Tensor, x_lengths: torch.Tensor, g: torch.Tensor | None = None):
+        x_mask = commons.sequence_mask(x_lengths, x.size(2)).unsqueeze(1).to(x.dtype)
+        x = self.enc(self.pre(x) * x_mask, x_mask, g=g)
+        stats = self.proj(x) * x_mask
+        m_q, logs_q = torch.split(stats, self.out_channels, dim=1)
+        z = (m_q + torch.randn_like(m_q) * torch.exp(logs_q)) * x_mask
+        return z, m_q, logs_q, x_mask
+
+
+class ResidualCouplingBlock(nn.Module):
+    """`flow`: 4 mean-only coupling layers interleaved with channel flips (flows 0, 2, 4, 6)."""
+
+    def __init__(self, channels: int, hidden_channels: int, kernel_size: int, dilation_rate: int,
+                 n_layers: int, n_flows: int = 4, gin_channels: int = 0):
+        super().__init__()
+        self.flows = nn.ModuleList()
+        for _ in range(n_flows):
+            self.flows.append(modules.ResidualCouplingLayer(
+                channels, hidden_channels, kernel_size, dilation_rate, n_layers, gin_channels=gin_channels, mean_only=True))
+            self.flows.append(modules.Flip())
+
+    def forward(self, x: torch.Tensor, x_mask: torch.Tensor, g: torch.Tensor | None = None,
+                reverse: bool = False) -> torch.Tensor:
+        flows = reversed(self.flows) if reverse else self.flows
+        for flow in flows:
+            x = flow(x, x_mask, g=g, reverse=reverse)
+        return x
+
+
+class Generator(nn.Module):
+    """`dec`: HiFi-GAN vocoder from latent frames [B, 192, T] to audio [B, 1, T * prod(rates)],
+    conditioned on the style vector through the 1x1 `cond` convolution."""
+
+    def __init__(self, initial_channel: int, resblock: str, resblock_kernel_sizes: Sequence[int],
+                 resblock_dilation_sizes: Sequence[Sequence[int]], upsample_rates: Sequence[int],
+                 upsample_initial_channel: int, upsample_kernel_sizes: Sequence[int], gin_channels: int = 0):
+        super().__init__()
+        self.num_kernels = len(resblock_kernel_sizes)
+        self.conv_pre = nn.Conv1d(initial_channel, upsample_initial_channel, 7, 1, padding=3)
+        block = modules.ResBlock1 if str(resblock) == "1" else modules.ResBlock2
+        self.ups = nn.ModuleList()
+        for i, (rate, kernel) in enumerate(zip(upsample_rates, upsample_kernel_sizes)):
+            self.ups.append(weight_norm(nn.ConvTranspose1d(
+                upsample_initial_channel // 2 ** i, upsample_initial_channel // 2 ** (i + 1),
+                kernel, rate, padding=(kernel - rate) // 2)))
+        self.ups.apply(commons.init_weights)
+        self.resblocks = nn.ModuleList()
+        channels = upsample_initial_channel
+        for i in range(len(self.ups)):
+            channels = upsample_initial_channel // 2 ** (i + 1)
+            for kernel, dilation in zip(resblock_kernel_sizes, resblock_dilation_sizes):
+                self.resblocks.append(block(channels, kernel, tuple(dilation)))
+        self.conv_post = nn.Conv1d(channels, 1, 7, 1, padding=3, bias=False)
+        if gin_channels:
+            self.cond = nn.Conv1d(gin_channels, upsample_initial_channel, 1)
+
+    def forward(self, x: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
+        x = self.conv_pre(x)
+        if g is not None and hasattr(self, "cond"):
+            x = x + self.cond(g)
+        for i, up in enumerate(self.ups):
+            x = up(F.leaky_relu(x, modules.LRELU_SLOPE))
+            blocks = self.resblocks[i * self.num_kernels:(i + 1) * self.num_kernels]
+            x = sum(block(x) for block in blocks) / self.num_kernels
+        x = self.conv_post(F.leaky_relu(x))
+        return torch.tanh(x)
+
+    def remove_weight_norm(self) -> None:
+        for up in self.ups:
+            remove_weight_norm(up)
+        for block in self.resblocks:
+            block.remove_weight_norm()
+
+
+class GeneratorOutput(NamedTuple):
+    """What the training forward returns (shapes for batch B, spectrogram frames T)."""
+
+    audio: torch.Tensor        # [B, 1, segment_size * hop] decoded slice of z
+    ids_slice: torch.Tensor    # [B] start frame of each slice (multiply by hop for samples)
+    spec_mask: torch.Tensor    # [B, 1, T]
+    z: torch.Tensor            # [B, inter, T] posterior sample
+    z_p: torch.Tensor          # [B, inter, T] z through the flow
+    m_p: torch.Tensor          # [B, inter, T] prior mean
+    logs_p: torch.Tensor       # [B, inter, T] prior log-std
+    m_q: torch.Tensor          # [B, inter, T] posterior mean
+    logs_q: torch.Tensor       # [B, inter, T] posterior log-std
+    commit_loss: torch.Tensor  # scalar quantizer commitment loss (0 when frozen)
+
+
+def _resolve_table(table: SymbolTable | str | None, version: str) -> SymbolTable:
+    if isinstance(table, SymbolTable):
+        return table
+    if table is None:
+        table = "v1" if version == "v1" else default_table_name()
+    return get_table(table)
+
+
+class SynthesizerTrn(nn.Module):
+    """The SoVITS generator (`s2G`). Built like upstream:
+    `SynthesizerTrn(spec_channels, segment_size, n_speakers=300, **config.model, table=...)`.
+
+    `table` (a `SymbolTable` or its name) sets the rows of `enc_p.text_embedding`; everything
+    else follows the config. `n_layers_q` and `use_spectral_norm` are accepted and unused, as
+    upstream does; `n_speakers` is accepted for signature compatibility (no speaker embedding).
+    """
+
+    def __init__(self, spec_channels: int, segment_size: int, inter_channels: int, hidden_channels: int,
+                 filter_channels: int, n_heads: int, n_layers: int, kernel_size: int, p_dropout: float,
+                 resblock: str, resblock_kernel_sizes: Sequence[int], resblock_dilation_sizes: Sequence[Sequence[int]],
+                 upsample_rates: Sequence[int], upsample_initial_channel: int, upsample_kernel_sizes: Sequence[int],
+                 n_speakers: int = 0, gin_channels: int = 0, semantic_frame_rate: str = "25hz",
+                 freeze_quantizer: bool = True, version: str = "v2", table: SymbolTable | str | None = None,
+                 **unused):
+        super().__init__()
+        if unused:
+            logger.debug("SynthesizerTrn: ignoring config keys %s", ", ".join(sorted(unused)))
+        if semantic_frame_rate not in ("25hz", "50hz"):
+            raise ValueError(f"semantic_frame_rate must be '25hz' or '50hz', got {semantic_frame_rate!r}")
+        self.table = _resolve_table(table, version)
+        self.version = version
+        self.spec_channels = spec_channels
+        self.segment_size = segment_size
+        self.semantic_frame_rate = semantic_frame_rate
+        self.ref_bins = spec_channels if version == "v1" else V2_REF_BINS
+        self.hop_length = 1
+        for rate in upsample_rates:
+            self.hop_length *= rate
+        self.enc_p = TextEncoder(inter_channels, hidden_channels, filter_channels, n_heads, n_layers,
+                                 kernel_size, p_dropout, len(self.table), gin_channels)
+        self.dec = Generator(inter_channels, resblock, resblock_kernel_sizes, resblock_dilation_sizes,
+                             upsample_rates, upsample_initial_channel, upsample_kernel_sizes, gin_channels)
+        self.enc_q = PosteriorEncoder(spec_channels, inter_channels, hidden_channels, 5, 1, 16, gin_channels)
+        self.flow = ResidualCouplingBlock(inter_channels, hidden_channels, 5, 1, 4, gin_channels=gin_channels)
+        self.ref_enc = modules.MelStyleEncoder(self.ref_bins, style_vector_dim=gin_channels)
+        stride = 2 if semantic_frame_rate == "25hz" else 1
+        self.ssl_proj = nn.Conv1d(SSL_DIM, SSL_DIM, stride, stride=stride)
+        self.quantizer = ResidualVectorQuantizer(dimension=SSL_DIM, n_q=1, bins=1024)
+        self.quantizer_frozen = False
+        if freeze_quantizer:
+            self.freeze_quantizer_parts()
+
+    # --- quantizer freezing -----------------------------------------------------------
+
+    def freeze_quantizer_parts(self) -> None:
+        """Fix `ssl_proj` and the quantizer: eval mode, no gradient, no codebook update.
+
+        Upstream fine-tuning keeps them fixed only as a side effect of calling `.eval()` inside
+        forward; we do it explicitly so semantic tokens stay valid after fine-tuning. `train()`
+        below keeps them in eval mode from then on.
+        """
+        self.quantizer_frozen = True
+        for part in (self.ssl_proj, self.quantizer):
+            part.eval()
+            part.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> "SynthesizerTrn":
+        super().train(mode)
+        if self.quantizer_frozen:
+            self.ssl_proj.eval()
+            self.quantizer.eval()
+        return self
+
+    def _ssl_frames(self, ssl: torch.Tensor) -> torch.Tensor:
+        """Group the 50 Hz frames the stride-s `ssl_proj` reads together:
+        [B, 768, T] -> [B, T // s, 768 * s] (a trailing odd frame is dropped, as the conv does)."""
+        stride = self.ssl_proj.stride[0]
+        b, c, t = ssl.shape
+        frames = ssl[:, :, : t // stride * stride].reshape(b, c, t // stride, stride)
+        return frames.permute(0, 2, 1, 3).reshape(b, t // stride, c * stride)
+
+    def project_ssl(self, frames: torch.Tensor) -> torch.Tensor:
+        """`ssl_proj` as one matmul over grouped frames [..., 768 * s] -> [..., 768].
+
+        Same weights and result as the strided Conv1d (up to float rounding), but a plain GEMM
+        is markedly faster on CPU and lets stage 3 batch utterances without padding.
+        """
+        weight = self.ssl_proj.weight
+        return F.linear(frames, weight.reshape(weight.size(0), -1), self.ssl_proj.bias)
+
+    def _quantize(self, ssl: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """ssl [B, 768, T] -> (quantized content [B, 768, T // stride], commit loss)."""
+        if self.quantizer_frozen:
+            with torch.no_grad():  # frozen: no autograd graph through ssl_proj / codebook
+                projected = self.project_ssl(self._ssl_frames(ssl)).transpose(1, 2)
+                quantized, _, commit_loss, _ = self.quantizer(projected)
+            return quantized, commit_loss
+        projected = self.project_ssl(self._ssl_frames(ssl)).transpose(1, 2)
+        quantized, _, commit_loss, _ = self.quantizer(projected)
+        return quantized, commit_loss
+
+    def _upsample_content(self, quantized: torch.Tensor) -> torch.Tensor:
+        """25 Hz codes back to 50 Hz frames by repeating each twice: [B, D, T] -> [B, D, 2T]."""
+        if self.semantic_frame_rate == "25hz":
+            return quantized.repeat_interleave(2, dim=2)
+        return quantized
+
+    def style(self, spec: torch.Tensor, spec_lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Global style vector ge [B, gin, 1] from a linear spectrogram [B, 1025, T]."""
+        if spec_lengths is None:
+            spec_lengths = torch.full((spec.size(0),), spec.size(2), device=spec.device, dtype=torch.long)
+        mask = commons.sequence_mask(spec_lengths, spec.size(2)).unsqueeze(1).to(spec.dtype)
+        return self.ref_enc(spec[:, : self.ref_bins] * mask, mask)
+
+    # --- training -----------------------------------------------------------------------
+
+    def forward(self, ssl: torch.Tensor, spec: torch.Tensor, spec_lengths: torch.Tensor,
+                text: torch.Tensor, text_lengths: torch.Tensor) -> GeneratorOutput:
+        """Training pass: ssl [B, 768, T_ssl], spec [B, 1025, T], text [B, N] -> GeneratorOutput.
+
+        The content path (ssl_proj, quantizer, x2 repeat) is trimmed or edge-padded to the T
+        spectrogram frames when an odd length leaves it one frame off.
+        """
+        ge = self.style(spec, spec_lengths)
+        quantized, commit_loss = self._quantize(ssl)
+        content = commons.match_length(self._upsample_content(quantized), spec.size(2))
+        _, m_p, logs_p, _ = self.enc_p(content, spec_lengths, text, text_lengths, ge)
+        z, m_q, logs_q, spec_mask = self.enc_q(spec, spec_lengths, g=ge)
+        z_p = self.flow(z, spec_mask, g=ge)
+        z_slice, ids_slice = commons.rand_slice_segments(z, spec_lengths, self.segment_size)
+        audio = self.dec(z_slice, g=ge)
+        return GeneratorOutput(audio, ids_slice, spec_mask, z, z_p, m_p, logs_p, m_q, logs_q, commit_loss)
+
+    # --- inference ----------------------------------------------------------------------
+
+    @torch.no_grad()
+    def extract_latent(self, ssl: torch.Tensor) -> torch.Tensor:
+        """Semantic codes: ssl [B, 768, T] at 50 Hz -> LongTensor [B, 1, T // 2] (25 Hz).
+
+        Each code is the nearest codeword (squared Euclidean) of `ssl_proj(ssl)`; nothing is
+        learned, whatever the module's mode.
+        """
+        frames = self._ssl_frames(ssl)  # [B, T2, 1536]
+        b, t2, _ = frames.shape
+        codes = self.quantizer.encode_rows(self.project_ssl(frames.reshape(b * t2, -1)))  # [n_q, B * T2]
+        return codes.view(-1, b, t2).transpose(0, 1)
+
+    @torch.no_grad()
+    def extract_latent_many(self, features: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        """Codes of several utterances [768, T_i] in one pass -> LongTensors [T_i // 2].
+
+        Frames are concatenated rather than padded: each code depends only on its own two
+        frames, so the result is the one-by-one result with no padding work at all.
+        """
+        grouped = [self._ssl_frames(f.unsqueeze(0))[0] for f in features]
+        codes = self.quantizer.encode_rows(self.project_ssl(torch.cat(grouped)))[0]
+        return list(codes.split([g.size(0) for g in grouped]))
+
+    @staticmethod
+    def _codes_first(codes: torch.Tensor) -> torch.Tensor:
+        """Accept codes [B, 1, T] or [1, B, T] (upstream's layout); return [n_q=1, B, T]."""
+        if codes.dim() != 3:
+            raise ValueError(f"codes must be [B, 1, T] or [1, B, T], got shape {tuple(codes.shape)}")
+        return codes.transpose(0, 1) if codes.size(1) == 1 else codes
+
+    @torch.no_grad()
+    def decode(self, codes: torch.Tensor, text: torch.Tensor, refer: torch.Tensor | Sequence[torch.Tensor],
+               noise_scale: float = 0.5, speed: float = 1.0) -> torch.Tensor:
+        """Synthesize audio [B, 1, hop * frames] from 25 Hz codes, phone ids [B, N] and a
+        reference spectrogram [B, 1025, T_ref] (or a list of them: their style vectors are averaged).
+
+        frames = 2 * T25 at speed 1, else round(2 * T25 / speed); noise_scale scales the prior sample.
+        """
+        refers = [refer] if isinstance(refer, torch.Tensor) else list(refer)
+        ge = torch.stack([self.style(r) for r in refers]).mean(dim=0)
+        codes = self._codes_first(codes)
+        content = self._upsample_content(self.quantizer.decode(codes))
+        batch = content.size(0)
+        if ge.size(0) != batch:
+            ge = ge.expand(batch, -1, -1)
+        y_lengths = torch.full((batch,), content.size(2), device=content.device, dtype=torch.long)
+        text_lengths = torch.full((batch,), text.size(1), device=text.device, dtype=torch.long)
+        _, m_p, logs_p, y_mask = self.enc_p(content, y_lengths, text, text_lengths, ge, speed)
+        z_p = m_p + torch.randn_like(m_p) * torch.exp(logs_p) * noise_scale
+        z = self.flow(z_p, y_mask, g=ge, reverse=True)
+        return self.dec(z * y_mask, g=ge)
+
+    def remove_weight_norm(self) -> None:
+        """Fold weight norm into plain weights for inference (state-dict keys change to `weight`)."""
+        self.dec.remove_weight_norm()
+        for module in self.flow.flows:
+            if isinstance(module, modules.ResidualCouplingLayer):
+                module.enc.remove_weight_norm()
+        self.enc_q.enc.remove_weight_norm()
+
+
+def build_generator(config: S2Config, table: SymbolTable | str | None = None) -> SynthesizerTrn:
+    """The generator for `config` and symbol `table` (default: by `model.version`, else the project's)."""
+    return SynthesizerTrn(
+        config.spec_channels, config.segment_frames, n_speakers=config.data.n_speakers,
+        **config.model.kwargs(), table=table,
+    )
+
+
+# --- discriminator ------------------------------------------------------------------------
+
+
+def _norm(use_spectral_norm: bool):
+    return spectral_norm if use_spectral_norm else weight_norm
+
+
+class DiscriminatorP(nn.Module):
+    """Period discriminator: audio folded into [B, 1, T / p, p] and scanned by 2-D convolutions."""
+
+    def __init__(self, period: int, kernel_size: int = 5, stride: int = 3, use_spectral_norm: bool = False):
+        super().__init__()
+        self.period = period
+        norm = _norm(use_spectral_norm)
+        pad = (commons.get_padding(kernel_size), 0)
+        channels = [1, 32, 128, 512, 1024]
+        self.convs = nn.ModuleList([
+            norm(nn.Conv2d(channels[i], channels[i + 1], (kernel_size, 1), (stride, 1), padding=pad))
+            for i in range(4)
+        ])
+        self.convs.append(norm(nn.Conv2d(1024, 1024, (kernel_size, 1), 1, padding=pad)))
+        self.conv_post = norm(nn.Conv2d(1024, 1, (3, 1), 1, padding=(1, 0)))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        fmap = []
+        b, c, t = x.shape
+        if t % self.period:
+            x = F.pad(x, (0, self.period - t % self.period), mode="reflect")
+        x = x.view(b, c, -1, self.period)
+        for conv in self.convs:
+            x = F.leaky_relu(conv(x), modules.LRELU_SLOPE)
+            fmap.append(x)
+        x = self.conv_post(x)
+        fmap.append(x)
+        return torch.flatten(x, 1, -1), fmap
+
+
+class DiscriminatorS(nn.Module):
+    """Scale discriminator: grouped strided 1-D convolutions over the raw waveform."""
+
+    def __init__(self, use_spectral_norm: bool = False):
+        super().__init__()
+        norm = _norm(use_spectral_norm)
+        self.convs = nn.ModuleList([
+            norm(nn.Conv1d(1, 16, 15, 1, padding=7)),
+            norm(nn.Conv1d(16, 64, 41, 4, groups=4, padding=20)),
+            norm(nn.Conv1d(64, 256, 41, 4, groups=16, padding=20)),
+            norm(nn.Conv1d(256, 1024, 41, 4, groups=64, padding=20)),
+            norm(nn.Conv1d(1024, 1024, 41, 4, groups=256, padding=20)),
+            norm(nn.Conv1d(1024, 1024, 5, 1, padding=2)),
+        ])
+        self.conv_post = norm(nn.Conv1d(1024, 1, 3, 1, padding=1))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        fmap = []
+        for conv in self.convs:
+            x = F.leaky_relu(conv(x), modules.LRELU_SLOPE)
+            fmap.append(x)
+        x = self.conv_post(x)
+        fmap.append(x)
+        return torch.flatten(x, 1, -1), fmap
+
+
+class MultiPeriodDiscriminator(nn.Module):
+    """`s2D`: the scale discriminator (index 0) then period discriminators 2, 3, 5, 7, 11."""
+
+    def __init__(self, use_spectral_norm: bool = False, periods: Sequence[int] = (2, 3, 5, 7, 11)):
+        super().__init__()
+        discs = [DiscriminatorS(use_spectral_norm)]
+        discs += [DiscriminatorP(p, use_spectral_norm=use_spectral_norm) for p in periods]
+        self.discriminators = nn.ModuleList(discs)
+
+    def forward(self, y: torch.Tensor, y_hat: torch.Tensor):
+        """Real y and generated y_hat [B, 1, S] -> (real_outputs, fake_outputs, real_fmaps, fake_fmaps)."""
+        real_outputs, fake_outputs, real_fmaps, fake_fmaps = [], [], [], []
+        for disc in self.discriminators:
+            real, real_fmap = disc(y)
+            fake, fake_fmap = disc(y_hat)
+            real_outputs.append(real)
+            fake_outputs.append(fake)
+            real_fmaps.append(real_fmap)
+            fake_fmaps.append(fake_fmap)
+        return real_outputs, fake_outputs, real_fmaps, fake_fmaps

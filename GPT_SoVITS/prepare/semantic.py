@@ -1,0 +1,207 @@
+"""Stage 3: HuBERT features `4-cnhubert/<name>.pt` -> semantic codes `6-name2semantic-{i}.tsv`.
+
+The SoVITS checkpoint is loaded through weights_compat into the full generator (so a wrong file
+is refused), but only `ssl_proj` and the quantizer run. Features are read by a background
+thread and extracted in batches of concatenated frames; codes are identical to
+one-by-one extraction because each code reads only its own two frames.
+The whole part is skipped when its output exists (upstream's resume rule).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import torch
+
+from GPT_SoVITS import weights_compat as wc
+from GPT_SoVITS.atomic import write_text_atomic
+from GPT_SoVITS.errors import CheckpointError, DataError
+from GPT_SoVITS.module.config import S2Config
+from GPT_SoVITS.module.models import SSL_DIM, SynthesizerTrn, build_generator
+from GPT_SoVITS.prepare.list_file import ListEntry, read_list
+from GPT_SoVITS.prepare.merge import name2semantic_part, write_part_failures
+from GPT_SoVITS.prepare.stage_env import StageEnv
+from GPT_SoVITS.prepare.summary import StageSummary
+from GPT_SoVITS.text.symbols import default_table_name
+
+logger = logging.getLogger(__name__)
+
+STAGE = "3-get-semantic"
+SSL_DIR = "4-cnhubert"
+BATCH_FRAMES = 16384  # 50 Hz frames per batch: ~50 MB of float32 features
+MAX_BATCH = 64
+SUPPORTED_VERSIONS = ("v1", "v2")
+
+
+@dataclass(frozen=True)
+class Features:
+    """One utterance's loaded HuBERT features [768, T] and its position in the part."""
+
+    index: int
+    entry: ListEntry
+    ssl: torch.Tensor
+
+
+def load_semantic_model(env: StageEnv, device: str = "cpu", half: bool = False) -> SynthesizerTrn:
+    """Build the generator from `s2config_path` and load `pretrained_s2G` through weights_compat.
+
+    The architecture version (v1: style encoder on all 1025 bins) comes from the checkpoint's
+    content; `enc_q.*` may be absent (inference-format files drop it).
+    """
+    config = S2Config.from_file(env.s2config_path)
+    checkpoint = wc.read_checkpoint(env.pretrained_s2G)
+    info = wc.identify(checkpoint)
+    if info.kind != "s2G":
+        raise CheckpointError(f"{env.pretrained_s2G}: this is a {info.kind} checkpoint; pretrained_s2G needs a SoVITS generator (s2G)")
+    if info.version not in SUPPORTED_VERSIONS:
+        raise CheckpointError(f"{env.pretrained_s2G}: SoVITS {info.version} is not supported; use a v2 (or v1) s2G file")
+    config.model.version = info.version
+    table = default_table_name()
+    model = build_generator(config, table)
+    del checkpoint  # load_into reads the file again so its report names it
+    wc.load_into(model, env.pretrained_s2G, table=table, kind="s2G", allow_missing=("enc_q.*",))  # logs the report
+    model.eval().to(device)
+    return model.half() if half else model
+
+
+def choose_device(env: StageEnv) -> tuple[str, bool]:
+    """CUDA when present (half precision if `is_half`), else CPU in float32."""
+    if torch.cuda.is_available():
+        return "cuda", env.is_half
+    if env.is_half:
+        logger.info("is_half=True but no CUDA device: extracting in float32 on the CPU")
+    return "cpu", False
+
+
+def read_features(path: Path) -> torch.Tensor:
+    """Load a stage-2 feature file as [768, T] float; DataError naming the file when unusable."""
+    try:
+        ssl = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise DataError(f"{path} is missing: stage 2 did not produce it (see its failures); run stage 2 first") from None
+    except Exception as error:  # torch raises many types for a corrupt or foreign file
+        raise DataError(f"{path} cannot be read ({type(error).__name__}: {error}); delete it and rerun stage 2") from None
+    if not isinstance(ssl, torch.Tensor) or not ssl.is_floating_point():
+        raise DataError(f"{path}: expected a float tensor [1, {SSL_DIM}, T], got {type(ssl).__name__}")
+    shape = list(ssl.shape)
+    if ssl.dim() == 3 and ssl.size(0) == 1:
+        ssl = ssl[0]
+    if ssl.dim() != 2 or ssl.size(0) != SSL_DIM:
+        raise DataError(f"{path}: expected shape [1, {SSL_DIM}, T], got {shape}; delete it and rerun stage 2")
+    if ssl.size(1) < 2:
+        raise DataError(f"{path}: only {ssl.size(1)} feature frame(s); the audio is too short for one semantic code")
+    if not torch.isfinite(ssl).all():
+        raise DataError(f"{path}: features hold NaN or inf; delete it and rerun stage 2")
+    return ssl
+
+
+def plan_batches(entries: Sequence[ListEntry], ssl_dir: Path, batch_frames: int = BATCH_FRAMES,
+                 max_batch: int = MAX_BATCH) -> list[list[tuple[int, ListEntry]]]:
+    """Cut the part into batches of (index, entry) in list order, each with at most `max_batch`
+    items and about `batch_frames` frames (estimated from file sizes, without loading).
+
+    Batches concatenate frames instead of padding, so no length sorting is needed.
+    """
+    bytes_per_frame = SSL_DIM * 4  # float32 files; fp16 ones make batches up to 2x the budget
+    batches: list[list[tuple[int, ListEntry]]] = []
+    current: list[tuple[int, ListEntry]] = []
+    frames = 0
+    for index, entry in enumerate(entries):
+        path = ssl_dir / f"{entry.name}.pt"
+        size = max((path.stat().st_size if path.is_file() else 0) // bytes_per_frame, 1)
+        if current and (len(current) >= max_batch or frames + size > batch_frames):
+            batches.append(current)
+            current, frames = [], 0
+        current.append((index, entry))
+        frames += size
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _load_batch(batch: list[tuple[int, ListEntry]], ssl_dir: Path) -> list[Features | tuple[ListEntry, DataError]]:
+    loaded: list[Features | tuple[ListEntry, DataError]] = []
+    for index, entry in batch:
+        try:
+            loaded.append(Features(index, entry, read_features(ssl_dir / f"{entry.name}.pt")))
+        except DataError as error:
+            loaded.append((entry, error))
+    return loaded
+
+
+def iter_loaded(batches: list[list[tuple[int, ListEntry]]], ssl_dir: Path, prefetch: int = 2) -> Iterator[list]:
+    """Yield each batch's loaded features, loading the next `prefetch` batches in a thread."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semantic-loader")
+    try:
+        source = iter(batches)
+        pending = deque(pool.submit(_load_batch, b, ssl_dir) for b in itertools.islice(source, max(prefetch, 1)))
+        while pending:
+            future = pending.popleft()
+            for upcoming in itertools.islice(source, 1):
+                pending.append(pool.submit(_load_batch, upcoming, ssl_dir))
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def extract_codes(model: SynthesizerTrn, features: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    """Codes [T_i // 2] of each feature tensor [768, T_i], computed in one pass.
+
+    The frames of all utterances are concatenated (no padding): code k of an utterance reads only
+    its frames 2k and 2k+1, so the result equals one-by-one extraction.
+    """
+    param = next(model.parameters())
+    with torch.inference_mode():
+        batch = [f.to(device=param.device, dtype=param.dtype) for f in features]
+        return [codes.cpu() for codes in model.extract_latent_many(batch)]
+
+
+def _format_line(name: str, codes: torch.Tensor) -> str:
+    return f"{name}\t{' '.join(str(c) for c in codes.tolist())}"
+
+
+def run_semantic_stage(env: StageEnv, model: SynthesizerTrn | None = None, batch_frames: int = BATCH_FRAMES,
+                       max_batch: int = MAX_BATCH, prefetch: int = 2) -> StageSummary:
+    """Run stage 3 for part `env.i_part`: write `6-name2semantic-{i}.tsv` (no header, no final
+    newline) with the utterances whose features load; report the others and go on."""
+    summary = StageSummary(STAGE)
+    output = name2semantic_part(env.opt_dir, env.i_part)
+    entries, problems = read_list(env.inp_text, env.i_part, env.all_parts)
+    for problem in problems:
+        summary.fail(f"{problem.source}:{problem.line_number}", problem.message)
+    if output.exists():
+        summary.skipped = len(entries)
+        logger.info("%s exists: part %d already finished, skipping it", output, env.i_part)
+    else:
+        if model is None and entries:
+            model = load_semantic_model(env, *choose_device(env))
+        lines = _extract_part(model, entries, env.opt_dir / SSL_DIR, summary, batch_frames, max_batch, prefetch)
+        write_text_atomic(output, "\n".join(lines))
+    write_part_failures(env.opt_dir, "semantic", env.i_part, summary)
+    logger.info(summary.line())
+    return summary
+
+
+def _extract_part(model: SynthesizerTrn | None, entries: Sequence[ListEntry], ssl_dir: Path, summary: StageSummary,
+                  batch_frames: int, max_batch: int, prefetch: int) -> list[str]:
+    """Output lines of one part in .list order; failures go to `summary`."""
+    results: dict[int, str] = {}
+    batches = plan_batches(entries, ssl_dir, batch_frames, max_batch)
+    for loaded in iter_loaded(batches, ssl_dir, prefetch):
+        good = [item for item in loaded if isinstance(item, Features)]
+        for item in loaded:
+            if not isinstance(item, Features):
+                entry, error = item
+                summary.fail(entry.name, f"{entry.where}: {error}")
+        if not good:
+            continue
+        for item, codes in zip(good, extract_codes(model, [g.ssl for g in good])):
+            results[item.index] = _format_line(item.entry.name, codes)
+            summary.done += 1
+    return [results[i] for i in sorted(results)]
