@@ -1,0 +1,265 @@
+"""The Gradio app: layout of the three tabs (upstream's order) and thin callbacks into the library.
+
+Every callback turns a `GptSovitsError` into an `error: ...` line in its status box instead of
+a traceback; long runs are generators, so the status streams while the subprocess works.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Callable, Iterator, Sequence
+
+from GPT_SoVITS.errors import GptSovitsError
+from GPT_SoVITS.pretrained import PRETRAINED, missing_pretrained, missing_pretrained_message
+from GPT_SoVITS.webui import dataset, training
+from GPT_SoVITS.webui.i18n import translator
+from GPT_SoVITS.webui.jobs import JobSlots
+from GPT_SoVITS.webui.settings import UiSettings, cuda_available, parse_settings
+from GPT_SoVITS.webui.synthesis import SynthesisForm, synthesize_form, weight_choices
+
+logger = logging.getLogger(__name__)
+
+STATUS_LINES = 14
+
+
+def pretrained_notice(settings: UiSettings) -> str:
+    """Markdown naming the missing pretrained files and where they go; "" when all are present."""
+    missing = missing_pretrained({key: settings.default_pretrained(key) for key in PRETRAINED})
+    if not missing:
+        return ""
+    first, *rest = missing_pretrained_message(missing).splitlines()
+    return "\n".join([f"**{first}**", "", "```", *rest, "```"])
+
+
+def _errors_to_status(generator_fn: Callable[..., Iterator[str]]) -> Callable[..., Iterator[str]]:
+    """Wrap a streaming callback so our errors end the stream with one `error:` line."""
+
+    def wrapped(*args):
+        try:
+            yield from generator_fn(*args)
+        except GptSovitsError as error:
+            yield f"error: {error}"
+
+    wrapped.__name__ = generator_fn.__name__
+    return wrapped
+
+
+class Callbacks:
+    """The UI's callbacks, bound to its settings and the running jobs (testable without Gradio)."""
+
+    def __init__(self, settings: UiSettings, cuda: bool):
+        self.settings, self.cuda, self.slots = settings, cuda, JobSlots()
+
+    def dataset_runner(self, stages: tuple[str, ...]) -> Callable[..., Iterator[str]]:
+        def run(exp_name, gpu_numbers, half, list_path, wav_dir, hubert_dir, s2g_path):
+            request = dataset.check_request(
+                self.settings, stages, list_path=list_path, wav_dir=wav_dir, exp_name=exp_name,
+                gpu_numbers=gpu_numbers, half=half, hubert_dir=hubert_dir, s2g_path=s2g_path, cuda=self.cuda)
+            self.slots.begin(dataset.SLOT)
+            yield from dataset.run_stages(self.settings, request, stages, self.slots, self.cuda)
+
+        run.__name__ = "run_" + "_".join(stages)
+        return _errors_to_status(run)
+
+    def stop(self, slot: str) -> Callable[[], str]:
+        def stop_slot() -> str:
+            return "stopping..." if self.slots.stop(slot) else "nothing is running"
+
+        stop_slot.__name__ = f"stop_{slot}"
+        return stop_slot
+
+    def train_sovits(self, exp_name, gpu_numbers, half, batch_size, epochs, text_low_lr_rate, save_every_epoch,
+                     if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D) -> Iterator[str]:
+        choices = training.sovits_choices(
+            self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
+            epochs=epochs, text_low_lr_rate=text_low_lr_rate, save_every_epoch=save_every_epoch,
+            if_save_latest=if_save_latest, if_save_every_weights=if_save_every_weights,
+            pretrained_s2G=pretrained_s2G, pretrained_s2D=pretrained_s2D)
+        spec = training.sovits_spec(self.settings, choices, self.cuda)
+        yield from training.stream_training(self.slots, training.S2_SLOT, "s2_train.py", spec,
+                                            self.settings.sovits_weights_dir)
+
+    def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
+                  if_save_every_weights, pretrained_s1) -> Iterator[str]:
+        choices = training.gpt_choices(
+            self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
+            epochs=epochs, save_every_n_epoch=save_every_n_epoch, if_save_latest=if_save_latest,
+            if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1)
+        spec = training.gpt_spec(self.settings, choices, self.cuda)
+        yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
+                                            self.settings.gpt_weights_dir)
+
+    def synthesize(self, *fields):
+        """(audio or None, status) for the synthesis button."""
+        try:
+            audio, status = synthesize_form(self.settings, SynthesisForm(*fields))
+        except GptSovitsError as error:
+            return None, f"error: {error}"
+        return audio, status
+
+
+def _experiment_row(gr, tr, cuda: bool):
+    with gr.Row():
+        exp_name = gr.Textbox(label=tr("exp_name"), value="ru_voice", elem_id="exp_name")
+        gpus = gr.Textbox(label=tr("gpu_numbers"), value="0" if cuda else "", elem_id="gpu_numbers")
+        half = gr.Checkbox(label=tr("half"), value=cuda, interactive=cuda, elem_id="half")
+    return exp_name, gpus, half
+
+
+def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> None:
+    with gr.Row():
+        list_path = gr.Textbox(label=tr("list_path"), elem_id="list_path")
+        wav_dir = gr.Textbox(label=tr("wav_dir"), elem_id="wav_dir")
+    with gr.Row():
+        hubert = gr.Textbox(label=tr("hubert_dir"), value=str(settings.default_pretrained("cnhubert")),
+                            elem_id="hubert_dir")
+        s2g = gr.Textbox(label=tr("s2g_path"), value=str(settings.default_pretrained("s2G")), elem_id="dataset_s2g")
+    with gr.Row():
+        buttons = {
+            ("text",): gr.Button(tr("btn_text"), elem_id="btn_text"),
+            ("ssl",): gr.Button(tr("btn_ssl"), elem_id="btn_ssl"),
+            ("semantic",): gr.Button(tr("btn_semantic"), elem_id="btn_semantic"),
+            dataset.STAGES: gr.Button(tr("btn_all"), variant="primary", elem_id="btn_all"),
+        }
+        stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_dataset_stop")
+    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, max_lines=STATUS_LINES * 2,
+                        interactive=False, elem_id="dataset_status")
+    inputs = [*common, list_path, wav_dir, hubert, s2g]
+    for stages, button in buttons.items():
+        button.click(callbacks.dataset_runner(stages), inputs, status)
+    stop.click(callbacks.stop(dataset.SLOT), None, status)
+
+
+def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> None:
+    gr.Markdown(f"### {tr('sovits')}")
+    batch = gr.Number(label=tr("batch_size"), value=4, precision=0, minimum=1, elem_id="s2_batch_size")
+    epochs = gr.Number(label=tr("epochs"), value=8, precision=0, minimum=1, elem_id="s2_epochs")
+    rate = gr.Slider(0.0, 1.0, value=0.4, step=0.05, label=tr("text_low_lr_rate"), elem_id="s2_text_low_lr_rate")
+    every = gr.Number(label=tr("save_every_epoch"), value=4, precision=0, minimum=1, elem_id="s2_save_every_epoch")
+    latest = gr.Checkbox(label=tr("if_save_latest"), value=True, elem_id="s2_if_save_latest")
+    weights = gr.Checkbox(label=tr("if_save_every_weights"), value=True, elem_id="s2_if_save_every_weights")
+    s2g = gr.Textbox(label=tr("s2g_path"), value=str(settings.default_pretrained("s2G")), elem_id="s2_pretrained_s2g")
+    s2d = gr.Textbox(label=tr("s2d_path"), value=str(settings.default_pretrained("s2D")), elem_id="s2_pretrained_s2d")
+    with gr.Row():
+        start = gr.Button(tr("btn_train_s2"), variant="primary", elem_id="btn_train_s2")
+        stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s2")
+    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, interactive=False,
+                        elem_id="s2_status")
+    start.click(_errors_to_status(callbacks.train_sovits),
+                [*common, batch, epochs, rate, every, latest, weights, s2g, s2d], status)
+    stop.click(callbacks.stop(training.S2_SLOT), None, status)
+
+
+def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> None:
+    gr.Markdown(f"### {tr('gpt')}")
+    batch = gr.Number(label=tr("batch_size"), value=4, precision=0, minimum=1, elem_id="s1_batch_size")
+    epochs = gr.Number(label=tr("epochs"), value=15, precision=0, minimum=1, elem_id="s1_epochs")
+    every = gr.Number(label=tr("save_every_epoch"), value=5, precision=0, minimum=1, elem_id="s1_save_every_n_epoch")
+    latest = gr.Checkbox(label=tr("if_save_latest"), value=True, elem_id="s1_if_save_latest")
+    weights = gr.Checkbox(label=tr("if_save_every_weights"), value=True, elem_id="s1_if_save_every_weights")
+    s1 = gr.Textbox(label=tr("s1_path"), value=str(settings.default_pretrained("s1")), elem_id="s1_pretrained")
+    with gr.Row():
+        start = gr.Button(tr("btn_train_s1"), variant="primary", elem_id="btn_train_s1")
+        stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s1")
+    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, interactive=False,
+                        elem_id="s1_status")
+    start.click(_errors_to_status(callbacks.train_gpt), [*common, batch, epochs, every, latest, weights, s1], status)
+    stop.click(callbacks.stop(training.S1_SLOT), None, status)
+
+
+def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages: list[str]) -> None:
+    gpt_paths, sovits_paths = weight_choices(settings)
+    with gr.Row():
+        gpt = gr.Dropdown(gpt_paths, value=gpt_paths[-1] if gpt_paths else None, label=tr("gpt_weights"),
+                          allow_custom_value=True, elem_id="tts_gpt")
+        sovits = gr.Dropdown(sovits_paths, value=sovits_paths[-1] if sovits_paths else None,
+                             label=tr("sovits_weights"), allow_custom_value=True, elem_id="tts_sovits")
+        refresh = gr.Button(tr("btn_refresh"), elem_id="btn_refresh", scale=0)
+    hubert = gr.Textbox(label=tr("hubert_dir"), value=str(settings.default_pretrained("cnhubert")),
+                        elem_id="tts_hubert")
+    with gr.Row():
+        ref_audio = gr.Audio(label=tr("ref_audio"), type="filepath", sources=["upload"], elem_id="tts_ref_audio")
+        with gr.Column():
+            ref_text = gr.Textbox(label=tr("ref_text"), lines=2, elem_id="tts_ref_text")
+            ref_lang = gr.Dropdown(languages, value="ru", label=tr("ref_lang"), elem_id="tts_ref_lang")
+    with gr.Row():
+        text = gr.Textbox(label=tr("target_text"), lines=4, elem_id="tts_text")
+        lang = gr.Dropdown(languages, value="ru", label=tr("target_lang"), elem_id="tts_lang", scale=0)
+    with gr.Row():
+        top_k = gr.Slider(1, 100, value=15, step=1, label=tr("top_k"), elem_id="tts_top_k")
+        top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label=tr("top_p"), elem_id="tts_top_p")
+        temperature = gr.Slider(0.05, 2.0, value=1.0, step=0.05, label=tr("temperature"), elem_id="tts_temperature")
+        penalty = gr.Slider(0.5, 3.0, value=1.35, step=0.05, label=tr("repetition_penalty"), elem_id="tts_penalty")
+        speed = gr.Slider(0.5, 2.0, value=1.0, step=0.05, label=tr("speed"), elem_id="tts_speed")
+        seed = gr.Number(label=tr("seed"), value=-1, precision=0, elem_id="tts_seed")
+        max_new = gr.Number(label=tr("max_new_tokens"), value=0, precision=0, minimum=0, elem_id="tts_max_new")
+    button = gr.Button(tr("btn_synthesize"), variant="primary", elem_id="btn_synthesize")
+    output = gr.Audio(label=tr("output_audio"), type="numpy", interactive=False, elem_id="tts_output")
+    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=3, interactive=False, elem_id="tts_status")
+
+    def refresh_lists():
+        gpt_now, sovits_now = weight_choices(settings)
+        return (gr.Dropdown(choices=gpt_now, value=gpt_now[-1] if gpt_now else None),
+                gr.Dropdown(choices=sovits_now, value=sovits_now[-1] if sovits_now else None))
+
+    refresh.click(refresh_lists, None, [gpt, sovits])
+    fields = [gpt, sovits, hubert, ref_audio, ref_text, ref_lang, text, lang, top_k, top_p, temperature, penalty,
+              speed, seed, max_new]
+    button.click(callbacks.synthesize, fields, [output, status])
+
+
+def build_app(settings: UiSettings, cuda: bool | None = None):
+    """The whole `gr.Blocks` app (not launched)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    from GPT_SoVITS.text.languages import supported_codes
+
+    cuda = cuda_available() if cuda is None else cuda
+    tr = translator(settings.lang)
+    callbacks = Callbacks(settings, cuda)
+    with gr.Blocks(title=tr("title"), analytics_enabled=False) as app:
+        gr.Markdown(f"## {tr('title')}")
+        gr.Markdown(pretrained_notice(settings), elem_id="pretrained_notice")
+        exp_name, gpus, half = _experiment_row(gr, tr, cuda)
+        common = [exp_name, gpus, half]
+        with gr.Tabs():
+            with gr.Tab(tr("tab_dataset"), elem_id="tab_dataset"):
+                _dataset_tab(gr, tr, settings, callbacks, common)
+            with gr.Tab(tr("tab_train"), elem_id="tab_train"):
+                with gr.Row():
+                    with gr.Column():
+                        _sovits_column(gr, tr, settings, callbacks, common)
+                    with gr.Column():
+                        _gpt_column(gr, tr, settings, callbacks, common)
+            with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
+                _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
+    app.callbacks = callbacks  # for a clean shutdown (stop running jobs)
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python webui.py [--lang ru] [--listen] [--port N] [--root DIR] [--s2-config F] [--s1-config F]`."""
+    from GPT_SoVITS.logging_setup import setup_logging
+
+    setup_logging()
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    try:
+        settings = parse_settings(argv, os.environ)
+    except GptSovitsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    app = build_app(settings)
+    notice = pretrained_notice(settings)
+    if notice:
+        logger.warning("%s", missing_pretrained_message(missing_pretrained(
+            {key: settings.default_pretrained(key) for key in PRETRAINED})))
+    logger.info("web UI on http://%s:%d (root %s)", settings.host, settings.port, settings.root)
+    try:
+        app.queue().launch(server_name=settings.host, server_port=settings.port, inbrowser=False, share=False,
+                           ssr_mode=False, show_error=True, quiet=False)
+    finally:
+        app.callbacks.slots.stop_all()
+    return 0

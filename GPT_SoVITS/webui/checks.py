@@ -1,0 +1,96 @@
+"""Checks of what the user types into the UI, before anything is started.
+
+Every check raises `ConfigError` with a message fit for the status box. Paths are never
+pasted into a shell string: they are checked here and passed as argv or environment values.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from GPT_SoVITS.errors import ConfigError
+
+_EXP_NAME = re.compile(r"[^\W_]|[-_.]")  # one allowed character: a letter/digit, or - _ .
+_GPU_ENTRY = re.compile(r"\d+")
+
+
+def clean_path_text(text: str | None) -> str:
+    """Strip what users paste around paths (spaces, quotes, U+202A), like upstream's clean_path."""
+    return (text or "").strip().strip("\u202a").strip().strip("\"'").strip()
+
+
+def resolve(text: str, root: Path) -> Path:
+    """A user path, relative ones taken from the UI's root folder."""
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else root / path
+
+
+def check_exp_name(name: str | None) -> str:
+    """The experiment name: letters, digits, `-`, `_`, `.`; it becomes `logs/<name>`."""
+    name = (name or "").strip()
+    if not name:
+        raise ConfigError("experiment name is empty: give a name such as my_voice")
+    bad = sorted({char for char in name if not _EXP_NAME.fullmatch(char)})
+    if bad:
+        raise ConfigError(f"experiment name {name!r}: characters {bad} are not allowed; use letters, digits, - _ .")
+    if set(name) == {"."}:
+        raise ConfigError(f"experiment name {name!r} is not a folder name; use letters or digits")
+    return name
+
+
+def check_file(text: str | None, what: str, root: Path) -> Path:
+    """An existing file; the message names the field and what was found instead."""
+    value = clean_path_text(text)
+    if not value:
+        raise ConfigError(f"{what}: no path given")
+    path = resolve(value, root)
+    if path.is_dir():
+        raise ConfigError(f"{what}: {path} is a folder, expected a file")
+    if not path.is_file():
+        raise ConfigError(f"{what}: file {path} not found")
+    return path
+
+
+def check_optional_file(text: str | None, what: str, root: Path) -> Path | None:
+    """Like `check_file`, but an empty field means "none" (e.g. train from scratch)."""
+    return check_file(text, what, root) if clean_path_text(text) else None
+
+
+def check_dir(text: str | None, what: str, root: Path) -> Path:
+    """An existing folder."""
+    value = clean_path_text(text)
+    if not value:
+        raise ConfigError(f"{what}: no folder given")
+    path = resolve(value, root)
+    if path.is_file():
+        raise ConfigError(f"{what}: {path} is a file, expected a folder")
+    if not path.is_dir():
+        raise ConfigError(f"{what}: folder {path} not found")
+    return path
+
+
+def check_optional_dir(text: str | None, what: str, root: Path) -> Path | None:
+    return check_dir(text, what, root) if clean_path_text(text) else None
+
+
+def parse_gpu_numbers(text: str | None) -> list[str]:
+    """Upstream's GPU string: `0-1` -> ["0", "1"] (`,` also accepted); empty -> [] (CPU).
+
+    Entries may repeat (`0-0` runs two processes on GPU 0, as upstream's default).
+    """
+    value = (text or "").strip()
+    if not value:
+        return []
+    entries = [entry.strip() for entry in re.split(r"[-,]", value)]
+    bad = [entry for entry in entries if not _GPU_ENTRY.fullmatch(entry)]
+    if bad:
+        raise ConfigError(f"GPU numbers {value!r}: expected numbers separated by '-', e.g. 0-1 (bad: {bad})")
+    return entries
+
+
+def check_positive_int(value: float | int | None, what: str, minimum: int = 1) -> int:
+    """A whole number >= minimum from a Gradio number field (which may hand over a float)."""
+    if value is None or float(value) != int(float(value)) or int(float(value)) < minimum:
+        raise ConfigError(f"{what}: expected a whole number >= {minimum}, got {value!r}")
+    return int(float(value))

@@ -1,0 +1,109 @@
+"""Start-up settings of the web UI: command-line flags and environment, parsed once.
+
+The working folders (`logs/`, `TEMP/`, `SoVITS_weights_v2/`, `GPT_weights_v2/`) live under
+`root` (default: the repository root; `--root` / `GPT_SOVITS_ROOT`), so tests run in tmp.
+The base training configs can be swapped (`--s2-config` / `--s1-config`, or the variables
+`GPT_SOVITS_S2_CONFIG` / `GPT_SOVITS_S1_CONFIG`) so tests train tiny models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.pretrained import REPO_ROOT, pretrained_path
+from GPT_SoVITS.webui.i18n import resolve_lang
+
+DEFAULT_PORT = 9874
+VERSION = "v2"
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    """Where the UI works and how it is served."""
+
+    root: Path
+    s2_config: Path
+    s1_config: Path
+    lang: str = "en"
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    repo_root: Path = REPO_ROOT
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def temp_dir(self) -> Path:
+        return self.root / "TEMP"
+
+    @property
+    def sovits_weights_dir(self) -> Path:
+        return self.root / f"SoVITS_weights_{VERSION}"
+
+    @property
+    def gpt_weights_dir(self) -> Path:
+        return self.root / f"GPT_weights_{VERSION}"
+
+    def exp_dir(self, exp_name: str) -> Path:
+        return self.logs_dir / exp_name
+
+    def default_pretrained(self, key: str) -> Path:
+        """A pretrained item under `root` when present there, else the repository's location."""
+        under_root = pretrained_path(key, self.root)
+        return under_root if under_root.exists() else pretrained_path(key, self.repo_root)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="GPT-SoVITS-RU web UI")
+    parser.add_argument("--lang", choices=("en", "ru"), help="interface language (env GPT_SOVITS_UI_LANG)")
+    parser.add_argument("--listen", action="store_true", help="bind 0.0.0.0 (the local network) instead of 127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--root", help="working folder for logs/, TEMP/ and weights (env GPT_SOVITS_ROOT)")
+    parser.add_argument("--s2-config", help="base SoVITS config (env GPT_SOVITS_S2_CONFIG; default configs/s2.json)")
+    parser.add_argument("--s1-config", help="base GPT config (env GPT_SOVITS_S1_CONFIG; default configs/s1longer-v2.yaml)")
+    return parser
+
+
+def _existing_file(value: str, what: str) -> Path:
+    path = Path(value).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"{what}: file {path} not found")
+    return path
+
+
+def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> UiSettings:
+    """Flags first, then the environment, then the defaults."""
+    args = _parser().parse_args(argv)
+    root = Path(args.root or environ.get("GPT_SOVITS_ROOT") or REPO_ROOT).expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"--root {root}: not a folder")
+    if not 0 < args.port < 65536:
+        raise ConfigError(f"--port {args.port}: expected 1-65535")
+    s2 = args.s2_config or environ.get("GPT_SOVITS_S2_CONFIG") or str(REPO_ROOT / "configs" / "s2.json")
+    s1 = args.s1_config or environ.get("GPT_SOVITS_S1_CONFIG") or str(REPO_ROOT / "configs" / "s1longer-v2.yaml")
+    return UiSettings(
+        root=root,
+        s2_config=_existing_file(s2, "--s2-config"),
+        s1_config=_existing_file(s1, "--s1-config"),
+        lang=resolve_lang(args.lang, environ),
+        host="0.0.0.0" if args.listen else "127.0.0.1",
+        port=args.port,
+    )
+
+
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA device (the UI then offers GPUs and half precision)."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def environ_copy() -> dict[str, str]:
+    """The UI's environment for a child process, with unbuffered output for live status."""
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}

@@ -1,0 +1,72 @@
+"""The synthesis tab's calls into `GPT_SoVITS.inference`: list exported weights, synthesise.
+
+Inference is imported lazily so the UI starts (and the other tabs work) even before any
+weights exist; the models stay cached in `inference.service` while the same files are chosen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.webui import checks
+from GPT_SoVITS.webui.settings import UiSettings
+
+
+@dataclass(frozen=True)
+class SynthesisForm:
+    """The synthesis tab's fields, as Gradio hands them over."""
+
+    gpt_path: str
+    sovits_path: str
+    hubert_dir: str
+    ref_audio: str | None
+    ref_text: str
+    ref_lang: str
+    text: str
+    lang: str
+    top_k: float
+    top_p: float
+    temperature: float
+    repetition_penalty: float
+    speed: float
+    seed: float
+    max_new_tokens: float = 0  # 0: the GPT's own limit
+
+
+def weight_choices(settings: UiSettings) -> tuple[list[str], list[str]]:
+    """Exported GPT and SoVITS weights under the UI's root, newest last (as listed)."""
+    from GPT_SoVITS.inference import list_weights
+
+    gpt, sovits = list_weights(settings.root)
+    return [str(path) for path in gpt], [str(path) for path in sovits]
+
+
+def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[int, np.ndarray], str]:
+    """Check the form, synthesise, and return ((rate, audio), status line)."""
+    from GPT_SoVITS.inference import SynthesisParams, get_tts
+
+    root = settings.root
+    gpt = checks.check_file(form.gpt_path, "GPT weights", root)
+    sovits = checks.check_file(form.sovits_path, "SoVITS weights", root)
+    hubert = checks.check_dir(form.hubert_dir, "HuBERT folder", root)
+    if not form.ref_audio:
+        raise ConfigError("reference clip: upload a 3-10 s recording of the voice")
+    ref = checks.check_file(form.ref_audio, "reference clip", root)
+    seed = None if form.seed is None or int(form.seed) < 0 else int(form.seed)
+    max_new = int(form.max_new_tokens or 0)
+    params = SynthesisParams(
+        top_k=checks.check_positive_int(form.top_k, "top_k"), top_p=float(form.top_p),
+        temperature=float(form.temperature), repetition_penalty=float(form.repetition_penalty),
+        speed=float(form.speed), seed=seed, max_new_tokens=max_new if max_new > 0 else None,
+    )
+    tts = get_tts(gpt, sovits, hubert)
+    result = tts.synthesize(ref, form.ref_text, form.text, language=form.lang, ref_language=form.ref_lang,
+                            params=params)
+    status = (f"done: {result.duration:.2f} s of audio from {len(result.pieces)} piece(s), {result.tokens} tokens, "
+              f"seed {result.seed}, real-time factor {result.real_time_factor:.2f} "
+              f"({Path(gpt).name} + {Path(sovits).name})")
+    return (result.sample_rate, result.audio), status
