@@ -58,6 +58,12 @@ def test_stress_marks_survive() -> None:
     assert clean_unicode("е\u0308лка") == "ёлка"
 
 
+def test_stress_mark_next_to_a_number_keeps_agreement() -> None:
+    """A marked noun after a number is normalised as if unmarked, then re-marked."""
+    assert normalize("Он купил 2 з+амка, а не 2 замк+а.").text == "он купил два з+амка, а не два замк+а."
+    assert normalize("Он купил 2 за́мка.").text == normalize("Он купил 2 з+амка.").text
+
+
 def test_removed_characters_are_counted() -> None:
     result = normalize("привет ☺ мир 漢 ☺")
     assert result.text == "привет мир"

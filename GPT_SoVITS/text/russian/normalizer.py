@@ -113,12 +113,38 @@ def _tidy(text: str) -> str:
     return text.strip(" ,")
 
 
+_STRESS_MARK = re.compile(f"\\+(?=[{_VOWEL_CLASS}])")  # a `+` before a digit is a sign, not a mark
+_MARKED_WORD = re.compile(f"[а-яёА-ЯЁ]*(?:\\+[{_VOWEL_CLASS}][а-яёА-ЯЁ]*)+")
+_WORD = re.compile(r"[а-яё]+")
+
+
+def _normalize_keeping_marks(library: Any, text: str) -> str:
+    """Run ru-normalizr on `text` without the user's `+` marks, then put them back.
+
+    A mark inside a word breaks the library's morphology ("2 з+амка" would agree as
+    "двух замок"), so marked words are given to it plain and re-marked afterwards, in order.
+    """
+    marked = [word.lower() for word in _MARKED_WORD.findall(text)]
+    if not marked:
+        return library.normalize(text)
+    pending: dict[str, list[str]] = {}
+    for word in marked:
+        pending.setdefault(word.replace("+", ""), []).append(word)
+    plain = library.normalize(_STRESS_MARK.sub("", text)).lower()
+
+    def restore(match: re.Match) -> str:
+        queue = pending.get(match.group(0))
+        return queue.pop(0) if queue else match.group(0)
+
+    return _WORD.sub(restore, plain)
+
+
 def normalize(text: str) -> NormalizedText:
     """Normalise raw Russian `text` for stress and G2P (see the module docstring)."""
     text = clean_unicode(text)
     library = _library_normalizer() if _NEEDS_LIBRARY.search(text) else None
     if library is not None:
-        text = library.normalize(text)
+        text = _normalize_keeping_marks(library, text)
     text = _expand_leftovers(text.lower())
     text = transliterate_latin(text)
     removed: Counter = Counter()
