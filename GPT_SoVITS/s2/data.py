@@ -1,0 +1,391 @@
+"""Training data of the SoVITS trainer, read from a prepared experiment folder.
+
+An experiment folder (`logs/<exp>`) holds `2-name2text.txt` (phones), `4-cnhubert/<name>.pt`
+(SSL features [1, 768, T] at 50 Hz) and `5-wav32k/<name>` (int16 32 kHz wavs), written by the
+three preparation stages. This module turns them into batches of (ssl, spectrogram, audio,
+phone ids); every utterance it cannot use is counted in a `DataReport`, never silently dropped.
+It does not build or run any model.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, NamedTuple, Sequence
+
+import soundfile
+import torch
+import torch.nn.functional as F
+
+from GPT_SoVITS.atomic import torch_save_atomic
+from GPT_SoVITS.errors import DataError, UnknownSymbolError
+from GPT_SoVITS.text.symbols import PAD_ID, SymbolTable
+
+logger = logging.getLogger(__name__)
+
+TEXT_FILE = "2-name2text.txt"
+SSL_DIR = "4-cnhubert"
+WAV_DIR = "5-wav32k"
+SPEC_SUFFIX = ".spec.pt"
+#: Upstream's duration filter: keep 0.6 s < duration < 54 s.
+MIN_SECONDS = 0.6
+MAX_SECONDS = 54.0
+#: Upstream's bucket edges in spectrogram frames; ours keep open ends so nothing falls out.
+BUCKET_EDGES = tuple(range(300, 2000, 100))
+_SHOWN_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class SpectrogramParams:
+    """The STFT settings of the `data` section of s2.json (32 kHz, hop 640, n_fft/win 2048)."""
+
+    sampling_rate: int = 32000
+    filter_length: int = 2048
+    hop_length: int = 640
+    win_length: int = 2048
+
+    @classmethod
+    def from_config(cls, data: dict) -> "SpectrogramParams":
+        return cls(
+            sampling_rate=int(data["sampling_rate"]),
+            filter_length=int(data["filter_length"]),
+            hop_length=int(data["hop_length"]),
+            win_length=int(data["win_length"]),
+        )
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One usable training item: where its files are and its length in spectrogram frames."""
+
+    name: str
+    phone_ids: tuple[int, ...]
+    ssl_path: Path
+    wav_path: Path
+    frames: int
+
+
+@dataclass
+class DataReport:
+    """What the scan kept and what it dropped, by reason, with one line per dropped item."""
+
+    kept: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+
+    def drop(self, where: str, reason: str, detail: str) -> None:
+        self.dropped[reason] += 1
+        self.problems.append(f"{where}: {detail}")
+
+    def line(self) -> str:
+        total = self.kept + sum(self.dropped.values())
+        if not self.dropped:
+            return f"s2 data: kept {self.kept} of {total} utterances"
+        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(self.dropped.items()))
+        return f"s2 data: kept {self.kept} of {total} utterances; dropped {sum(self.dropped.values())}: {reasons}"
+
+    def log(self) -> None:
+        """Log the dropped items (the first few individually) and the summary line."""
+        for problem in self.problems[:_SHOWN_PROBLEMS]:
+            logger.warning("%s", problem)
+        if len(self.problems) > _SHOWN_PROBLEMS:
+            logger.warning("... and %d more dropped utterances", len(self.problems) - _SHOWN_PROBLEMS)
+        logger.info("%s", self.line())
+
+
+def scan_experiment(
+    exp_dir: str | Path, table: SymbolTable, params: SpectrogramParams = SpectrogramParams()
+) -> tuple[list[Utterance], DataReport]:
+    """Read `2-name2text.txt` and keep the utterances whose phones, features and audio are usable.
+
+    Dropped (and counted): malformed lines, unknown phones, a missing/empty `.pt` or wav, a
+    wav at the wrong sample rate, and durations outside (0.6 s, 54 s).
+    """
+    exp_dir = Path(exp_dir)
+    text_path = exp_dir / TEXT_FILE
+    if not text_path.is_file():
+        raise DataError(f"{text_path}: not found; run the dataset preparation (1Aa-1Ac) for this experiment first")
+    report = DataReport()
+    utterances: list[Utterance] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text_path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{TEXT_FILE}:{number}"
+        utterance = _scan_line(exp_dir, line, where, table, params, report)
+        if utterance is None:
+            continue
+        if utterance.name in seen:
+            report.drop(where, "duplicate name", f"{utterance.name!r} already listed above; this line is ignored")
+            continue
+        seen.add(utterance.name)
+        utterances.append(utterance)
+        report.kept += 1
+    return utterances, report
+
+
+def _scan_line(
+    exp_dir: Path, line: str, where: str, table: SymbolTable, params: SpectrogramParams, report: DataReport
+) -> Utterance | None:
+    fields = line.split("\t")
+    if len(fields) != 4:
+        report.drop(where, "malformed line", f"expected 4 tab-separated fields name, phones, word2ph, text; got {len(fields)}")
+        return None
+    name, phones = fields[0], fields[1].split()
+    try:
+        phone_ids = table.to_ids(phones, text=fields[3], where=where)
+    except UnknownSymbolError as error:
+        report.drop(where, "unknown phone", str(error))
+        return None
+    if not phone_ids:
+        report.drop(where, "no phones", f"{name}: the phone column is empty")
+        return None
+    ssl_path, wav_path = exp_dir / SSL_DIR / f"{name}.pt", exp_dir / WAV_DIR / name
+    for path, reason in ((ssl_path, "missing ssl .pt"), (wav_path, "missing wav")):
+        if not path.is_file() or path.stat().st_size == 0:
+            report.drop(where, reason, f"{name}: {path} is missing or empty; re-run stage 2 (1Ab) for it")
+            return None
+    try:
+        info = soundfile.info(str(wav_path))
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        report.drop(where, "unreadable wav", f"{name}: {wav_path}: {error}")
+        return None
+    if info.samplerate != params.sampling_rate:
+        report.drop(where, "wrong sample rate", f"{name}: {wav_path} is {info.samplerate} Hz, expected {params.sampling_rate}")
+        return None
+    seconds = info.frames / info.samplerate
+    if not MIN_SECONDS < seconds < MAX_SECONDS:
+        reason = "too short" if seconds <= MIN_SECONDS else "too long"
+        report.drop(where, reason, f"{name}: {seconds:.2f} s, kept only between {MIN_SECONDS} and {MAX_SECONDS} s")
+        return None
+    return Utterance(name, tuple(phone_ids), ssl_path, wav_path, info.frames // params.hop_length)
+
+
+def repeat_small_dataset(utterances: Sequence[Utterance], min_items: int) -> list[Utterance]:
+    """Upstream's rule: fewer than `min_items` utterances are repeated max(2, min_items//n) times,
+    so an "epoch" of a tiny fine-tuning set is still a meaningful number of steps."""
+    count = len(utterances)
+    if count == 0 or count >= min_items:
+        return list(utterances)
+    return list(utterances) * max(2, min_items // count)
+
+
+# --- loading one item -------------------------------------------------------------------
+
+
+def read_audio(path: Path, params: SpectrogramParams) -> torch.Tensor:
+    """The wav as float32 in [-1, 1] (int16 / 32768, upstream's max_wav_value), shape [S]."""
+    try:
+        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        raise DataError(f"{path}: cannot read audio ({error}); re-run stage 2 (1Ab) for it") from None
+    if rate != params.sampling_rate:
+        raise DataError(f"{path}: {rate} Hz, expected {params.sampling_rate}; re-run stage 2 (1Ab) for it")
+    return torch.from_numpy(audio.mean(axis=1))
+
+
+def spectrogram_of(audio: torch.Tensor, params: SpectrogramParams) -> torch.Tensor:
+    """Linear magnitude spectrogram [bins, frames] of one utterance, as the model expects."""
+    from GPT_SoVITS.module.mel_processing import spectrogram
+
+    spec = spectrogram(audio.unsqueeze(0), params.filter_length, params.hop_length, params.win_length)
+    return spec.squeeze(0)
+
+
+def _cache_key(wav_path: Path, params: SpectrogramParams) -> dict:
+    stat = wav_path.stat()
+    return {
+        "wav_size": int(stat.st_size),
+        "wav_mtime_ns": int(stat.st_mtime_ns),
+        "stft": [params.filter_length, params.hop_length, params.win_length],
+    }
+
+
+def cached_spectrogram(wav_path: Path, audio: torch.Tensor, params: SpectrogramParams, use_cache: bool = True) -> torch.Tensor:
+    """The spectrogram of `audio`, from `<wav>.spec.pt` when it matches the wav, else computed.
+
+    The cache records the wav's size, mtime and STFT settings; a stale, foreign or unreadable
+    cache is recomputed and rewritten (atomically) rather than trusted.
+    """
+    if not use_cache:
+        return spectrogram_of(audio, params)
+    cache_path = wav_path.with_name(wav_path.name + SPEC_SUFFIX)
+    key = _cache_key(wav_path, params)
+    if cache_path.is_file():
+        try:
+            cached = torch.load(cache_path, map_location="cpu", weights_only=True)
+            if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("spec"), torch.Tensor):
+                return cached["spec"]
+            logger.debug("%s: stale spectrogram cache, recomputing", cache_path)
+        except Exception as error:  # any unreadable cache (truncated zip, pickle error) is just recomputed
+            logger.warning("%s: unreadable spectrogram cache (%s); recomputing", cache_path, error)
+    spec = spectrogram_of(audio, params)
+    try:
+        torch_save_atomic({"key": key, "spec": spec.contiguous()}, cache_path)
+    except OSError as error:
+        logger.warning("%s: cannot write the spectrogram cache (%s); training goes on without it", cache_path, error)
+    return spec
+
+
+def read_ssl(path: Path) -> torch.Tensor:
+    """SSL features [768, T] (float32) from a stage-2 `.pt` holding [1, 768, T] or [768, T]."""
+    try:
+        ssl = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises several types for truncated/foreign files
+        raise DataError(f"{path}: cannot read the SSL features ({error}); delete it and re-run stage 2 (1Ab)") from None
+    if not isinstance(ssl, torch.Tensor) or ssl.dim() not in (2, 3) or (ssl.dim() == 3 and ssl.shape[0] != 1):
+        shape = tuple(ssl.shape) if isinstance(ssl, torch.Tensor) else type(ssl).__name__
+        raise DataError(f"{path}: expected a tensor [1, 768, T], got {shape}; re-run stage 2 (1Ab)")
+    return ssl.reshape(ssl.shape[-2], ssl.shape[-1]).float()
+
+
+class Sample(NamedTuple):
+    ssl: torch.Tensor  # [768, T]
+    spec: torch.Tensor  # [bins, T]
+    audio: torch.Tensor  # [1, T * hop]
+    text: torch.Tensor  # [N] phone ids
+
+
+def align_lengths(ssl: torch.Tensor, spec: torch.Tensor, audio: torch.Tensor, hop: int) -> Sample:
+    """Bring ssl, spectrogram and audio to one even frame count T.
+
+    HuBERT usually yields one frame fewer than the spectrogram: upstream then repeats the last
+    ssl frame. T is made even because the 25 Hz quantiser halves it and the model doubles it back.
+    """
+    if ssl.shape[-1] == spec.shape[-1] - 1:
+        ssl = F.pad(ssl.unsqueeze(0), (0, 1), mode="replicate").squeeze(0)
+    frames = min(ssl.shape[-1], spec.shape[-1], audio.shape[-1] // hop)
+    frames -= frames % 2
+    return Sample(ssl[:, :frames], spec[:, :frames], audio[: frames * hop].unsqueeze(0), torch.empty(0))
+
+
+class S2Dataset(torch.utils.data.Dataset):
+    """Loads (ssl, spectrogram, audio, phone ids) for each utterance; spectrograms are cached."""
+
+    def __init__(self, utterances: Sequence[Utterance], params: SpectrogramParams, use_cache: bool = True):
+        self.utterances = list(utterances)
+        self.params = params
+        self.use_cache = use_cache
+
+    def __len__(self) -> int:
+        return len(self.utterances)
+
+    def lengths(self) -> list[int]:
+        """Frame counts, for the bucket sampler."""
+        return [u.frames for u in self.utterances]
+
+    def __getitem__(self, index: int) -> Sample:
+        utterance = self.utterances[index]
+        audio = read_audio(utterance.wav_path, self.params)
+        spec = cached_spectrogram(utterance.wav_path, audio, self.params, self.use_cache)
+        ssl = read_ssl(utterance.ssl_path)
+        if abs(ssl.shape[-1] - spec.shape[-1]) > 2:
+            logger.warning("%s: %d SSL frames vs %d spectrogram frames; using the shorter",
+                           utterance.name, ssl.shape[-1], spec.shape[-1])
+        sample = align_lengths(ssl, spec, audio, self.params.hop_length)
+        if sample.ssl.shape[-1] < 2:
+            raise DataError(f"{utterance.ssl_path}: fewer than 2 usable frames; re-run stage 2 (1Ab) for {utterance.name}")
+        return sample._replace(text=torch.tensor(utterance.phone_ids, dtype=torch.long))
+
+
+class Batch(NamedTuple):
+    ssl: torch.Tensor  # [B, 768, T]
+    spec: torch.Tensor  # [B, bins, T]
+    spec_lengths: torch.Tensor  # [B]
+    audio: torch.Tensor  # [B, 1, T * hop]
+    text: torch.Tensor  # [B, N], padded with PAD_ID
+    text_lengths: torch.Tensor  # [B]
+
+    def to(self, device: torch.device | str) -> "Batch":
+        return Batch(*(t.to(device, non_blocking=True) for t in self))
+
+
+def _pad_stack(tensors: Sequence[torch.Tensor], length: int, value: float = 0) -> torch.Tensor:
+    return torch.stack([F.pad(t, (0, length - t.shape[-1]), value=value) for t in tensors])
+
+
+def collate(samples: Sequence[Sample]) -> Batch:
+    """Zero-pad a list of samples to the longest one (text with PAD_ID, masked by its length)."""
+    frames = max(s.spec.shape[-1] for s in samples)
+    samples_per_frame = samples[0].audio.shape[-1] // max(samples[0].spec.shape[-1], 1)
+    spec_lengths = torch.tensor([s.spec.shape[-1] for s in samples], dtype=torch.long)
+    text_lengths = torch.tensor([s.text.shape[-1] for s in samples], dtype=torch.long)
+    return Batch(
+        ssl=_pad_stack([s.ssl for s in samples], frames),
+        spec=_pad_stack([s.spec for s in samples], frames),
+        spec_lengths=spec_lengths,
+        audio=_pad_stack([s.audio for s in samples], frames * samples_per_frame),
+        text=_pad_stack([s.text for s in samples], int(text_lengths.max()), value=PAD_ID),
+        text_lengths=text_lengths,
+    )
+
+
+class BucketBatchSampler(torch.utils.data.Sampler):
+    """Batches of similar length, shuffled per epoch, split between DDP ranks.
+
+    Items are grouped by frame count (`edges`), shuffled within their bucket and cut into
+    batches; the batch order is shuffled and rank r takes batches r, r+R, r+2R, ... . The
+    batch list is padded by repeating its first batches when it does not divide by the rank
+    count (as DistributedSampler pads), so every rank runs the same number of steps. Call
+    `set_epoch` each epoch, as with DistributedSampler.
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        *,
+        num_replicas: int = 1,
+        rank: int = 0,
+        shuffle: bool = True,
+        seed: int = 1234,
+        edges: Sequence[int] = BUCKET_EDGES,
+    ):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank {rank} is outside 0..{num_replicas - 1}")
+        self.lengths = list(lengths)
+        self.batch_size = batch_size
+        self.num_replicas = num_replicas
+        self.rank = rank
+        self.shuffle = shuffle
+        self.seed = seed
+        self.edges = tuple(edges)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _buckets(self) -> list[list[int]]:
+        buckets: dict[int, list[int]] = {}
+        for index, length in enumerate(self.lengths):
+            bucket = sum(length >= edge for edge in self.edges)
+            buckets.setdefault(bucket, []).append(index)
+        return [buckets[key] for key in sorted(buckets)]
+
+    def all_batches(self) -> list[list[int]]:
+        """Every rank's batches of this epoch, before the split (padded to divide by the ranks)."""
+        rng = random.Random(self.seed + self.epoch)
+        batches = []
+        for bucket in self._buckets():
+            if self.shuffle:
+                rng.shuffle(bucket)
+            batches += [bucket[i : i + self.batch_size] for i in range(0, len(bucket), self.batch_size)]
+        if self.shuffle:
+            rng.shuffle(batches)
+        if batches and len(batches) % self.num_replicas:
+            missing = self.num_replicas - len(batches) % self.num_replicas
+            batches += (batches * missing)[:missing]
+        return batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self.all_batches()[self.rank :: self.num_replicas])
+
+    def __len__(self) -> int:
+        count = sum(math.ceil(len(bucket) / self.batch_size) for bucket in self._buckets())
+        return math.ceil(count / self.num_replicas)

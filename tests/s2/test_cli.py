@@ -1,0 +1,58 @@
+"""The trainer as the UI starts it: `python GPT_SoVITS/s2_train.py --config tmp_s2.json`, and under torchrun."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from GPT_SoVITS.text.symbols import get_table
+from tests.conftest import REPO_ROOT
+from tests.s2.configs import tiny_config
+from tests.s2.experiment import make_experiment
+
+
+def _run(args, tmp_path, timeout=600):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": ""}
+    return subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_bad_config_exits_1_with_one_clear_line(tmp_path):
+    config = tiny_config(tmp_path / "no-such-exp", tmp_path)
+    path = tmp_path / "tmp_s2.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    result = _run(["GPT_SoVITS/s2_train.py", "--config", str(path)], tmp_path)
+    assert result.returncode == 1
+    assert "error: data.exp_dir" in result.stderr and "not a folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_usable_data_is_reported(tmp_path):
+    exp = tmp_path / "exp"
+    exp.mkdir()
+    (exp / "2-name2text.txt").write_text("a.wav\tzz_unknown\tNone\tx\n", encoding="utf-8")
+    path = tmp_path / "tmp_s2.json"
+    path.write_text(json.dumps(tiny_config(exp, tmp_path)), encoding="utf-8")
+    result = _run(["GPT_SoVITS/s2_train.py", "--config", str(path)], tmp_path)
+    assert result.returncode == 1
+    assert "no usable utterances" in result.stderr and "unknown phone 1" in result.stderr
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_on_cpu(tmp_path):
+    exp = make_experiment(tmp_path / "exp", get_table("v2"), count=4, seconds=(1.3, 1.4))
+    config = tiny_config(exp, tmp_path, batch_size=1, epochs=1, segment_size=1280, gpu_numbers="0-1")
+    path = tmp_path / "tmp_s2.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    result = _run(["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                   "tests/s2/ddp_entry.py", "--config", str(path)], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "2 process(es) on cpu" in result.stderr
+    assert "s2 training finished at epoch 1, step 2" in result.stdout  # 4 batches split over 2 ranks
+    state = torch.load(tmp_path / "logs" / "logs_s2_v2" / "state_latest.pt", weights_only=True)
+    assert (state["epoch"], state["step"]) == (1, 2)
+    assert (tmp_path / "weights" / "tiny_e1_s2.pth").is_file()
