@@ -18,7 +18,7 @@ import unicodedata
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# bench/ holds scripts named like stdlib modules (ssl.py): keep it off the import path
+# Run by path: import GPT_SoVITS from the repository root, not from bench/.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))  # a bench script run by path, not a library module

@@ -15,8 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# Replace this script's folder on sys.path by the repository root: bench/ssl.py would otherwise
-# shadow the standard library's ssl module (imported by torch).
+# Run by path: import GPT_SoVITS from the repository root without installing it.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import torch  # noqa: E402

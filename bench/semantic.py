@@ -15,8 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# Replace this script's folder with the repo root on sys.path before importing torch:
-# bench/ssl.py would otherwise shadow the standard library's ssl module.
+# Run by path: import GPT_SoVITS from the repository root without installing it.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import torch  # noqa: E402

@@ -124,8 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     args = parser.parse_args(argv)
-    # bench/ (first on sys.path when run as a script) holds ssl.py, which would shadow the stdlib
-    # module torch imports; search the repository root instead.
+    # Run by path: import GPT_SoVITS from the repository root, not from bench/.
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
     sys.path.insert(0, str(REPO_ROOT))
     import torch

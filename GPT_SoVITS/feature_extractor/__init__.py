@@ -1,0 +1,1 @@
+"""Self-supervised speech feature extractors (chinese-hubert-base) shared by stage 2 and synthesis."""

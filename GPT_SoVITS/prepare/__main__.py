@@ -1,0 +1,64 @@
+"""`python -m GPT_SoVITS.prepare --list data.list --exp NAME`: prepare a dataset in one command.
+
+Runs stages 1-3 as the web UI does (see GPT_SoVITS/prepare/pipeline.py and docs/dataset.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from GPT_SoVITS.errors import GptSovitsError
+from GPT_SoVITS.logging_setup import setup_logging
+from GPT_SoVITS.prepare.pipeline import PipelineConfig, run_pipeline
+from GPT_SoVITS.pretrained import REPO_ROOT, pretrained_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m GPT_SoVITS.prepare",
+        description="Prepare a training set: text -> phones (stage 1), audio -> 32 kHz wav + HuBERT "
+        "features (stage 2), features -> semantic tokens (stage 3), into <logs-dir>/<exp>/.",
+    )
+    parser.add_argument("--list", required=True, type=Path, help=".list file: wav_path|speaker|language|text per line")
+    parser.add_argument("--wav-dir", default="", help="folder holding the audio (default: the paths in the .list)")
+    parser.add_argument("--exp", required=True, help="experiment name: outputs go to <logs-dir>/<exp>/")
+    parser.add_argument("--parts", type=int, default=1, help="processes per stage (the UI's GPU list length)")
+    parser.add_argument("--hubert", type=Path, default=pretrained_path("cnhubert"), help="chinese-hubert-base folder")
+    parser.add_argument("--s2g", type=Path, default=pretrained_path("s2G"), help="pretrained SoVITS generator (stage 3)")
+    parser.add_argument("--s2-config", type=Path, default=REPO_ROOT / "configs" / "s2.json", help="SoVITS config (stage 3)")
+    parser.add_argument("--half", action="store_true", help="half precision on CUDA (ignored on CPU)")
+    parser.add_argument("--logs-dir", type=Path, default=Path("logs"), help="parent folder of experiments")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    config = PipelineConfig(
+        list_path=args.list,
+        exp_name=args.exp,
+        wav_dir=args.wav_dir,
+        parts=args.parts,
+        hubert_dir=args.hubert,
+        s2g=args.s2g,
+        s2_config=args.s2_config,
+        half=args.half,
+        logs_dir=args.logs_dir,
+    )
+    try:
+        result = run_pipeline(config)
+    except GptSovitsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for line in result.summaries.values():
+        print(line)
+    failed = sum(len(lines) for lines in result.failures.values())
+    print(f"{failed} skipped item(s) listed in {result.failed_txt}")
+    print(f"ready for training: {config.opt_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Where the user-supplied pretrained weights live, and the message shown when they are missing.
+
+The pipeline, the stages, the trainers and the web UI check these paths before any work and
+print `missing_pretrained_message()`; `tools/download_pretrained.py` fetches them when online.
+This module never downloads anything.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PRETRAINED_DIR = Path("GPT_SoVITS/pretrained_models")
+HF_REPO = "lj1995/GPT-SoVITS"
+
+
+@dataclass(frozen=True)
+class PretrainedItem:
+    """One pretrained file or folder: its key, its path (relative to the repo root), its files."""
+
+    key: str
+    path: Path
+    hub_files: tuple[str, ...]  # paths inside HF_REPO; folder items list each needed file
+    description: str
+    is_folder: bool = False
+
+
+PRETRAINED = {
+    item.key: item
+    for item in (
+        PretrainedItem(
+            "cnhubert",
+            PRETRAINED_DIR / "chinese-hubert-base",
+            ("chinese-hubert-base/config.json", "chinese-hubert-base/pytorch_model.bin"),
+            "HuBERT SSL model (stage 2 and synthesis)",
+            is_folder=True,
+        ),
+        PretrainedItem(
+            "s2G",
+            PRETRAINED_DIR / "gsv-v2final-pretrained" / "s2G2333k.pth",
+            ("gsv-v2final-pretrained/s2G2333k.pth",),
+            "SoVITS v2 generator (stage 3, SoVITS training)",
+        ),
+        PretrainedItem(
+            "s2D",
+            PRETRAINED_DIR / "gsv-v2final-pretrained" / "s2D2333k.pth",
+            ("gsv-v2final-pretrained/s2D2333k.pth",),
+            "SoVITS v2 discriminator (SoVITS training)",
+        ),
+        PretrainedItem(
+            "s1",
+            PRETRAINED_DIR / "gsv-v2final-pretrained" / "s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt",
+            ("gsv-v2final-pretrained/s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt",),
+            "GPT v2 (GPT training)",
+        ),
+    )
+}
+
+
+def pretrained_path(key: str, root: str | os.PathLike | None = None) -> Path:
+    """Absolute default path of a pretrained item (`cnhubert`, `s2G`, `s2D`, `s1`)."""
+    return Path(root or REPO_ROOT) / PRETRAINED[key].path
+
+
+def is_present(key: str, path: str | os.PathLike | None = None) -> bool:
+    """Whether the item exists at `path` (default location if None); folders need their files."""
+    item = PRETRAINED[key]
+    path = Path(path) if path else pretrained_path(key)
+    if not item.is_folder:
+        return path.is_file()
+    has_weights = (path / "pytorch_model.bin").is_file() or (path / "model.safetensors").is_file()
+    return (path / "config.json").is_file() and has_weights
+
+
+def missing_pretrained(paths: dict[str, str | os.PathLike | None]) -> dict[str, Path]:
+    """The items of `paths` (key -> path, None for the default) that are not present."""
+    missing = {}
+    for key, path in paths.items():
+        if not is_present(key, path):
+            missing[key] = Path(path) if path else pretrained_path(key)
+    return missing
+
+
+def missing_pretrained_message(missing: dict[str, Path] | None = None) -> str:
+    """A multi-line message naming each missing item, where it goes and how to fetch it.
+
+    With `missing=None` it describes every item (for help texts).
+    """
+    if missing is None:
+        missing = {key: pretrained_path(key) for key in PRETRAINED}
+    lines = ["Pretrained weights are missing:"]
+    for key, path in missing.items():
+        item = PRETRAINED[key]
+        kind = "folder" if item.is_folder else "file"
+        lines.append(f"  - {item.description}: {kind} {path}")
+        if Path(path).resolve() != pretrained_path(key).resolve():
+            lines.append(f"      (default location: {item.path})")
+    lines.append(
+        f"Fetch them once while online with `python tools/download_pretrained.py` (from the Hugging Face "
+        f"repository {HF_REPO}), or copy them there by hand; see docs/dataset.md."
+    )
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Tests of GPT_SoVITS.feature_extractor."""

@@ -1,0 +1,1 @@
+"""Tests of GPT_SoVITS.prepare (stages, merge, pipeline)."""

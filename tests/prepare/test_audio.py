@@ -1,0 +1,29 @@
+"""GPT_SoVITS.audio.load_audio: the one loader (mono float32 at the asked rate, clear errors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile
+
+from GPT_SoVITS.audio import load_audio
+from GPT_SoVITS.errors import DataError
+
+
+def test_stereo_is_mixed_down_and_resampled(tmp_path):
+    t = np.arange(48000) / 48000
+    left, right = 0.5 * np.sin(2 * np.pi * 300 * t), np.zeros_like(t)
+    soundfile.write(tmp_path / "s.flac", np.stack([left, right], axis=1), 48000)
+    audio = load_audio(tmp_path / "s.flac", 32000)
+    assert audio.dtype == np.float32 and audio.ndim == 1 and audio.size == 32000
+    assert abs(np.abs(audio).max() - 0.25) < 0.01  # mono = mean of the channels
+
+
+def test_missing_folder_and_garbage_name_the_file(tmp_path):
+    with pytest.raises(DataError, match=rf"{tmp_path / 'none.wav'}: audio file not found"):
+        load_audio(tmp_path / "none.wav", 32000)
+    with pytest.raises(DataError, match="is not a file"):
+        load_audio(tmp_path, 32000)
+    (tmp_path / "bad.wav").write_text("RIFF but not really")
+    with pytest.raises(DataError, match=rf"{tmp_path / 'bad.wav'}: cannot decode audio"):
+        load_audio(tmp_path / "bad.wav", 32000)

@@ -1,0 +1,107 @@
+"""`python -m GPT_SoVITS.prepare`: missing weights stop it cleanly; a .list becomes training data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from GPT_SoVITS.manifest import random_state_dict, read_manifest
+from GPT_SoVITS.text.symbols import get_table
+from tests.conftest import REPO_ROOT, manifest_path
+from tests.feature_extractor.tiny_hubert import save_legacy_folder, tiny_hubert
+from tests.prepare.audio_fixtures import write_speech
+
+
+def _prepare(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "GPT_SoVITS.prepare", *args], cwd=REPO_ROOT, env=dict(os.environ),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_missing_pretrained_weights_stop_before_any_work(tmp_path):
+    list_path = tmp_path / "data.list"
+    list_path.write_text("a.wav|spk|ru|Привет.\n", encoding="utf-8")
+    done = _prepare("--list", str(list_path), "--exp", "demo", "--logs-dir", str(tmp_path / "logs"),
+                    "--hubert", str(tmp_path / "no-hubert"), "--s2g", str(tmp_path / "no-s2G.pth"))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"folder {tmp_path / 'no-hubert'}" in done.stderr and f"file {tmp_path / 'no-s2G.pth'}" in done.stderr
+    assert "GPT_SoVITS/pretrained_models/chinese-hubert-base" in done.stderr
+    assert "GPT_SoVITS/pretrained_models/gsv-v2final-pretrained/s2G2333k.pth" in done.stderr
+    assert "python tools/download_pretrained.py" in done.stderr
+    assert not (tmp_path / "logs").exists()
+
+
+def test_list_without_usable_lines_is_refused(tmp_path):
+    list_path = tmp_path / "data.list"
+    list_path.write_text("only|three|fields\n", encoding="utf-8")
+    done = _prepare("--list", str(list_path), "--exp", "demo", "--logs-dir", str(tmp_path / "logs"))
+    assert done.returncode == 1
+    assert f"{list_path}: no usable line (1 malformed)" in done.stderr
+
+
+def _fake_pretrained(tmp_path):
+    hubert = save_legacy_folder(tiny_hubert(seed=11), tmp_path / "chinese-hubert-base")
+    config = json.loads((REPO_ROOT / "configs" / "s2.json").read_text())
+    weight = random_state_dict(read_manifest(manifest_path("s2G_v2")), seed=1)
+    s2g = tmp_path / "s2G2333k.pth"
+    torch.save({"weight": weight, "config": config, "info": "pretrained"}, s2g)
+    return hubert, s2g
+
+
+@pytest.mark.slow
+def test_pipeline_turns_a_list_into_training_files(tmp_path):
+    hubert, s2g = _fake_pretrained(tmp_path)
+    wavs = tmp_path / "wavs"
+    wavs.mkdir()
+    texts = {"a.wav": "Привет, как дела?", "b.wav": "Сегодня хорошая погода.", "c.wav": "Раз, два, три."}
+    for name, text in texts.items():
+        write_speech(wavs / name, text)
+    lines = [f"{name}|spk|ru|{text}" for name, text in texts.items()]
+    lines += ["d.wav|spk|ru|Этого файла нет.", "e.wav|spk|zh|你好"]
+    list_path = tmp_path / "data.list"
+    list_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["--list", str(list_path), "--wav-dir", str(wavs), "--exp", "demo", "--parts", "2",
+            "--logs-dir", str(tmp_path / "logs"), "--hubert", str(hubert), "--s2g", str(s2g)]
+
+    done = _prepare(*args)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    opt_dir = tmp_path / "logs" / "demo"
+    name2text = (opt_dir / "2-name2text.txt").read_text(encoding="utf-8")
+    assert name2text.endswith(".\n") and not name2text.endswith("\n\n")
+    rows = [line.split("\t") for line in name2text.splitlines()]
+    assert sorted(row[0] for row in rows) == ["a.wav", "b.wav", "c.wav", "d.wav"]
+    table = get_table("v2+ru")
+    assert all(table.to_ids(row[1].split(" ")) for row in rows)
+
+    semantic = (opt_dir / "6-name2semantic.tsv").read_text(encoding="utf-8").splitlines()
+    assert semantic[0] == "item_name\tsemantic_audio"
+    codes = dict(line.split("\t") for line in semantic[1:])
+    assert sorted(codes) == ["a.wav", "b.wav", "c.wav"]
+    for name, line in codes.items():
+        features = torch.load(opt_dir / "4-cnhubert" / f"{name}.pt", weights_only=True)
+        assert features.shape[:2] == (1, 768)
+        values = [int(code) for code in line.split(" ")]
+        assert len(values) == features.shape[2] // 2 and all(0 <= v < 1024 for v in values)
+        assert (opt_dir / "5-wav32k" / name).is_file()
+    assert not list(opt_dir.glob("2-name2text-*.txt")) and not list(opt_dir.glob("6-name2semantic-*.tsv"))
+
+    failed = (opt_dir / "failed.txt").read_text(encoding="utf-8").splitlines()
+    assert failed[0] == "stage\titem\treason"
+    assert any(line.startswith("1-get-text\te.wav\t") and "unsupported language 'zh'" in line for line in failed)
+    assert any(line.startswith("2-get-hubert-wav32k\td.wav\t") and "audio file not found" in line for line in failed)
+    assert "1-get-text.py: 4 of 5 utterances ready, 1 failed" in done.stdout
+    assert "3-get-semantic.py: 3 of 5 utterances ready" in done.stdout
+    assert f"listed in {opt_dir / 'failed.txt'}" in done.stdout
+
+    # A second run resumes: every stage finds its work done and nothing is rewritten.
+    stamps = {path: path.stat().st_mtime_ns for path in opt_dir.rglob("*") if not path.name.startswith("failed")}
+    again = _prepare(*args)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert {path: path.stat().st_mtime_ns for path in stamps} == stamps
+    assert "skipping stage 1" in again.stderr and "skipping stage 3" in again.stderr
