@@ -19,10 +19,16 @@ _LOCK = threading.Lock()
 
 
 def _cached(key: tuple, build) -> torch.Tensor:
+    """The cached constant for `key`, built on first use.
+
+    Built outside inference mode: a constant first made under `torch.inference_mode()`
+    (synthesis, stage 3) could not be used by a later training forward in the same process.
+    """
     with _LOCK:
         value = _CACHE.get(key)
         if value is None:
-            value = _CACHE[key] = build()
+            with torch.inference_mode(False):
+                value = _CACHE[key] = build()
         return value
 
 

@@ -176,3 +176,13 @@ def test_inference_checkpoint_without_enc_q_needs_the_allowance(full_generator, 
     with pytest.raises(CheckpointError, match="enc_q"):
         wc.load_into(full_generator, {"weight": weight}, table="v2")
     wc.load_into(full_generator, {"weight": weight}, table="v2", allow_missing=("enc_q.*",))
+
+
+def test_spectrogram_constants_made_in_inference_mode_still_train():
+    """Synthesis or stage 3 may build the cached window first; training must still backprop."""
+    mel_processing._CACHE.clear()
+    with torch.inference_mode():
+        mel_processing.mel_spectrogram(torch.randn(1, 6400))
+    audio = torch.randn(1, 6400, requires_grad=True)
+    mel_processing.mel_spectrogram(audio).sum().backward()
+    assert audio.grad is not None and audio.grad.abs().sum() > 0
