@@ -16,17 +16,6 @@ if __package__ in (None, ""):  # run as a script by path: make the repository im
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def _relaunch_under_torchrun(argv: list[str]) -> None:
-    """Replace this process by torchrun over every visible GPU (no-op with 0-1 GPUs or inside torchrun)."""
-    import torch
-
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    if count > 1 and "WORLD_SIZE" not in os.environ:
-        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={count}",
-                   str(Path(__file__).resolve()), *argv]
-        os.execv(sys.executable, command)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description="Train the GPT-SoVITS GPT (s1) stage.")
@@ -36,13 +25,15 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CUDA_VISIBLE_DEVICES"] = os.environ["_CUDA_VISIBLE_DEVICES"]
     from GPT_SoVITS.AR.train import train
     from GPT_SoVITS.AR.train_config import load_config
+    from GPT_SoVITS.distributed import relaunch_under_torchrun, under_torchrun, visible_gpu_count
     from GPT_SoVITS.errors import GptSovitsError
     from GPT_SoVITS.logging_setup import setup_logging
 
     setup_logging()
     try:
         config = load_config(args.config_file)
-        _relaunch_under_torchrun(argv)
+        if visible_gpu_count() > 1 and not under_torchrun():  # the UI's multi-GPU choice
+            return relaunch_under_torchrun(__file__, argv, visible_gpu_count())
         result = train(config)
     except GptSovitsError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -19,13 +19,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
@@ -35,6 +33,7 @@ from GPT_SoVITS.AR.data.dataset import BucketBatchSampler, Text2SemanticDataset,
 from GPT_SoVITS.AR.models.t2s_model import Text2SemanticDecoder, build_text2semantic
 from GPT_SoVITS.AR.train_config import AdamWSettings, S1TrainConfig
 from GPT_SoVITS.atomic import atomic_output, torch_save_atomic
+from GPT_SoVITS.distributed import Runtime, barrier, shutdown, start_runtime
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
 
@@ -44,38 +43,11 @@ CHECKPOINT_PREFIX = "model."  # upstream's Lightning wrapper names the decoder `
 
 
 @dataclass(frozen=True)
-class Runtime:
-    """Where this process runs: rank, number of processes and device."""
-
-    rank: int
-    world_size: int
-    device: torch.device
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-
-@dataclass(frozen=True)
 class TrainResult:
     epochs_done: int
     steps: int
     last_loss: float
     exports: tuple[Path, ...]
-
-
-def start_runtime() -> Runtime:
-    """Join the torchrun process group when launched by torchrun, else run single-process."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    cuda = torch.cuda.is_available()
-    if world_size > 1:
-        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-        if cuda:
-            torch.cuda.set_device(local_rank)
-        dist.init_process_group(backend="nccl" if cuda else "gloo")
-        device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
-        return Runtime(dist.get_rank(), world_size, device)
-    return Runtime(0, 1, torch.device("cuda" if cuda else "cpu"))
 
 
 def lr_factor(step: int, total_steps: int, settings: AdamWSettings) -> float:
@@ -191,8 +163,7 @@ def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None) -> Trai
     try:
         return _train(config, runtime, stop_after_epoch)
     finally:
-        if runtime.world_size > 1:
-            dist.destroy_process_group()
+        shutdown(runtime)
 
 
 def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None) -> TrainResult:
@@ -237,8 +208,7 @@ def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None
             save_state(config.state_path, model, optimizer, scheduler, scaler, epoch, step, config, last_export)
             if epoch % config.save_every_n_epoch == 0 and not config.if_save_latest:
                 _keep_epoch_state(config, epoch, step)
-        if runtime.world_size > 1:
-            dist.barrier()
+        barrier(runtime)
     return TrainResult(epoch, step, loss, tuple(exports))
 
 

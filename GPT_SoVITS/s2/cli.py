@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
-from pathlib import Path
 from typing import Sequence
 
 from GPT_SoVITS.errors import GptSovitsError
@@ -32,13 +30,6 @@ def _select_gpus(gpu_ids: list[str]) -> None:
         os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(gpu_ids)
 
 
-def _relaunch_under_torchrun(config_path: str, processes: int) -> int:
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
-               str(Path(sys.argv[0]).resolve()), "--config", config_path]
-    logger.info("starting %d training processes: %s", processes, " ".join(command))
-    return subprocess.run(command, check=False).returncode
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     from GPT_SoVITS.logging_setup import setup_logging
 
@@ -50,11 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = read_config(args.config)
         options = TrainOptions.from_config(config)
         _select_gpus(options.gpu_list())
-        import torch
+        from GPT_SoVITS.distributed import relaunch_under_torchrun, under_torchrun, visible_gpu_count
 
-        gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if "WORLD_SIZE" not in os.environ and min(gpus, len(options.gpu_list())) > 1:
-            return _relaunch_under_torchrun(args.config, min(gpus, len(options.gpu_list())))
+        processes = min(visible_gpu_count(), len(options.gpu_list()))
+        if processes > 1 and not under_torchrun():
+            return relaunch_under_torchrun(sys.argv[0], ["--config", args.config], processes)
         from GPT_SoVITS.s2.trainer import run_from_config
 
         result = run_from_config(config)

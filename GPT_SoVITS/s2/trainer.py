@@ -8,18 +8,16 @@ Pretrained weights come in only through weights_compat; resume files are our own
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 import torch
-import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from GPT_SoVITS import weights_compat as wc
+from GPT_SoVITS.distributed import Runtime, barrier, shutdown, start_runtime
 from GPT_SoVITS.errors import CheckpointError, DataError
 from GPT_SoVITS.s2 import checkpoints
 from GPT_SoVITS.s2.data import BucketBatchSampler, S2Dataset, SpectrogramParams, collate, repeat_small_dataset, scan_experiment
@@ -31,23 +29,6 @@ logger = logging.getLogger(__name__)
 
 #: Parameters trained at `learning_rate * text_low_lr_rate` (upstream's "text" group).
 TEXT_PARAM_PREFIXES = ("enc_p.text_embedding.", "enc_p.encoder_text.", "enc_p.mrte.")
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """Where this process runs: its rank among `world_size` processes and its device."""
-
-    rank: int
-    world_size: int
-    device: torch.device
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-    @property
-    def distributed(self) -> bool:
-        return self.world_size > 1
 
 
 @dataclass(frozen=True)
@@ -96,23 +77,6 @@ class Models:
 
 
 # --- setup ------------------------------------------------------------------------------------
-
-
-def start_runtime() -> Runtime:
-    """Join the torchrun process group if launched by torchrun, else run as a single process."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    if world_size <= 1:
-        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return Runtime(0, 1, device)
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    if torch.cuda.is_available():
-        torch.cuda.set_device(local_rank)
-        device = torch.device("cuda", local_rank)
-    else:
-        device = torch.device("cpu")
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return Runtime(dist.get_rank(), dist.get_world_size(), device)
 
 
 def text_parameter_group(name: str) -> bool:
@@ -380,21 +344,10 @@ def train(config: Mapping, runtime: Runtime | None = None) -> TrainResult:
             result.state_file, exported = save_point(models, config, options, table, epoch, finished, step, export)
             if exported is not None:
                 result.exports.append(exported)
-        _barrier(runtime)
+        barrier(runtime)
         if stopped:
             break
     return result
-
-
-def _barrier(runtime: Runtime) -> None:
-    if runtime.distributed:
-        dist.barrier()
-
-
-def shutdown(runtime: Runtime) -> None:
-    if runtime.distributed and dist.is_initialized():
-        with contextlib.suppress(RuntimeError):
-            dist.destroy_process_group()
 
 
 def run_from_config(config: Mapping[str, Any]) -> TrainResult:
