@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 
 from GPT_SoVITS.AR.data.dataset import DataLimits
+from GPT_SoVITS.config_files import read_s1_config
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.text.symbols import default_table_name
 
@@ -127,16 +127,7 @@ class S1TrainConfig:
 
 def load_config(path: str | Path) -> S1TrainConfig:
     """Read and check a `tmp_s1.yaml`; ConfigError names the file and the key."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a YAML mapping at the top level")
-    return S1TrainConfig.from_dict(raw, str(path))
+    return S1TrainConfig.from_dict(read_s1_config(path), str(path))
 
 
 def _section(raw: Mapping[str, Any], name: str, source: str) -> Mapping[str, Any]:

@@ -169,14 +169,9 @@ class S2Config:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "S2Config":
-        path = Path(path)
-        try:
-            values = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: SoVITS config not found; set s2config_path (e.g. configs/s2.json)") from None
-        except json.JSONDecodeError as error:
-            raise ConfigError(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from None
-        return cls.from_dict(values, source=str(path))
+        from GPT_SoVITS.config_files import read_s2_config
+
+        return cls.from_dict(read_s2_config(path), source=str(path))
 
     def to_dict(self) -> dict[str, Any]:
         out = {name: _section_to_dict(getattr(self, name)) for name in _SECTIONS}

@@ -36,9 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     setup_logging()
     try:
-        from GPT_SoVITS.s2.options import TrainOptions, read_config
+        from GPT_SoVITS.config_files import read_s2_config
+        from GPT_SoVITS.s2.options import TrainOptions
 
-        config = read_config(args.config)
+        config = read_s2_config(args.config)
         options = TrainOptions.from_config(config)
         _select_gpus(options.gpu_list())
         from GPT_SoVITS.distributed import relaunch_under_torchrun, under_torchrun, visible_gpu_count

@@ -9,7 +9,6 @@ The model's own settings are parsed by `GPT_SoVITS.module.config.S2Config`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -18,20 +17,6 @@ from GPT_SoVITS.errors import ConfigError
 
 #: Keys of ours inside `train`; listed so a misspelling of one of them can be refused.
 OUR_TRAIN_KEYS = ("max_steps", "min_epoch_items", "num_workers", "spec_cache")
-
-
-def read_config(path: str | Path) -> dict:
-    """The JSON config file as a dict, with a one-line error naming the file when unreadable."""
-    path = Path(path)
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from None
-    if not isinstance(config, dict) or not isinstance(config.get("train"), dict):
-        raise ConfigError(f"{path}: expected an s2 config with a 'train' section (configs/s2.json)")
-    return config
 
 
 def _get(section: Mapping, key: str, kind: type, default: Any, where: str) -> Any:

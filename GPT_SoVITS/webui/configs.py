@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from GPT_SoVITS.atomic import write_text_atomic
-from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.config_files import read_s1_config, read_s2_config
 
 TMP_S2 = "tmp_s2.json"
 TMP_S1 = "tmp_s1.yaml"
@@ -53,26 +53,6 @@ class GPTChoices:
     pretrained_s1: str  # "" = train from scratch
     gpu_numbers: list[str]
     half: bool  # precision 16-mixed; only honoured with CUDA
-
-
-def read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the base SoVITS config: {error}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("train"), dict):
-        raise ConfigError(f"{path}: not an s2 config (no 'train' section)")
-    return data
-
-
-def read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read the base GPT config: {error}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: not an s1 config (expected a mapping)")
-    return data
 
 
 def build_s2_config(base: dict, choices: SoVITSChoices, root: Path, cuda: bool, version: str = "v2") -> dict:
@@ -125,7 +105,7 @@ def build_s1_config(base: dict, choices: GPTChoices, root: Path, cuda: bool, ver
 
 def write_s2_config(base_path: Path, choices: SoVITSChoices, root: Path, cuda: bool) -> Path:
     """Write `<root>/TEMP/tmp_s2.json` atomically and return its path."""
-    config = build_s2_config(read_json(base_path), choices, root, cuda)
+    config = build_s2_config(read_s2_config(base_path), choices, root, cuda)
     path = root / "TEMP" / TMP_S2
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps(config, ensure_ascii=False, indent=2) + "\n")
@@ -134,7 +114,7 @@ def write_s2_config(base_path: Path, choices: SoVITSChoices, root: Path, cuda: b
 
 def write_s1_config(base_path: Path, choices: GPTChoices, root: Path, cuda: bool) -> Path:
     """Write `<root>/TEMP/tmp_s1.yaml` atomically and return its path."""
-    config = build_s1_config(read_yaml(base_path), choices, root, cuda)
+    config = build_s1_config(read_s1_config(base_path), choices, root, cuda)
     path = root / "TEMP" / TMP_S1
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, yaml.safe_dump(config, allow_unicode=True, sort_keys=False))

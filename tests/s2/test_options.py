@@ -9,7 +9,8 @@ import torch
 
 from GPT_SoVITS.errors import CheckpointError, ConfigError
 from GPT_SoVITS.s2 import checkpoints
-from GPT_SoVITS.s2.options import TrainOptions, read_config
+from GPT_SoVITS.config_files import read_s2_config as read_config
+from GPT_SoVITS.s2.options import TrainOptions
 from GPT_SoVITS.text.symbols import get_table
 from tests.s2.configs import tiny_config
 
