@@ -1,0 +1,30 @@
+"""The body shared by the three stage scripts in `GPT_SoVITS/prepare_datasets/`.
+
+Each script only names its stage; this reads the UI's environment, applies the GPU choice
+before torch can initialise CUDA, runs the stage, prints its summary line and turns our
+errors into one logged line and exit code 1 (no traceback for a user mistake).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+
+def run_stage_script(name: str, runner: str) -> int:
+    """Run `runner` ("package.module:function", taking a `StageEnv`) as stage script `name`."""
+    from GPT_SoVITS.errors import GptSovitsError
+    from GPT_SoVITS.logging_setup import setup_logging
+    from GPT_SoVITS.prepare.stage_env import StageEnv
+
+    setup_logging()
+    try:
+        env = StageEnv.from_environ()
+        env.apply_cuda_devices()  # before the stage module imports torch
+        module_name, _, function_name = runner.partition(":")
+        summary = getattr(importlib.import_module(module_name), function_name)(env)
+    except GptSovitsError as error:
+        logging.getLogger(name).error("%s", error)
+        return 1
+    print(summary.line())
+    return 0
