@@ -1,7 +1,10 @@
-"""Choosing the next semantic token from logits: repetition penalty, temperature, top-k, top-p.
+"""Choosing the next semantic token from logits: repetition penalty, top-p, temperature, top-k.
 
 Pure functions on [B, V] logits so they can be tested without a model. Sampling draws from
-an optional `torch.Generator`, which makes synthesis reproducible for a given seed.
+an optional `torch.Generator`, which makes synthesis reproducible for a given seed. The order
+and the top-p rule are upstream GPT-SoVITS's, so its UI settings mean the same here: the
+nucleus is chosen on the penalised logits *before* temperature and top-k, and the token whose
+cumulative probability crosses `top_p` is dropped (the best token always stays).
 """
 
 from __future__ import annotations
@@ -27,13 +30,17 @@ def filter_top_k(logits: torch.Tensor, top_k: int | None) -> torch.Tensor:
 
 
 def filter_top_p(logits: torch.Tensor, top_p: float | None) -> torch.Tensor:
-    """Keep the smallest set of most likely tokens whose probability reaches `top_p` (nucleus)."""
+    """Keep the most likely tokens whose cumulative probability stays within `top_p` (upstream's rule).
+
+    A token is dropped when the mass up to and including it exceeds `top_p`; the best token
+    always stays. (This is stricter than the "reach top_p" nucleus of some libraries.)
+    """
     if top_p is None or top_p >= 1.0:
         return logits
     sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
     cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
-    # drop a token when the mass *before* it already reaches top_p: the best token always stays
-    drop_sorted = (cumulative - sorted_logits.softmax(dim=-1)) >= top_p
+    drop_sorted = cumulative > top_p
+    drop_sorted[..., 0] = False
     drop = drop_sorted.scatter(1, order, drop_sorted)
     return logits.masked_fill(drop, float("-inf"))
 
@@ -48,10 +55,14 @@ def sample_next_token(
     repetition_penalty: float = 1.35,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Draw one token per row of `logits` [B, V] -> [B, 1] (int64)."""
+    """Draw one token per row of `logits` [B, V] -> [B, 1] (int64).
+
+    Order as upstream: repetition penalty, top-p on the full penalised distribution, then
+    temperature, then top-k (top-k commutes with temperature; top-p does not).
+    """
     logits = apply_repetition_penalty(logits.float(), history, repetition_penalty)
-    logits = logits / max(temperature, 1e-5)
-    logits = filter_top_p(filter_top_k(logits, top_k), top_p)
+    logits = filter_top_p(logits, top_p)
+    logits = filter_top_k(logits / max(temperature, 1e-5), top_k)
     probs = logits.softmax(dim=-1)
     if generator is not None and generator.device != probs.device:
         return torch.multinomial(probs.to(generator.device), 1, generator=generator).to(probs.device)

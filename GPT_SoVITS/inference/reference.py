@@ -24,7 +24,9 @@ from GPT_SoVITS.inference.params import REF_MAX_SECONDS, REF_MIN_SECONDS
 logger = logging.getLogger(__name__)
 
 HUBERT_RATE = 16000
-PROMPT_TAIL_SECONDS = 0.3
+# Upstream appends `zeros(int(0.3 * hps.data.sampling_rate))` = 9600 samples (sized for 32 kHz)
+# to the *16 kHz* audio, i.e. 0.6 s of silence; the pretrained GPT is prompted that way.
+PROMPT_TAIL_SECONDS = 0.6
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,11 +18,26 @@ def test_top_k_keeps_k_best():
     assert torch.isfinite(out).tolist() == [[False, True, True, False]]
 
 
-def test_top_p_keeps_smallest_nucleus_and_always_the_best():
+def test_top_p_drops_the_token_that_crosses_top_p_and_keeps_the_best():
+    # upstream's rule: drop a token when the cumulative mass including it exceeds top_p
     logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
-    assert torch.isfinite(filter_top_p(logits, 0.7)).tolist() == [[True, True, False, False]]
+    assert torch.isfinite(filter_top_p(logits, 0.7)).tolist() == [[True, False, False, False]]
+    assert torch.isfinite(filter_top_p(logits, 0.85)).tolist() == [[True, True, False, False]]
     assert torch.isfinite(filter_top_p(logits, 0.01)).tolist() == [[True, False, False, False]]
     assert torch.isfinite(filter_top_p(logits, 1.0)).all()
+
+
+def test_top_p_is_chosen_before_temperature_flattens_the_distribution():
+    # at temperature 10 the four tokens are almost equally likely; upstream picks the nucleus
+    # on the untempered probabilities, so top_p 0.6 still leaves only the best token
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
+    none = torch.zeros(1, 0, dtype=torch.long)
+    draws = {int(sample_next_token(logits, none, top_k=None, top_p=0.6, temperature=10.0, repetition_penalty=1.0,
+                                   generator=torch.Generator().manual_seed(s))) for s in range(30)}
+    assert draws == {0}
+    wide = {int(sample_next_token(logits, none, top_k=None, top_p=1.0, temperature=10.0, repetition_penalty=1.0,
+                                  generator=torch.Generator().manual_seed(s))) for s in range(30)}
+    assert len(wide) > 2  # without top_p the flattened distribution is really sampled
 
 
 def test_sampling_is_seeded_and_respects_filters():

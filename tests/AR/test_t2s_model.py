@@ -125,14 +125,23 @@ def test_sampled_inference_is_reproducible_with_a_seed_and_excludes_prompt():
     assert runs[0].shape[1] <= 30 and int(runs[0].max()) < 1024
 
 
-def test_inference_stops_at_eos():
+def eos_loving_model() -> Text2SemanticDecoder:
     model = tiny_model(seed=6)
-    with torch.no_grad():  # make EOS overwhelmingly likely: generation stops after the forced first token
+    with torch.no_grad():  # make EOS overwhelmingly likely: generation stops as soon as it is allowed
         model.ar_predict_layer.weight.zero_()
         model.ar_predict_layer.weight[1024] = 1.0
+        model.h.layers[-1].norm2.bias.fill_(1.0)  # hidden sums to the width: EOS logit 32, others 0
+    return model
+
+
+def test_inference_stops_at_eos_after_upstreams_minimum_of_11_tokens():
+    model = eos_loving_model()
     phones, bert, prompt = infer_inputs()
-    out = model.infer(phones, bert, prompt, top_k=1, max_new_tokens=50)
-    assert out.shape == (1, 1)
+    assert model.infer(phones, bert, prompt, top_k=1, max_new_tokens=50).shape == (1, 11)
+    assert model.infer(phones, bert, prompt, top_k=1, max_new_tokens=50, min_new_tokens=3).shape == (1, 3)
+    # EOS is never the first token, whatever the caller asks
+    assert model.infer(phones, bert, prompt, top_k=1, max_new_tokens=50, min_new_tokens=0).shape == (1, 1)
+    assert model.infer(phones, bert, prompt, top_k=1, max_new_tokens=5).shape == (1, 5)
 
 
 def test_inference_rejects_bad_shapes():
@@ -142,3 +151,20 @@ def test_inference_rejects_bad_shapes():
         model.infer(phones, bert[:, :, :3], prompt)
     with pytest.raises(DataError, match="phone ids"):
         model.infer(phones + 1000, bert, prompt)
+
+
+def test_teacher_forced_logits_equal_step_by_step_inference_logits():
+    """Training and synthesis see the same positions and masks: logit j of the teacher-forced
+    pass (left-padded batch) equals the logit inference computes after the first j tokens."""
+    model = tiny_model(seed=8)
+    table = get_table("v2")
+    pairs = synthetic_pairs(2, seed=9, min_len=3, max_len=8)
+    batch = batch_from(pairs, table)
+    logits, _ = model.logits_and_targets(batch["phoneme_ids"], batch["phoneme_ids_len"], batch["semantic_ids"],
+                                         batch["semantic_ids_len"], batch["bert_feature"])
+    for row, (_, phones, codes) in enumerate(pairs):
+        ids = torch.tensor([table.to_ids(phones)])
+        x_emb = model.embed_phonemes(ids, torch.zeros(1, 1024, ids.shape[1]))
+        for j in (0, 1, len(codes) - 1, len(codes)):
+            step = model._next_logits(x_emb, torch.tensor([codes[:j]], dtype=torch.long), None)
+            torch.testing.assert_close(step[0], logits[row, j], rtol=1e-4, atol=1e-4)

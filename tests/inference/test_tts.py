@@ -89,7 +89,8 @@ def test_russian_text_with_numbers_and_stress_marks_reaches_the_gpt(tiny_tts, ti
 def test_prompt_has_25_tokens_per_second_of_reference_plus_tail(tiny_tts, tiny_voice):
     reference = tiny_tts.reference(tiny_voice.reference)
     assert reference.seconds == pytest.approx(4.0, abs=1e-3)
-    ssl_frames = (int(4.3 * 16000) - 400) // 320 + 1  # 4 s + 0.3 s silent tail at 16 kHz
+    # 4 s + upstream's tail of 9600 zero samples (0.3 s at 32 kHz, appended at 16 kHz: 0.6 s)
+    ssl_frames = (4 * 16000 + 9600 - 400) // 320 + 1
     assert reference.prompt.shape == (1, ssl_frames // 2)
     assert reference.spec.shape[:2] == (1, 1025)
     assert tiny_tts.reference(tiny_voice.reference) is reference  # cached while the file is unchanged

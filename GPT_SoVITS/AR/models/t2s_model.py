@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 BERT_DIM = 1024
 SEMANTIC_RATE = 25  # tokens per second
+# Upstream's inference forbids EOS for the first 11 steps ("at least ~0.4 s"): without it the
+# pretrained GPT sometimes ends a short target after one or two tokens.
+MIN_NEW_TOKENS = 11
 _REQUIRED = ("vocab_size", "embedding_dim", "head", "n_layer", "EOS")
 
 
@@ -167,13 +170,15 @@ class Text2SemanticDecoder(nn.Module):
         max_new_tokens: int = 1500,
         generator: torch.Generator | None = None,
         use_cache: bool = True,
+        min_new_tokens: int = MIN_NEW_TOKENS,
     ) -> torch.Tensor:
         """Generate semantic tokens after `prompt` until EOS or `max_new_tokens`.
 
         phones [1, N]: reference-text phones followed by target-text phones; bert [1, 1024, N];
         prompt [1, P]: the reference audio's semantic tokens (P may be 0). Returns [1, T_new],
-        the new tokens only (prompt and EOS excluded). EOS cannot be the first new token; it
-        ends generation when it is sampled or is the most likely token.
+        the new tokens only (prompt and EOS excluded). EOS cannot be chosen before
+        `min_new_tokens` tokens exist (upstream: 11, at least 1); afterwards it ends generation
+        when it is sampled or is the most likely token (that step's sample is discarded).
         """
         _check_infer_inputs(phones, bert, prompt, self.phoneme_vocab_size)
         x_emb = self.embed_phonemes(phones, bert)
@@ -181,7 +186,7 @@ class Text2SemanticDecoder(nn.Module):
         cache = KVCache.empty(len(self.h.layers)) if use_cache else None
         for step in range(max_new_tokens):
             logits = self._next_logits(x_emb, tokens, cache).float()
-            if step == 0:
+            if step < max(1, min_new_tokens):
                 logits[:, self.EOS] = float("-inf")
             chosen = sample_next_token(
                 logits, tokens, top_k=top_k, top_p=top_p, temperature=temperature,
