@@ -264,15 +264,22 @@ class SynthesizerTrn(nn.Module):
         return F.linear(frames, weight.reshape(weight.size(0), -1), self.ssl_proj.bias)
 
     def _quantize(self, ssl: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """ssl [B, 768, T] -> (quantized content [B, 768, T // stride], commit loss)."""
-        if self.quantizer_frozen:
-            with torch.no_grad():  # frozen: no autograd graph through ssl_proj / codebook
-                projected = self.project_ssl(self._ssl_frames(ssl)).transpose(1, 2)
-                quantized, _, commit_loss, _ = self.quantizer(projected)
+        """ssl [B, 768, T] -> (quantized content [B, 768, T // stride], commit loss).
+
+        Runs with autocast off, in the projection's own dtype, as upstream does: under fp16 AMP
+        the projection GEMM would otherwise run in half precision, which can pick different
+        (nearest-tie) codes than stage 3 wrote and hands enc_p fp16-rounded codewords.
+        """
+        with torch.autocast(ssl.device.type, enabled=False):
+            ssl = ssl.to(self.ssl_proj.weight.dtype)
+            if self.quantizer_frozen:
+                with torch.no_grad():  # frozen: no autograd graph through ssl_proj / codebook
+                    projected = self.project_ssl(self._ssl_frames(ssl)).transpose(1, 2)
+                    quantized, _, commit_loss, _ = self.quantizer(projected)
+                return quantized, commit_loss
+            projected = self.project_ssl(self._ssl_frames(ssl)).transpose(1, 2)
+            quantized, _, commit_loss, _ = self.quantizer(projected)
             return quantized, commit_loss
-        projected = self.project_ssl(self._ssl_frames(ssl)).transpose(1, 2)
-        quantized, _, commit_loss, _ = self.quantizer(projected)
-        return quantized, commit_loss
 
     def _upsample_content(self, quantized: torch.Tensor) -> torch.Tensor:
         """25 Hz codes back to 50 Hz frames by repeating each twice: [B, D, T] -> [B, D, 2T]."""

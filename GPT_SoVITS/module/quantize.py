@@ -114,12 +114,17 @@ class EuclideanCodebook(nn.Module):
         flat = x.reshape(-1, shape[-1])
         if self.training and not bool(self.inited.item()):
             self.init_kmeans(flat)
-        if self.training and self.threshold_ema_dead_code > 0:
-            self._expire_dead_codes(flat)
+        # Codes and codewords come from the codebook as it was before this step's update, as
+        # in EnCodec/upstream; the update only affects the next call.
         ids = self.encode(flat)
+        quantized = self.decode(ids).view(shape).to(x.dtype)
         if self.training:
+            if self.threshold_ema_dead_code > 0:
+                # Upstream's position: the EMA re-normalisation right after rewrites every
+                # codeword, so (there as here) a replacement does not outlive this step.
+                self._expire_dead_codes(flat)
             self._ema_update(flat.detach(), ids)
-        return self.decode(ids).view(shape).to(x.dtype), ids.view(shape[:-1])
+        return quantized, ids.view(shape[:-1])
 
 
 class VectorQuantization(nn.Module):
