@@ -85,6 +85,16 @@ def test_user_marks_change_the_phones() -> None:
     assert clean("замо\u0301к").phones == ["ru_z", "ru_ah", "ru_m", "ru_o1", "ru_k"]
 
 
+@pytest.mark.parametrize("text,phones", [
+    ("Да.", ["ru_d", "ru_a1", "."]),  # "yes": the only word of its phrase is stressed
+    ("А?", ["ru_a1", "?"]),
+    ("Да, конечно.", ["ru_d", "ru_a1", ",", "ru_k", "ru_ah", "ru_nj", "ru_e1", "ru_sh", "ru_n", "ru_ax", "."]),
+    ("Ты да я.", ["ru_t", "ru_y1", "ru_d", "ru_ax", "ru_j", "ru_a1", "."]),  # conjunction: unstressed
+])
+def test_function_word_alone_in_its_phrase_is_stressed(text: str, phones: list[str]) -> None:
+    assert clean(text).phones == phones
+
+
 def test_yo_is_stressed_and_kept_in_norm_text() -> None:
     cleaned = clean("Ёжик")
     assert cleaned.norm_text == "ёжик"

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from GPT_SoVITS.errors import DataError
 from GPT_SoVITS.text.languages import CleanedText
-from GPT_SoVITS.text.russian import g2p
+from GPT_SoVITS.text.russian import g2p, lexicon
 from GPT_SoVITS.text.russian.normalizer import PUNCTUATION, normalize
 from GPT_SoVITS.text.russian.stress import accentuate
 
@@ -47,6 +48,9 @@ def _run_phones(words: list[tuple[int, str]], per_token: dict[int, list[str]]) -
         for part in word.split("-")
         if part
     ]
+    if len(pieces) == 1 and not pieces[0].stressed and lexicon.vowel_count(pieces[0].letters) == 1:
+        # A function word alone in its phrase ("Да.", "А?", "Но, ...") carries the phrase stress.
+        pieces[0] = replace(pieces[0], stressed=frozenset({0}))
     for group in g2p.group_clitics(pieces):
         key = tuple((piece.letters, piece.stressed) for piece in group)
         for position, symbol in _group_phones(key):
