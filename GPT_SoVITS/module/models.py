@@ -391,6 +391,17 @@ def _norm(use_spectral_norm: bool):
     return spectral_norm if use_spectral_norm else weight_norm
 
 
+def _score_with_feature_maps(convs: nn.ModuleList, conv_post: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Run a discriminator's conv stack: (flattened scores, every layer's output for feature matching)."""
+    fmap = []
+    for conv in convs:
+        x = F.leaky_relu(conv(x), modules.LRELU_SLOPE)
+        fmap.append(x)
+    x = conv_post(x)
+    fmap.append(x)
+    return torch.flatten(x, 1, -1), fmap
+
+
 class DiscriminatorP(nn.Module):
     """Period discriminator: audio folded into [B, 1, T / p, p] and scanned by 2-D convolutions."""
 
@@ -408,17 +419,10 @@ class DiscriminatorP(nn.Module):
         self.conv_post = norm(nn.Conv2d(1024, 1, (3, 1), 1, padding=(1, 0)))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        fmap = []
         b, c, t = x.shape
         if t % self.period:
             x = F.pad(x, (0, self.period - t % self.period), mode="reflect")
-        x = x.view(b, c, -1, self.period)
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), modules.LRELU_SLOPE)
-            fmap.append(x)
-        x = self.conv_post(x)
-        fmap.append(x)
-        return torch.flatten(x, 1, -1), fmap
+        return _score_with_feature_maps(self.convs, self.conv_post, x.view(b, c, -1, self.period))
 
 
 class DiscriminatorS(nn.Module):
@@ -438,13 +442,7 @@ class DiscriminatorS(nn.Module):
         self.conv_post = norm(nn.Conv1d(1024, 1, 3, 1, padding=1))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        fmap = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), modules.LRELU_SLOPE)
-            fmap.append(x)
-        x = self.conv_post(x)
-        fmap.append(x)
-        return torch.flatten(x, 1, -1), fmap
+        return _score_with_feature_maps(self.convs, self.conv_post, x)
 
 
 class MultiPeriodDiscriminator(nn.Module):
