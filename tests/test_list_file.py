@@ -76,3 +76,14 @@ def test_stage_env_reads_upstream_variables(tmp_path):
 def test_stage_env_refuses_bad_settings_before_work(variables, message):
     with pytest.raises(ConfigError, match=message):
         StageEnv.from_environ(variables)
+
+
+def test_name2text_rows_and_problems_in_file_order(tmp_path):
+    from GPT_SoVITS.prepare.name2text import Name2TextRow, iter_name2text
+
+    path = tmp_path / "2-name2text.txt"
+    path.write_text("a.wav\tru_d ru_a1 .\t[2, 1]\tда.\n\nbroken\tline\nb.wav\tru_a1 ?\t[1, 1]\tа?\n", encoding="utf-8")
+    rows = list(iter_name2text(path))
+    assert rows[0] == Name2TextRow("a.wav", ["ru_d", "ru_a1", "."], "да.", 1)
+    assert str(rows[1]) == f"{path}:3: expected 4 tab-separated fields name, phones, word2ph, norm_text, got 2"
+    assert rows[2].name == "b.wav" and rows[2].line_number == 4

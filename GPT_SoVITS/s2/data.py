@@ -23,6 +23,8 @@ import torch.nn.functional as F
 
 from GPT_SoVITS.atomic import torch_save_atomic
 from GPT_SoVITS.errors import DataError, UnknownSymbolError
+from GPT_SoVITS.prepare.list_file import ListProblem
+from GPT_SoVITS.prepare.name2text import Name2TextRow, iter_name2text
 from GPT_SoVITS.text.symbols import PAD_ID, SymbolTable
 
 logger = logging.getLogger(__name__)
@@ -112,11 +114,12 @@ def scan_experiment(
     report = DataReport()
     utterances: list[Utterance] = []
     seen: set[str] = set()
-    for number, line in enumerate(text_path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
+    for row in iter_name2text(text_path):
+        where = f"{TEXT_FILE}:{row.line_number}"
+        if isinstance(row, ListProblem):
+            report.drop(where, "malformed line", row.message)
             continue
-        where = f"{TEXT_FILE}:{number}"
-        utterance = _scan_line(exp_dir, line, where, table, params, report)
+        utterance = _scan_row(exp_dir, row, where, table, params, report)
         if utterance is None:
             continue
         if utterance.name in seen:
@@ -128,16 +131,12 @@ def scan_experiment(
     return utterances, report
 
 
-def _scan_line(
-    exp_dir: Path, line: str, where: str, table: SymbolTable, params: SpectrogramParams, report: DataReport
+def _scan_row(
+    exp_dir: Path, row: Name2TextRow, where: str, table: SymbolTable, params: SpectrogramParams, report: DataReport
 ) -> Utterance | None:
-    fields = line.split("\t")
-    if len(fields) != 4:
-        report.drop(where, "malformed line", f"expected 4 tab-separated fields name, phones, word2ph, text; got {len(fields)}")
-        return None
-    name, phones = fields[0], fields[1].split()
+    name = row.name
     try:
-        phone_ids = table.to_ids(phones, text=fields[3], where=where)
+        phone_ids = table.to_ids(row.phones, text=row.norm_text, where=where)
     except UnknownSymbolError as error:
         report.drop(where, "unknown phone", str(error))
         return None

@@ -20,6 +20,8 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from GPT_SoVITS.errors import DataError, UnknownSymbolError
+from GPT_SoVITS.prepare.list_file import ListProblem
+from GPT_SoVITS.prepare.name2text import iter_name2text
 from GPT_SoVITS.text.symbols import PAD_ID, SymbolTable
 
 logger = logging.getLogger(__name__)
@@ -71,16 +73,13 @@ class DataReport:
 
 
 def read_name2text(path: Path, report: DataReport) -> dict[str, tuple[list[str], int]]:
-    """name -> (phones, line number) from `2-name2text.txt` (name, phones, word2ph, norm_text)."""
+    """name -> (phones, line number) from `2-name2text.txt`; malformed lines are dropped and reported."""
     rows: dict[str, tuple[list[str], int]] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != 4:
-            report.drop("malformed", f"{path}:{number}: expected 4 tab-separated fields name, phones, word2ph, norm_text, got {len(fields)}")
-            continue
-        rows[fields[0]] = (fields[1].split(), number)
+    for row in iter_name2text(path):
+        if isinstance(row, ListProblem):
+            report.drop("malformed", str(row))
+        else:
+            rows[row.name] = (row.phones, row.line_number)
     return rows
 
 
