@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.pretrained import PRETRAINED
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
@@ -81,8 +82,8 @@ class StageEnv:
             version=env.get("version", "v2").strip() or "v2",
             cuda_visible_devices=env.get("_CUDA_VISIBLE_DEVICES"),
             bert_pretrained_dir=env.get("bert_pretrained_dir", "GPT_SoVITS/pretrained_models/chinese-roberta-wwm-ext-large"),
-            cnhubert_base_dir=env.get("cnhubert_base_dir", "GPT_SoVITS/pretrained_models/chinese-hubert-base"),
-            pretrained_s2G=env.get("pretrained_s2G", "GPT_SoVITS/pretrained_models/gsv-v2final-pretrained/s2G2333k.pth"),
+            cnhubert_base_dir=env.get("cnhubert_base_dir", str(PRETRAINED["cnhubert"].path)),
+            pretrained_s2G=env.get("pretrained_s2G", str(PRETRAINED["s2G"].path)),
             s2config_path=env.get("s2config_path", "configs/s2.json"),
         )
 
