@@ -1,8 +1,11 @@
 """Stage 3 speed: a per-file loop (load one .pt, extract, next) versus `run_semantic_stage`.
 
-Both use the same full-size generator (random weights, CPU, float32) on the same random
-feature files (lengths 2-12 s at 50 Hz); model loading is excluded from both timings. Prints
-files/s for each and the ratio, and checks that both give the same codes.
+All variants use the same full-size generator (random weights, CPU) on the same random feature
+files (lengths 2-12 s at 50 Hz); model loading is excluded from the timings. The stage runs with
+its default float32 shortlist and with a bfloat16 one, on two codebooks: random codewords (the
+easy case: a clear nearest code) and codewords drawn from the features' own projections (like a
+trained codebook: several codes nearly as close). Prints files/s, the ratio to the loop and how
+many frames differ from the float64 nearest code.
 
     python bench/semantic.py [--files 200] [--threads N]
 """
@@ -20,6 +23,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import torch  # noqa: E402
 
+from GPT_SoVITS.module.code_search import SemanticCodeSearch  # noqa: E402
 from GPT_SoVITS.module.config import S2Config  # noqa: E402
 from GPT_SoVITS.module.models import build_generator  # noqa: E402
 from GPT_SoVITS.prepare.semantic import run_semantic_stage  # noqa: E402
@@ -55,10 +59,51 @@ def per_file_loop(model, root: Path, names: list[str]) -> dict[str, list[int]]:
 
 def build_model():
     model = build_generator(S2Config.from_file(REPO_ROOT / "configs" / "s2.json"), "v2").eval()
-    codebook = model.quantizer.vq.layers[0]._codebook
-    codebook.embed.copy_(torch.randn_like(codebook.embed))
-    codebook.inited.fill_(1)
+    model.quantizer.vq.layers[0]._codebook.inited.fill_(1)
     return model
+
+
+def set_codebook(model, regime: str, root: Path, names: list[str]) -> None:
+    """Random codewords, or the projections of 1024 of the features' own frame pairs."""
+    embed = model.quantizer.vq.layers[0]._codebook.embed
+    generator = torch.Generator().manual_seed(1)
+    if regime == "random":
+        embed.copy_(torch.randn(embed.shape, generator=generator))
+        return
+    frames = torch.cat([model._ssl_frames(load(root, n))[0] for n in names[:8]])
+    picks = torch.randperm(frames.size(0), generator=generator)[: embed.size(0)]  # distinct codewords
+    with torch.no_grad():
+        embed.copy_(model.project_ssl(frames[picks]))
+
+
+def load(root: Path, name: str) -> torch.Tensor:
+    return torch.load(root / "exp" / "4-cnhubert" / f"{name}.pt", weights_only=True)
+
+
+def float64_codes(model, root: Path, names: list[str]) -> dict[str, list[int]]:
+    """The exact nearest codes, by float64 arithmetic (the reference, not a timed variant)."""
+    embed = model.quantizer.vq.layers[0]._codebook.embed.double()
+    weight = model.ssl_proj.weight.double().reshape(768, -1)
+    out = {}
+    for name in names:
+        projected = model._ssl_frames(load(root, name))[0].double() @ weight.t() + model.ssl_proj.bias.double()
+        out[name] = (embed.pow(2).sum(1) - 2 * projected @ embed.t()).argmin(1).tolist()
+    return out
+
+
+def run_stage(model, root: Path, search) -> tuple[float, dict[str, list[int]]]:
+    output = root / "exp" / "6-name2semantic-0.tsv"
+    output.unlink(missing_ok=True)
+    env = StageEnv.from_environ({"inp_text": str(root / "data.list"), "opt_dir": str(root / "exp")})
+    start = time.perf_counter()
+    run_semantic_stage(env, model=model, search=search)
+    seconds = time.perf_counter() - start
+    lines = output.read_text(encoding="utf-8").split("\n")
+    return seconds, {n: [int(c) for c in codes.split()] for n, codes in (line.split("\t") for line in lines)}
+
+
+def differing_frames(codes: dict[str, list[int]], reference: dict[str, list[int]]) -> int:
+    return sum(a != b for n in reference for a, b in zip(codes[n], reference[n]))
 
 
 def main() -> None:
@@ -69,25 +114,26 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     model = build_model()
+    print(f"{args.files} files, torch threads {torch.get_num_threads()}, CPU, full-size model")
+    print("| codebook | variant | seconds | files/s | vs loop | frames differing from float64 |")
+    print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         names = make_inputs(root, args.files)
-        start = time.perf_counter()
-        baseline = per_file_loop(model, root, names)
-        loop_s = time.perf_counter() - start
-        env = StageEnv.from_environ({"inp_text": str(root / "data.list"), "opt_dir": str(root / "exp")})
-        start = time.perf_counter()
-        run_semantic_stage(env, model=model)
-        stage_s = time.perf_counter() - start
-        lines = (root / "exp" / "6-name2semantic-0.tsv").read_text(encoding="utf-8").split("\n")
-        ours = {n: [int(c) for c in codes.split()] for n, codes in (line.split("\t") for line in lines)}
-    same = sum(ours[n] == baseline[n] for n in names)
-    print(f"{args.files} files, torch threads {torch.get_num_threads()}, CPU float32, full-size model")
-    print("| variant | seconds | files/s |")
-    print("|---|---|---|")
-    print(f"| per-file loop | {loop_s:.2f} | {args.files / loop_s:.1f} |")
-    print(f"| run_semantic_stage | {stage_s:.2f} | {args.files / stage_s:.1f} |")
-    print(f"speed-up {loop_s / stage_s:.2f}x; identical codes for {same}/{len(names)} files")
+        for regime in ("random", "from features"):
+            set_codebook(model, regime, root, names)
+            reference = float64_codes(model, root, names)
+            start = time.perf_counter()
+            baseline = per_file_loop(model, root, names)
+            loop_s = time.perf_counter() - start
+            rows = [("per-file loop (float32)", loop_s, baseline)]
+            for label, dtype in (("stage, float32 shortlist", torch.float32), ("stage, bfloat16 shortlist", torch.bfloat16)):
+                search = SemanticCodeSearch.for_model(model, fast_dtype=dtype)
+                seconds, codes = run_stage(model, root, search)
+                rows.append((f"{label} {search.counts.by_precision}", seconds, codes))
+            for label, seconds, codes in rows:
+                print(f"| {regime} | {label} | {seconds:.2f} | {args.files / seconds:.1f} | "
+                      f"{loop_s / seconds:.2f}x | {differing_frames(codes, reference)} |")
 
 
 if __name__ == "__main__":

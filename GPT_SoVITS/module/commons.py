@@ -21,6 +21,15 @@ def get_padding(kernel_size: int, dilation: int = 1) -> int:
     return (kernel_size * dilation - dilation) // 2
 
 
+def group_frames(x: torch.Tensor, stride: int) -> torch.Tensor:
+    """The frames a stride-s, kernel-s conv reads together, side by side:
+    [B, C, T] -> [B, T // s, C * s] (channel-major, like the conv weight; a trailing partial
+    group is dropped, as the conv does)."""
+    b, c, t = x.shape
+    groups = x[:, :, : t // stride * stride].reshape(b, c, t // stride, stride)
+    return groups.permute(0, 2, 1, 3).reshape(b, t // stride, c * stride)
+
+
 def sequence_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
     """Boolean mask [B, max_len], True where position < length."""
     if max_len is None:

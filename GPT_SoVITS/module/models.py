@@ -247,12 +247,8 @@ class SynthesizerTrn(nn.Module):
         return self
 
     def _ssl_frames(self, ssl: torch.Tensor) -> torch.Tensor:
-        """Group the 50 Hz frames the stride-s `ssl_proj` reads together:
-        [B, 768, T] -> [B, T // s, 768 * s] (a trailing odd frame is dropped, as the conv does)."""
-        stride = self.ssl_proj.stride[0]
-        b, c, t = ssl.shape
-        frames = ssl[:, :, : t // stride * stride].reshape(b, c, t // stride, stride)
-        return frames.permute(0, 2, 1, 3).reshape(b, t // stride, c * stride)
+        """[B, 768, T] -> [B, T // s, 768 * s]: the 50 Hz frames the stride-s `ssl_proj` reads together."""
+        return commons.group_frames(ssl, self.ssl_proj.stride[0])
 
     def project_ssl(self, frames: torch.Tensor) -> torch.Tensor:
         """`ssl_proj` as one matmul over grouped frames [..., 768 * s] -> [..., 768].

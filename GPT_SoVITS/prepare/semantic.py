@@ -1,9 +1,10 @@
 """Stage 3: HuBERT features `4-cnhubert/<name>.pt` -> semantic codes `6-name2semantic-{i}.tsv`.
 
 The SoVITS checkpoint is loaded through weights_compat into the full generator (so a wrong file
-is refused), but only `ssl_proj` and the quantizer run. Features are read by a background
-thread and extracted in batches of concatenated frames; codes are identical to
-one-by-one extraction because each code reads only its own two frames.
+is refused), but only `ssl_proj` and the quantizer's codebook are used, folded into one
+nearest-code search (`module/code_search.py`). Features are read by a background thread and
+extracted in batches of concatenated frames; each code reads only its own two frames and is the
+exact (float64) nearest code, so batching never changes a result.
 The whole part is skipped when its output exists (upstream's resume rule).
 """
 
@@ -22,6 +23,7 @@ import torch
 from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.atomic import write_text_atomic
 from GPT_SoVITS.errors import CheckpointError, DataError
+from GPT_SoVITS.module.code_search import SemanticCodeSearch
 from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.module.models import SSL_DIM, SynthesizerTrn, build_generator
 from GPT_SoVITS.prepare.list_file import ListEntry, read_list
@@ -150,16 +152,28 @@ def iter_loaded(batches: list[list[tuple[int, ListEntry]]], ssl_dir: Path, prefe
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def extract_codes(model: SynthesizerTrn, features: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+def code_search_for(model: SynthesizerTrn) -> SemanticCodeSearch | None:
+    """The folded search for `model`, or None (use the model's own path) when it cannot be folded."""
+    try:
+        return SemanticCodeSearch.for_model(model)
+    except ValueError as reason:
+        logger.info("semantic codes through the model's quantizer (%s)", reason)
+        return None
+
+
+def extract_codes(model: SynthesizerTrn, features: Sequence[torch.Tensor],
+                  search: SemanticCodeSearch | None = None) -> list[torch.Tensor]:
     """Codes [T_i // 2] of each feature tensor [768, T_i], computed in one pass.
 
     The frames of all utterances are concatenated (no padding): code k of an utterance reads only
     its frames 2k and 2k+1, so the result equals one-by-one extraction.
     """
+    search = search or code_search_for(model)
     param = next(model.parameters())
     with torch.inference_mode():
         batch = [f.to(device=param.device, dtype=param.dtype) for f in features]
-        return [codes.cpu() for codes in model.extract_latent_many(batch)]
+        codes = search.codes_of(batch) if search is not None else model.extract_latent_many(batch)
+        return [c.cpu() for c in codes]
 
 
 def _format_line(name: str, codes: torch.Tensor) -> str:
@@ -167,9 +181,11 @@ def _format_line(name: str, codes: torch.Tensor) -> str:
 
 
 def run_semantic_stage(env: StageEnv, model: SynthesizerTrn | None = None, batch_frames: int = BATCH_FRAMES,
-                       max_batch: int = MAX_BATCH, prefetch: int = 2) -> StageSummary:
+                       max_batch: int = MAX_BATCH, prefetch: int = 2,
+                       search: SemanticCodeSearch | None = None) -> StageSummary:
     """Run stage 3 for part `env.i_part`: write `6-name2semantic-{i}.tsv` (no header, no final
-    newline) with the utterances whose features load; report the others and go on."""
+    newline) with the utterances whose features load; report the others and go on.
+    `search` overrides the code search built from the model (the benchmark compares precisions)."""
     summary = StageSummary(STAGE)
     output = name2semantic_part(env.opt_dir, env.i_part)
     entries, problems = read_list(env.inp_text, env.i_part, env.all_parts)
@@ -181,15 +197,17 @@ def run_semantic_stage(env: StageEnv, model: SynthesizerTrn | None = None, batch
     else:
         if model is None and entries:
             model = load_semantic_model(env, *choose_device(env))
-        lines = _extract_part(model, entries, env.opt_dir / SSL_DIR, summary, batch_frames, max_batch, prefetch)
+        if search is None and entries:
+            search = code_search_for(model)
+        lines = _extract_part(model, search, entries, env.opt_dir / SSL_DIR, summary, batch_frames, max_batch, prefetch)
         write_text_atomic(output, "\n".join(lines))
     write_part_failures(env.opt_dir, "semantic", env.i_part, summary)
     logger.info(summary.line())
     return summary
 
 
-def _extract_part(model: SynthesizerTrn | None, entries: Sequence[ListEntry], ssl_dir: Path, summary: StageSummary,
-                  batch_frames: int, max_batch: int, prefetch: int) -> list[str]:
+def _extract_part(model: SynthesizerTrn | None, search: SemanticCodeSearch | None, entries: Sequence[ListEntry],
+                  ssl_dir: Path, summary: StageSummary, batch_frames: int, max_batch: int, prefetch: int) -> list[str]:
     """Output lines of one part in .list order; failures go to `summary`."""
     results: dict[int, str] = {}
     batches = plan_batches(entries, ssl_dir, batch_frames, max_batch)
@@ -201,7 +219,7 @@ def _extract_part(model: SynthesizerTrn | None, entries: Sequence[ListEntry], ss
                 summary.fail(entry.name, f"{entry.where}: {error}")
         if not good:
             continue
-        for item, codes in zip(good, extract_codes(model, [g.ssl for g in good])):
+        for item, codes in zip(good, extract_codes(model, [g.ssl for g in good], search)):
             results[item.index] = _format_line(item.entry.name, codes)
             summary.done += 1
     return [results[i] for i in sorted(results)]
