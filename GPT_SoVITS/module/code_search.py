@@ -27,7 +27,8 @@ UNIT_ROUNDOFF = {torch.bfloat16: 2.0**-8, torch.float32: 2.0**-24}
 ACCUMULATOR_ROUNDOFF = 2.0**-24  # bf16 matrix units (AMX, tensor cores) accumulate in float32
 # Margin in units of a product's rounding-error scale (u + sqrt(n) u_acc) * norm (see `_shortlist`).
 # Measured errors stayed below 1.5 of it on random and clustered data (docs/benchmarks.md), so 4
-# leaves a factor of 2.7; a smaller margin only sends more rows to the exact check.
+# leaves a factor of 2.7. A wider margin sends more rows to the exact check; a narrower one
+# risks trusting a winner that rounding put first.
 SAFETY = 4.0
 CHUNK_ROWS = 1024  # rows per score matrix: [1024, 1024] float32 = 4 MB stays in cache
 GATHER_LIMIT = 8  # rows with more close candidates are re-scored by a float32 product instead
