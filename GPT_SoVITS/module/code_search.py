@@ -134,14 +134,21 @@ class SemanticCodeSearch:
         source = frames.reshape(-1, channels, self.stride).permute(1, 0, 2).reshape(channels, -1)
         return self.codes_of([source])[0]
 
+    def _empty_rows(self, count: int, dtype: torch.dtype) -> torch.Tensor:
+        """[count, n + OFFSET_COLUMNS] rows whose first n values are left for the frame groups and
+        whose tail is (1, 1, 1, 0, ...), matching the offset parts of `_score_matrix`."""
+        n = self.width
+        rows = torch.empty(count, n + OFFSET_COLUMNS, dtype=dtype, device=self.offsets.device)
+        rows[:, n:n + 3] = 1
+        rows[:, n + 3:] = 0
+        return rows
+
     @torch.inference_mode()
     def prepare(self, features: Sequence[torch.Tensor]) -> PreparedFrames:
         """Lay out features [C, T_i] as rows for the product, in one pass over each tensor."""
         n, device, stride = self.width, self.offsets.device, self.stride
         lengths = [f.size(1) // stride for f in features]
-        rows = torch.empty(sum(lengths), n + OFFSET_COLUMNS, dtype=self.fast_dtype, device=device)
-        rows[:, n:n + 3] = 1
-        rows[:, n + 3:] = 0
+        rows = self._empty_rows(sum(lengths), self.fast_dtype)
         norms = torch.empty(rows.size(0), device=device)
         start = 0
         for source, length in zip(features, lengths):
@@ -190,8 +197,8 @@ class SemanticCodeSearch:
 
     def _settle_float32(self, frames: torch.Tensor) -> torch.Tensor:
         """Codes of float32 rows [R, n] by a float32 product, exact checks where still close."""
-        ones = frames.new_tensor([1.0, 1.0, 1.0]).expand(frames.size(0), 3)
-        rows = torch.cat([frames, ones, frames.new_zeros(frames.size(0), OFFSET_COLUMNS - 3)], dim=1)
+        rows = self._empty_rows(frames.size(0), torch.float32)
+        rows[:, : self.width] = frames
         scores = rows @ self._scorers[torch.float32]
         best, unsure, close, count = self._shortlist(scores, self._norms(frames), torch.float32)
         self.counts.add(torch.float32, frames.size(0) - unsure.numel())
