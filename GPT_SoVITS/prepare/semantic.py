@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -98,7 +99,9 @@ def read_features(path: Path) -> torch.Tensor:
         raise DataError(f"{path}: expected shape [1, {SSL_DIM}, T], got {shape}; delete it and rerun stage 2")
     if ssl.size(1) < 2:
         raise DataError(f"{path}: only {ssl.size(1)} feature frame(s); the audio is too short for one semantic code")
-    if not torch.isfinite(ssl).all():
+    # NaN and inf survive a sum, 50x cheaper than isfinite().all(); that only confirms (a sum of
+    # huge finite values can overflow).
+    if not math.isfinite(float(ssl.sum())) and not bool(torch.isfinite(ssl).all()):
         raise DataError(f"{path}: features hold NaN or inf; delete it and rerun stage 2")
     return ssl
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -93,6 +94,22 @@ def test_wrong_shape_and_too_short_features_are_reported(tmp_path, tiny_model):
     assert "expected shape [1, 768, T], got [1, 1024, 20]" in reasons["wide.wav"]
     assert "too short" in reasons["short.wav"]
     assert list(_read_part(tmp_path / "exp" / "6-name2semantic-0.tsv")) == ["ok.wav"]
+
+
+def test_nan_and_inf_features_are_reported_but_huge_finite_ones_are_kept(tmp_path, tiny_model):
+    folder = tmp_path / "exp" / "4-cnhubert"
+    folder.mkdir(parents=True)
+    for name, value in (("nan.wav", math.nan), ("inf.wav", -math.inf)):
+        ssl = torch.randn(1, 768, 12)
+        ssl[0, 5, 7] = value
+        torch.save(ssl, folder / f"{name}.pt")
+    huge = torch.full((1, 768, 12), 3e36)  # finite, though its float32 sum overflows
+    torch.save(huge, folder / "huge.wav.pt")
+    _write_list(tmp_path / "data.list", ["nan.wav", "huge.wav", "inf.wav"])
+    summary = run_semantic_stage(_env(tmp_path), model=tiny_model)
+    reasons = dict(summary.failures)
+    assert "NaN or inf" in reasons["nan.wav"] and "NaN or inf" in reasons["inf.wav"]
+    assert list(_read_part(tmp_path / "exp" / "6-name2semantic-0.tsv")) == ["huge.wav"]
 
 
 def test_existing_part_is_skipped(tmp_path, tiny_model):
