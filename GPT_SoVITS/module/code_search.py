@@ -5,20 +5,22 @@ and takes the nearest codeword e_k. Expanding ||y - e_k||^2 and dropping what is
 code gives code(x) = argmin_k c_k - 2 x.M_k, with M = E W [1024, 1536] and c_k = ||e_k||^2 - 2 b.e_k:
 one product per frame group instead of two, and `ssl_proj` never runs.
 
-The scores are first computed in a fast precision (float32 on CPU, bfloat16 on CUDA). A row
-whose winner leads by more than the rounding margin keeps it; the rest are settled in float32
-and, where still close, in float64 over the few codes in the running. The result is the float64
-argmin: independent of batching and of the precision used first, where a plain float32 argmin
-flips on near-ties (up to a few frames in ten thousand in our tests).
+Rows are laid out chunk by chunk in one reused buffer, straight from the [C, T] features. The
+scores are first computed in a fast precision (bfloat16 where the hardware multiplies it, else
+float32). A row whose winner leads by more than the rounding margin keeps it; after a bfloat16
+pass the others go through one float32 product, and rows still close after float32 are settled
+in float64 over the few codes in the running. The result is the float64 argmin: independent of
+batching and of the precision used first, where a plain float32 argmin flips on near-ties (up to
+a few frames in ten thousand in our tests).
 Not for training (no gradients, no codebook updates) and only for one quantizer layer (v1/v2).
+One search object serves one caller at a time (its row buffers are reused).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import torch
 
@@ -30,20 +32,11 @@ ACCUMULATOR_ROUNDOFF = 2.0**-24  # bf16 matrix units (AMX, tensor cores) accumul
 # leaves a factor of 2.7. A wider margin sends more rows to the exact check; a narrower one
 # risks trusting a winner that rounding put first.
 SAFETY = 4.0
-CHUNK_ROWS = 1024  # rows per score matrix: [1024, 1024] float32 = 4 MB stays in cache
-GATHER_LIMIT = 8  # rows with more close candidates are re-scored by a float32 product instead
+# Rows per chunk: on a CPU the buffer and its [1024, 1024] scores stay in cache; a GPU needs
+# larger products to be busy.
+CHUNK_ROWS = {"cpu": 1024, "cuda": 16384}
 EXACT_ROWS = 128  # rows per float64 re-scoring slice
 OFFSET_COLUMNS = 16  # columns after each frame group: three ones add the offsets in the product
-
-
-@dataclass(frozen=True)
-class PreparedFrames:
-    """A batch of utterances laid out for the search by `SemanticCodeSearch.prepare`."""
-
-    rows: torch.Tensor  # [N, n + OFFSET_COLUMNS]: each frame group x (frame-major), then (1, 1, 1, 0, ...)
-    norms: torch.Tensor  # [N] float32: sqrt(sum_i x_i^2 max_k M_ki^2), the rounding-error scale
-    sources: list[torch.Tensor]  # the float32 features [C, T_i]: exact rows are read back from them
-    lengths: list[int]  # codes per utterance (T_i // s)
 
 
 @dataclass
@@ -59,16 +52,17 @@ class SearchCounts:
 
 
 def pick_fast_dtype(device: torch.device) -> torch.dtype:
-    """bfloat16 shortlists on CUDA GPUs that support it; float32 elsewhere.
+    """bfloat16 where the hardware multiplies it natively (CUDA GPUs that support it, CPUs with AMX
+    tiles); float32 elsewhere, where bfloat16 products are emulated and slower than float32.
 
-    On CPUs with bf16 matrix units the bf16 product alone is ~5x faster, but its margin is wide:
-    about a third of the rows then need the exact check, and on clustered features the whole
-    search was up to 1.9x slower than float32 alone (docs/benchmarks.md). Pass
-    `fast_dtype=torch.bfloat16` to choose it anyway; the codes are the same.
+    On an AMX CPU the bfloat16 product is ~6x faster than float32, and with the third of rows its
+    margin leaves open re-scored in float32 the whole search is still ~1.4x faster
+    (docs/benchmarks.md). The codes are the same either way.
     """
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+    has_amx = getattr(torch.cpu, "_is_amx_tile_supported", None)  # private in torch 2.13: guard it
+    return torch.bfloat16 if device.type == "cpu" and has_amx is not None and has_amx() else torch.float32
 
 
 class SemanticCodeSearch:
@@ -92,6 +86,8 @@ class SemanticCodeSearch:
         self.spread = self.directions.pow(2).amax(0).float()  # [n]: max_k M_ki^2
         self.fast_dtype = fast_dtype or pick_fast_dtype(weight.device)
         self._scorers = {dtype: self._score_matrix(dtype) for dtype in {self.fast_dtype, torch.float32}}
+        self._buffer = self._empty_rows(CHUNK_ROWS.get(weight.device.type, CHUNK_ROWS["cpu"]), torch.float32)
+        self._fast_buffer = self._buffer.to(self.fast_dtype)
         self.counts = SearchCounts()
 
     @classmethod
@@ -124,15 +120,24 @@ class SemanticCodeSearch:
 
     # --- public entry points ---------------------------------------------------------------
 
+    @torch.inference_mode()
     def codes_of(self, features: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         """Codes [T_i // s] of each feature tensor [768, T_i]; frames are concatenated, not padded."""
-        return self.codes_prepared(self.prepare(features))
+        lengths = [f.size(1) // self.stride for f in features]
+        ids = torch.zeros(sum(lengths), dtype=torch.long, device=self.offsets.device)
+        self.counts.rows += ids.numel()
+        if self.offsets.numel() > 1:  # a one-code book has nothing to search
+            for start, rows in self._chunks(features, lengths):
+                ids[start:start + rows.size(0)] = self._settle_chunk(rows)
+        return list(ids.split(lengths))
 
     def codes(self, frames: torch.Tensor) -> torch.Tensor:
         """Frame groups [N, n] in the conv's channel-major order (`commons.group_frames`) -> ids [N]."""
         channels = self.width // self.stride
         source = frames.reshape(-1, channels, self.stride).permute(1, 0, 2).reshape(channels, -1)
         return self.codes_of([source])[0]
+
+    # --- laying out rows ---------------------------------------------------------------------
 
     def _empty_rows(self, count: int, dtype: torch.dtype) -> torch.Tensor:
         """[count, n + OFFSET_COLUMNS] rows whose first n values are left for the frame groups and
@@ -143,106 +148,92 @@ class SemanticCodeSearch:
         rows[:, n + 3:] = 0
         return rows
 
-    @torch.inference_mode()
-    def prepare(self, features: Sequence[torch.Tensor]) -> PreparedFrames:
-        """Lay out features [C, T_i] as rows for the product, in one pass over each tensor."""
-        n, device, stride = self.width, self.offsets.device, self.stride
-        lengths = [f.size(1) // stride for f in features]
-        rows = self._empty_rows(sum(lengths), self.fast_dtype)
-        norms = torch.empty(rows.size(0), device=device)
-        start = 0
-        for source, length in zip(features, lengths):
-            block = rows[start:start + length, :n]
-            block.copy_(source[:, : length * stride].t().reshape(length, n))  # [C, T] -> [T // s, s * C]
-            norms[start:start + length] = self._norms(block)
-            start += length
-        return PreparedFrames(rows, norms, [f.float() for f in features], lengths)
+    def _chunks(self, features: Sequence[torch.Tensor], lengths: Sequence[int]) -> Iterator[tuple[int, torch.Tensor]]:
+        """Yield (first row, float32 rows [R, n + OFFSET_COLUMNS]) over the concatenated frame groups.
 
-    @torch.inference_mode()
-    def codes_prepared(self, prepared: PreparedFrames) -> list[torch.Tensor]:
-        """Code ids of a prepared batch, one LongTensor [T_i // s] per utterance."""
-        total = prepared.rows.size(0)
-        self.counts.rows += total
-        ids = torch.zeros(total, dtype=torch.long, device=prepared.rows.device)
-        if self.offsets.numel() > 1:  # a one-code book has nothing to search
-            for start in range(0, total, CHUNK_ROWS):
-                ids[start:start + CHUNK_ROWS] = self._settle_chunk(prepared, start)
-        return list(ids.split(prepared.lengths))
+        The rows are one reused buffer, valid until the next item: filling it straight from each
+        [C, T] tensor (a transposing copy) costs one pass over the features and no fresh memory,
+        where building all rows of a batch first cost three passes and page faults on 50 MB.
+        """
+        n, stride, buffer = self.width, self.stride, self._buffer
+        channels, filled, first = n // stride, 0, 0
+        for source, length in zip(features, lengths):
+            done = 0
+            while done < length:
+                step = min(length - done, buffer.size(0) - filled)
+                columns = source[:, done * stride:(done + step) * stride]  # [C, step * s]
+                target = buffer[filled:filled + step, :n].view(step, stride, channels)
+                target.copy_(columns.t().unflatten(0, (step, stride)))  # frame-major rows
+                filled, done = filled + step, done + step
+                if filled == buffer.size(0):
+                    yield first, buffer
+                    first, filled = first + filled, 0
+        if filled:
+            yield first, buffer[:filled]
 
     # --- the search --------------------------------------------------------------------------
 
     def _norms(self, rows: torch.Tensor) -> torch.Tensor:
-        """sqrt(sum_i x_i^2 max_k M_ki^2) per row [R]; from rounded rows, so raised by (1 + 4u)."""
-        squares = rows.float().square() @ self.spread
-        return squares.sqrt() * (1 + 4 * UNIT_ROUNDOFF[rows.dtype])
+        """sqrt(sum_i x_i^2 max_k M_ki^2) per float32 row [R], raised by (1 + 4u) for its own rounding."""
+        squares = rows[:, : self.width].square() @ self.spread
+        return squares.sqrt() * (1 + 4 * UNIT_ROUNDOFF[torch.float32])
 
-    def _settle_chunk(self, prepared: PreparedFrames, start: int) -> torch.Tensor:
-        """Codes of rows start .. start + CHUNK_ROWS: fast scores, then exact checks where close."""
-        rows = prepared.rows[start:start + CHUNK_ROWS]
-        scores = rows @ self._scorers[self.fast_dtype]  # [R, bins]
-        best, unsure, close, count = self._shortlist(scores, prepared.norms[start:start + CHUNK_ROWS], self.fast_dtype,
-                                                     GATHER_LIMIT if self.fast_dtype != torch.float32 else None)
+    def _settle_chunk(self, rows: torch.Tensor) -> torch.Tensor:
+        """Codes of float32 rows [R, n + OFFSET_COLUMNS]: a fast product, then closer looks where needed."""
+        if self.fast_dtype == torch.float32:
+            return self._settle_float32(rows)
+        norms = self._norms(rows)
+        fast = self._fast_buffer[: rows.size(0)]
+        fast.copy_(rows)  # the tail's ones and zeros are exact in any precision
+        scores = fast @ self._scorers[self.fast_dtype]  # [R, bins]
+        best, unsure, _ = self._certain(scores, norms, self.fast_dtype)
         self.counts.add(self.fast_dtype, rows.size(0) - unsure.numel())
-        if unsure.numel() == 0:
-            return best
-        frames = self._source_rows(prepared, unsure + start)  # float32 [U, n]
-        if self.fast_dtype != torch.float32:
-            crowded = count > GATHER_LIMIT
-            if bool(crowded.any()):  # many codes within the margin: one float32 product is cheaper
-                best[unsure[crowded]] = self._settle_float32(frames[crowded])
-                keep = ~crowded
-                unsure, frames, close, count = unsure[keep], frames[keep], close[keep], count[keep]
-        best[unsure] = self._exact(frames, close, count)
-        return best
-
-    def _settle_float32(self, frames: torch.Tensor) -> torch.Tensor:
-        """Codes of float32 rows [R, n] by a float32 product, exact checks where still close."""
-        rows = self._empty_rows(frames.size(0), torch.float32)
-        rows[:, : self.width] = frames
-        scores = rows @ self._scorers[torch.float32]
-        best, unsure, close, count = self._shortlist(scores, self._norms(frames), torch.float32)
-        self.counts.add(torch.float32, frames.size(0) - unsure.numel())
         if unsure.numel():
-            best[unsure] = self._exact(frames[unsure], close, count)
+            # The rows a bfloat16 margin leaves open (a third on our benchmarks) are too many to
+            # re-score code by code; one float32 product over them is cheaper.
+            best[unsure] = self._settle_float32(rows[unsure], norms[unsure])
         return best
 
-    def _shortlist(self, scores: torch.Tensor, norms: torch.Tensor, dtype: torch.dtype, limit: int | None = None
-                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Scores [R, bins] in `dtype` -> (best [R], rows not yet certain [U], the codes still in
-        their running, best first [U, K <= limit], and how many codes each row has in it [U]).
+    def _settle_float32(self, rows: torch.Tensor, norms: torch.Tensor | None = None) -> torch.Tensor:
+        """Codes of float32 rows by a float32 product, float64 checks where still close."""
+        norms = self._norms(rows) if norms is None else norms
+        scores = rows @ self._scorers[torch.float32]
+        best, unsure, high = self._certain(scores, norms, torch.float32)
+        self.counts.add(torch.float32, rows.size(0) - unsure.numel())
+        if unsure.numel():
+            close, count = self._candidates(scores[unsure], norms[unsure], high[unsure], torch.float32)
+            best[unsure] = self._exact(rows[unsure, : self.width], close, count)
+        return best
 
-        A score s is off by at most 2 SAFETY e (input rounding, e = (u + sqrt(n) u_acc) norm) plus
-        u |s| (output rounding), so low(s) bounds the exact score from below and high(s) from above,
-        both growing with s. The winner is certain when low(runner-up) > high(winner); otherwise
-        the codes with low(s_j) <= high(winner), the row's smallest scores, stay in the running.
+    def _slack(self, norms: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """2 SAFETY e per row: a bound on a score's error from input rounding, e = (u + sqrt(n) u_acc) norm."""
+        return 2 * SAFETY * (UNIT_ROUNDOFF[dtype] + math.sqrt(self.width) * ACCUMULATOR_ROUNDOFF) * norms
+
+    def _certain(self, scores: torch.Tensor, norms: torch.Tensor, dtype: torch.dtype
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Scores [R, bins] in `dtype` -> (best [R], rows not yet certain [U], high [R]).
+
+        A score s is off by at most the slack (input rounding) plus u |s| (output rounding), so
+        low(s) bounds the exact score from below and high(s) from above. The winner is certain when
+        low(runner-up) > high(winner).
         """
-        unit = UNIT_ROUNDOFF[dtype]
-        slack = 2 * SAFETY * (unit + math.sqrt(self.width) * ACCUMULATOR_ROUNDOFF) * norms  # [R]
+        unit, slack = UNIT_ROUNDOFF[dtype], self._slack(norms, dtype)
         top = scores.topk(2, dim=1, largest=False)
         winner, runner_up = top.values[:, 0].float(), top.values[:, 1].float()
         high = winner + slack + unit * winner.abs()
         certain = (runner_up - slack - unit * runner_up.abs() > high) & torch.isfinite(high)
-        best = top.indices[:, 0].clone()
-        unsure = (~certain).nonzero().squeeze(1)
-        running = scores[unsure].float()
-        low = running - slack[unsure, None] - unit * running.abs()
-        count = ((low <= high[unsure, None]) | ~torch.isfinite(running)).sum(1)
-        width = min(int(count.max()) if unsure.numel() else 0, limit or running.size(1))
-        close = running.topk(width, dim=1, largest=False).indices  # rows with count > limit are not served
-        return best, unsure, close, count
+        return top.indices[:, 0].clone(), (~certain).nonzero().squeeze(1), high
 
-    def _source_rows(self, prepared: PreparedFrames, indices: torch.Tensor) -> torch.Tensor:
-        """The float32 frame groups [U, n] of rows `indices`, read back from the features."""
-        starts = torch.tensor([0, *itertools.accumulate(prepared.lengths)], device=indices.device)
-        owners = torch.searchsorted(starts, indices, right=True) - 1
-        frames = torch.empty(indices.numel(), self.width, device=self.offsets.device)
-        for owner in owners.unique().tolist():
-            picked = (owners == owner).nonzero().squeeze(1)
-            groups = (indices[picked] - starts[owner]).to(prepared.sources[owner].device)
-            source = prepared.sources[owner]
-            columns = (groups.unsqueeze(1) * self.stride + torch.arange(self.stride, device=groups.device)).flatten()
-            frames[picked] = source[:, columns].t().reshape(groups.numel(), -1).to(frames.device)  # frame-major
-        return frames
+    def _candidates(self, scores: torch.Tensor, norms: torch.Tensor, high: torch.Tensor, dtype: torch.dtype
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """For uncertain rows: the codes that could still win, best first [U, K], and how many [U]:
+        those with low(s_j) <= high(winner), i.e. the row's smallest scores."""
+        unit, slack = UNIT_ROUNDOFF[dtype], self._slack(norms, dtype)
+        running = scores.float()
+        low = running - slack[:, None] - unit * running.abs()
+        count = ((low <= high[:, None]) | ~torch.isfinite(running)).sum(1)
+        close = running.topk(int(count.max()), dim=1, largest=False).indices
+        return close, count
 
     def _exact(self, frames: torch.Tensor, close: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
         """float64 argmin over each row's `count` first codes of `close`: frames [U, n] -> ids [U].
