@@ -27,7 +27,7 @@ import torch
 # Relative rounding of one value in each precision (round to nearest: half a unit in the last place).
 UNIT_ROUNDOFF = {torch.bfloat16: 2.0**-8, torch.float32: 2.0**-24}
 ACCUMULATOR_ROUNDOFF = 2.0**-24  # bf16 matrix units (AMX, tensor cores) accumulate in float32
-# Margin in units of a product's rounding-error scale (u + sqrt(n) u_acc) * norm (see `_shortlist`).
+# Margin in units of a product's rounding-error scale (u + sqrt(n) u_acc) * norm (see `_slack`).
 # Measured errors stayed below 1.5 of it on random and clustered data (docs/benchmarks.md), so 4
 # leaves a factor of 2.7. A wider margin sends more rows to the exact check; a narrower one
 # risks trusting a winner that rounding put first.
@@ -36,6 +36,9 @@ SAFETY = 4.0
 # larger products to be busy.
 CHUNK_ROWS = {"cpu": 1024, "cuda": 16384}
 EXACT_ROWS = 128  # rows per float64 re-scoring slice
+# Rows a bfloat16 pass leaves open with at most this many codes in the running (2.4 on average
+# in our benchmarks) are re-scored on those codes only; rows with more by a float32 product.
+GATHER_LIMIT = 8
 OFFSET_COLUMNS = 16  # columns after each frame group: three ones add the offsets in the product
 
 
@@ -86,6 +89,7 @@ class SemanticCodeSearch:
         self.spread = self.directions.pow(2).amax(0).float()  # [n]: max_k M_ki^2
         self.fast_dtype = fast_dtype or pick_fast_dtype(weight.device)
         self._scorers = {dtype: self._score_matrix(dtype) for dtype in {self.fast_dtype, torch.float32}}
+        self._score_rows = self._scorers[torch.float32].t().contiguous()  # [bins, n + 16]: gathered per code
         self._buffer = self._empty_rows(CHUNK_ROWS.get(weight.device.type, CHUNK_ROWS["cpu"]), torch.float32)
         self._fast_buffer = self._buffer.to(self.fast_dtype)
         self.counts = SearchCounts()
@@ -186,22 +190,47 @@ class SemanticCodeSearch:
         fast = self._fast_buffer[: rows.size(0)]
         fast.copy_(rows)  # the tail's ones and zeros are exact in any precision
         scores = fast @ self._scorers[self.fast_dtype]  # [R, bins]
-        best, unsure, _ = self._certain(scores, norms, self.fast_dtype)
+        best, unsure, high = self._certain(scores, norms, self.fast_dtype)
         self.counts.add(self.fast_dtype, rows.size(0) - unsure.numel())
         if unsure.numel():
-            # The rows a bfloat16 margin leaves open (a third on our benchmarks) are too many to
-            # re-score code by code; one float32 product over them is cheaper.
-            best[unsure] = self._settle_float32(rows[unsure], norms[unsure])
+            best[unsure] = self._settle_open(rows[unsure], norms[unsure], scores[unsure], high[unsure])
         return best
 
-    def _settle_float32(self, rows: torch.Tensor, norms: torch.Tensor | None = None) -> torch.Tensor:
-        """Codes of float32 rows by a float32 product, float64 checks where still close."""
+    def _settle_open(self, rows: torch.Tensor, norms: torch.Tensor, scores: torch.Tensor, high: torch.Tensor
+                     ) -> torch.Tensor:
+        """Codes of the rows a bfloat16 pass left open (a third of them on our benchmarks), in float32.
+
+        Most have two or three codes in the running: scoring just those (gathered codewords) costs
+        a few hundredth of a full product. Rows with more than GATHER_LIMIT take the full product.
+        """
+        close, count = self._candidates(scores, norms, high, self.fast_dtype, limit=GATHER_LIMIT)
+        few = count <= GATHER_LIMIT
+        if bool(few.all()):
+            return self._settle_float32(rows, norms, codes=close)
+        ids = torch.empty(rows.size(0), dtype=torch.long, device=rows.device)
+        for subset, codes in ((few, close), (~few, None)):
+            if bool(subset.any()):
+                ids[subset] = self._settle_float32(rows[subset], norms[subset], None if codes is None else codes[subset])
+        return ids
+
+    def _settle_float32(self, rows: torch.Tensor, norms: torch.Tensor | None = None,
+                        codes: torch.Tensor | None = None) -> torch.Tensor:
+        """Codes of float32 rows [U, n + OFFSET_COLUMNS] from float32 scores, float64 checks where still
+        close. Scores every code by one product, or with `codes` [U, K] only those (which must hold
+        each row's float64 winner: the codes a coarser pass left in the running)."""
         norms = self._norms(rows) if norms is None else norms
-        scores = rows @ self._scorers[torch.float32]
+        if codes is None:
+            scores = rows @ self._scorers[torch.float32]  # [U, bins]
+        else:
+            scores = torch.bmm(self._score_rows[codes], rows.unsqueeze(2)).squeeze(2)  # [U, K]
         best, unsure, high = self._certain(scores, norms, torch.float32)
+        if codes is not None:
+            best = codes.gather(1, best.unsqueeze(1)).squeeze(1)  # positions in `codes` -> code ids
         self.counts.add(torch.float32, rows.size(0) - unsure.numel())
         if unsure.numel():
             close, count = self._candidates(scores[unsure], norms[unsure], high[unsure], torch.float32)
+            if codes is not None:
+                close = codes[unsure].gather(1, close)
             best[unsure] = self._exact(rows[unsure, : self.width], close, count)
         return best
 
@@ -224,15 +253,17 @@ class SemanticCodeSearch:
         certain = (runner_up - slack - unit * runner_up.abs() > high) & torch.isfinite(high)
         return top.indices[:, 0].clone(), (~certain).nonzero().squeeze(1), high
 
-    def _candidates(self, scores: torch.Tensor, norms: torch.Tensor, high: torch.Tensor, dtype: torch.dtype
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def _candidates(self, scores: torch.Tensor, norms: torch.Tensor, high: torch.Tensor, dtype: torch.dtype,
+                    limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """For uncertain rows: the codes that could still win, best first [U, K], and how many [U]:
-        those with low(s_j) <= high(winner), i.e. the row's smallest scores."""
+        those with low(s_j) <= high(winner), i.e. the row's smallest scores. With `limit`, K stops
+        there and rows with a larger count are listed incompletely (the caller treats them apart)."""
         unit, slack = UNIT_ROUNDOFF[dtype], self._slack(norms, dtype)
         running = scores.float()
         low = running - slack[:, None] - unit * running.abs()
         count = ((low <= high[:, None]) | ~torch.isfinite(running)).sum(1)
-        close = running.topk(int(count.max()), dim=1, largest=False).indices
+        width = int(count.max()) if limit is None else min(int(count.max()), limit)
+        close = running.topk(width, dim=1, largest=False).indices
         return close, count
 
     def _exact(self, frames: torch.Tensor, close: torch.Tensor, count: torch.Tensor) -> torch.Tensor:

@@ -104,7 +104,9 @@ def test_utterances_split_across_chunks_keep_their_codes(monkeypatch):
         assert torch.equal(ids, _float64_codes(conv, embed, ssl))
 
 
-def test_bfloat16_rows_left_open_are_settled_by_float32_then_float64():
+@pytest.mark.parametrize("gather_limit", [2, 8])  # 2: rows with 3+ close codes take the full product
+def test_bfloat16_rows_left_open_are_settled_by_float32_then_float64(monkeypatch, gather_limit):
+    monkeypatch.setattr(code_search, "GATHER_LIMIT", gather_limit)
     conv = _projection()
     embed = _codebook_from(conv, _features(20, seed=2), noise=0.01)
     features = _features(40, seed=9)
