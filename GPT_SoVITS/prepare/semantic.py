@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -140,12 +141,28 @@ def _load_batch(batch: list[tuple[int, ListEntry]], ssl_dir: Path) -> list[Featu
     return loaded
 
 
+def default_prefetch(device: torch.device) -> int:
+    """Batches to load ahead in a thread: 2 when something is left to overlap with, else 0.
+
+    On a GPU, or with cores torch does not use, reading the next files costs nothing. When torch's
+    threads already fill every core, a loader thread only preempts them: on 2 cores the stage ran
+    ~20 % slower with it than loading in between (docs/benchmarks.md).
+    """
+    if device.type == "cuda" or (os.cpu_count() or 1) > torch.get_num_threads():
+        return 2
+    return 0
+
+
 def iter_loaded(batches: list[list[tuple[int, ListEntry]]], ssl_dir: Path, prefetch: int = 2) -> Iterator[list]:
-    """Yield each batch's loaded features, loading the next `prefetch` batches in a thread."""
+    """Yield each batch's loaded features, loading the next `prefetch` batches in a thread
+    (prefetch 0: each batch when it is asked for, in the caller's thread)."""
+    if prefetch <= 0:
+        yield from (_load_batch(batch, ssl_dir) for batch in batches)
+        return
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semantic-loader")
     try:
         source = iter(batches)
-        pending = deque(pool.submit(_load_batch, b, ssl_dir) for b in itertools.islice(source, max(prefetch, 1)))
+        pending = deque(pool.submit(_load_batch, b, ssl_dir) for b in itertools.islice(source, prefetch))
         while pending:
             future = pending.popleft()
             for upcoming in itertools.islice(source, 1):
@@ -184,11 +201,12 @@ def _format_line(name: str, codes: torch.Tensor) -> str:
 
 
 def run_semantic_stage(env: StageEnv, model: SynthesizerTrn | None = None, batch_frames: int = BATCH_FRAMES,
-                       max_batch: int = MAX_BATCH, prefetch: int = 2,
+                       max_batch: int = MAX_BATCH, prefetch: int | None = None,
                        search: SemanticCodeSearch | None = None) -> StageSummary:
     """Run stage 3 for part `env.i_part`: write `6-name2semantic-{i}.tsv` (no header, no final
     newline) with the utterances whose features load; report the others and go on.
-    `search` overrides the code search built from the model (the benchmark compares precisions)."""
+    `search` overrides the code search built from the model (the benchmark compares precisions);
+    `prefetch` (batches loaded ahead in a thread) defaults to `default_prefetch`."""
     summary = StageSummary(STAGE)
     output = name2semantic_part(env.opt_dir, env.i_part)
     entries, problems = read_list(env.inp_text, env.i_part, env.all_parts)
@@ -202,6 +220,8 @@ def run_semantic_stage(env: StageEnv, model: SynthesizerTrn | None = None, batch
             model = load_semantic_model(env, *choose_device(env))
         if search is None and entries:
             search = code_search_for(model)
+        if prefetch is None:
+            prefetch = default_prefetch(next(model.parameters()).device) if model is not None else 0
         lines = _extract_part(model, search, entries, env.opt_dir / SSL_DIR, summary, batch_frames, max_batch, prefetch)
         write_text_atomic(output, "\n".join(lines))
     write_part_failures(env.opt_dir, "semantic", env.i_part, summary)

@@ -14,7 +14,7 @@ import torch
 from GPT_SoVITS.manifest import random_state_dict, read_manifest
 from GPT_SoVITS.module.models import build_generator
 from GPT_SoVITS.prepare.merge import failures_path
-from GPT_SoVITS.prepare.semantic import plan_batches, run_semantic_stage
+from GPT_SoVITS.prepare.semantic import default_prefetch, plan_batches, run_semantic_stage
 from GPT_SoVITS.prepare.stage_env import StageEnv
 from tests.conftest import REPO_ROOT, manifest_path
 from tests.module.tiny import tiny_s2_config
@@ -129,6 +129,26 @@ def test_parts_split_the_list(tmp_path, tiny_model):
         run_semantic_stage(_env(tmp_path, i_part=str(part), all_parts="2"), model=tiny_model)
     assert list(_read_part(tmp_path / "exp" / "6-name2semantic-0.tsv")) == ["0.wav", "2.wav", "4.wav"]
     assert list(_read_part(tmp_path / "exp" / "6-name2semantic-1.tsv")) == ["1.wav", "3.wav"]
+
+
+@pytest.mark.parametrize("prefetch", [0, 2])
+def test_loading_inline_or_ahead_gives_the_same_part(tmp_path, tiny_model, prefetch):
+    features = _write_features(tmp_path / "exp", {f"{i}.wav": 4 + 3 * i for i in range(7)})
+    _write_list(tmp_path / "data.list", ["missing.wav", *features])
+    summary = run_semantic_stage(_env(tmp_path), model=tiny_model, max_batch=2, prefetch=prefetch)
+    part = _read_part(tmp_path / "exp" / "6-name2semantic-0.tsv")
+    assert list(part) == list(features) and (summary.done, summary.failed) == (7, 1)
+    for name, codes in part.items():
+        assert codes == tiny_model.extract_latent(features[name])[0, 0].tolist()
+
+
+def test_loader_thread_only_when_it_has_something_to_overlap(monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert default_prefetch(torch.device("cpu")) == 0  # torch's threads fill the cores
+    assert default_prefetch(torch.device("cuda")) == 2  # the CPU waits on the GPU anyway
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert default_prefetch(torch.device("cpu")) == 2
 
 
 def test_batches_keep_list_order_within_the_budget(tmp_path):
