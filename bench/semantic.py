@@ -2,7 +2,7 @@
 
 All variants use the same full-size generator (random weights, CPU) on the same random feature
 files (lengths 2-12 s at 50 Hz); model loading is excluded from the timings. The stage runs with
-its default float32 shortlist and with a bfloat16 one, on two codebooks: random codewords (the
+a float32 and with a bfloat16 shortlist (the default is marked), on two codebooks: random codewords (the
 easy case: a clear nearest code) and codewords drawn from the features' own projections (like a
 trained codebook: several codes nearly as close). Prints files/s, the ratio to the loop and how
 many frames differ from the float64 nearest code.
@@ -13,6 +13,7 @@ many frames differ from the float64 nearest code.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -23,10 +24,10 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import torch  # noqa: E402
 
-from GPT_SoVITS.module.code_search import SemanticCodeSearch  # noqa: E402
+from GPT_SoVITS.module.code_search import SemanticCodeSearch, pick_fast_dtype  # noqa: E402
 from GPT_SoVITS.module.config import S2Config  # noqa: E402
 from GPT_SoVITS.module.models import build_generator  # noqa: E402
-from GPT_SoVITS.prepare.semantic import run_semantic_stage  # noqa: E402
+from GPT_SoVITS.prepare.semantic import default_prefetch, run_semantic_stage  # noqa: E402
 from GPT_SoVITS.prepare.stage_env import StageEnv  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +115,9 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     model = build_model()
-    print(f"{args.files} files, torch threads {torch.get_num_threads()}, CPU, full-size model")
+    prefetch = default_prefetch(torch.device("cpu"))
+    print(f"{args.files} files, torch threads {torch.get_num_threads()} of {os.cpu_count()} cores, CPU, full-size model, "
+          f"features loaded {'ahead in a thread' if prefetch else 'inline'}")
     print("| codebook | variant | seconds | files/s | vs loop | frames differing from float64 |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,6 +131,7 @@ def main() -> None:
             loop_s = time.perf_counter() - start
             rows = [("per-file loop (float32)", loop_s, baseline)]
             for label, dtype in (("stage, float32 shortlist", torch.float32), ("stage, bfloat16 shortlist", torch.bfloat16)):
+                label += " (default here)" if dtype == pick_fast_dtype(torch.device("cpu")) else ""
                 search = SemanticCodeSearch.for_model(model, fast_dtype=dtype)
                 seconds, codes = run_stage(model, root, search)
                 rows.append((f"{label} {search.counts.by_precision}", seconds, codes))

@@ -27,10 +27,11 @@ import torch
 # Relative rounding of one value in each precision (round to nearest: half a unit in the last place).
 UNIT_ROUNDOFF = {torch.bfloat16: 2.0**-8, torch.float32: 2.0**-24}
 ACCUMULATOR_ROUNDOFF = 2.0**-24  # bf16 matrix units (AMX, tensor cores) accumulate in float32
-# Margin in units of a product's rounding-error scale (u + sqrt(n) u_acc) * norm (see `_slack`).
-# Measured errors stayed below 1.5 of it on random and clustered data (docs/benchmarks.md), so 4
-# leaves a factor of 2.7. A wider margin sends more rows to the exact check; a narrower one
-# risks trusting a winner that rounding put first.
+# Margin in units of a product's input-rounding scale e = (u + sqrt(n) u_acc) * norm (see `_slack`):
+# a score may be off by 2 SAFETY e = 8 e, plus u |s| for rounding the output (a strict bound).
+# The largest input-rounding error measured was 1.9 e (random, clustered and benchmark features,
+# bf16 and float32), a factor of 4.2 below the slack. A wider margin sends more rows to the next
+# precision; a narrower one risks trusting a winner that rounding put first.
 SAFETY = 4.0
 # Rows per chunk: on a CPU the buffer and its [1024, 1024] scores stay in cache; a GPU needs
 # larger products to be busy.
