@@ -90,7 +90,7 @@ class SemanticCodeSearch:
         self.spread = self.directions.pow(2).amax(0).float()  # [n]: max_k M_ki^2
         self.fast_dtype = fast_dtype or pick_fast_dtype(weight.device)
         self._scorers = {dtype: self._score_matrix(dtype) for dtype in {self.fast_dtype, torch.float32}}
-        self._score_rows = self._scorers[torch.float32].t().contiguous()  # [bins, n + 16]: gathered per code
+        self._score_rows = self._scorers[torch.float32].t().contiguous()  # [bins, n + OFFSET_COLUMNS], gathered per code
         self._buffer = self._empty_rows(CHUNK_ROWS.get(weight.device.type, CHUNK_ROWS["cpu"]), torch.float32)
         self._fast_buffer = self._buffer.to(self.fast_dtype)
         self.counts = SearchCounts()
@@ -111,7 +111,7 @@ class SemanticCodeSearch:
     def _score_matrix(self, dtype: torch.dtype) -> torch.Tensor:
         """[n + OFFSET_COLUMNS, bins] in `dtype`: -2 M^T over the offsets c split into three parts.
 
-        Rows end in three ones (see `prepare`), so one product gives the scores c - 2 x.M with c kept
+        Rows end in three ones (see `_empty_rows`), so one product gives the scores c - 2 x.M with c kept
         to float32 accuracy even in bfloat16 (hi + mid + lo parts) and no pass to add them.
         """
         n = self.width
