@@ -8,8 +8,9 @@ one product per frame group instead of two, and `ssl_proj` never runs.
 Rows are laid out chunk by chunk in one reused buffer, straight from the [C, T] features. The
 scores are first computed in a fast precision (bfloat16 where the hardware multiplies it, else
 float32). A row whose winner leads by more than the rounding margin keeps it; after a bfloat16
-pass the others go through one float32 product, and rows still close after float32 are settled
-in float64 over the few codes in the running. The result is the float64 argmin: independent of
+pass the others are re-scored in float32 on the few codes still in the running (all codes when
+more than GATHER_LIMIT are), and rows still close after float32 are settled in float64 over
+their close codes. The result is the float64 argmin: independent of
 batching and of the precision used first, where a plain float32 argmin flips on near-ties (up to
 a few frames in ten thousand in our tests).
 Not for training (no gradients, no codebook updates) and only for one quantizer layer (v1/v2).
@@ -59,9 +60,9 @@ def pick_fast_dtype(device: torch.device) -> torch.dtype:
     """bfloat16 where the hardware multiplies it natively (CUDA GPUs that support it, CPUs with AMX
     tiles); float32 elsewhere, where bfloat16 products are emulated and slower than float32.
 
-    On an AMX CPU the bfloat16 product is ~6x faster than float32, and with the third of rows its
-    margin leaves open re-scored in float32 the whole search is still ~1.4x faster
-    (docs/benchmarks.md). The codes are the same either way.
+    On an AMX CPU the bfloat16 product is ~6x faster than float32; with the third of rows its
+    margin leaves open re-scored in float32 on their close codes, the whole search is ~1.4x faster
+    than float32 alone (docs/benchmarks.md). The codes are the same either way.
     """
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32

@@ -3,8 +3,9 @@
 The SoVITS checkpoint is loaded through weights_compat into the full generator (so a wrong file
 is refused), but only `ssl_proj` and the quantizer's codebook are used, folded into one
 nearest-code search (`module/code_search.py`). Features are read ahead by a thread where that
-overlaps with something (`default_prefetch`) and extracted in batches of concatenated frames; each code reads only its own two frames and is the
-exact (float64) nearest code, so batching never changes a result.
+overlaps with something (`default_prefetch`) and extracted in batches of concatenated frames;
+each code reads only its own two frames and is the exact (float64) nearest code, so batching
+never changes a result.
 The whole part is skipped when its output exists (upstream's resume rule).
 """
 
