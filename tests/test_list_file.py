@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from GPT_SoVITS.errors import ConfigError, DataError
-from GPT_SoVITS.prepare.list_file import read_list, utterance_name
+from GPT_SoVITS.data_files.list_file import read_list, utterance_name
 from GPT_SoVITS.prepare.stage_env import StageEnv
 
 LIST = (
@@ -79,7 +79,7 @@ def test_stage_env_refuses_bad_settings_before_work(variables, message):
 
 
 def test_name2text_rows_and_problems_in_file_order(tmp_path):
-    from GPT_SoVITS.prepare.name2text import Name2TextRow, iter_name2text
+    from GPT_SoVITS.data_files.name2text import Name2TextRow, iter_name2text
 
     path = tmp_path / "2-name2text.txt"
     path.write_text("a.wav\tru_d ru_a1 .\t[2, 1]\tда.\n\nbroken\tline\nb.wav\tru_a1 ?\t[1, 1]\tа?\n", encoding="utf-8")
