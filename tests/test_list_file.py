@@ -87,3 +87,15 @@ def test_name2text_rows_and_problems_in_file_order(tmp_path):
     assert rows[0] == Name2TextRow("a.wav", ["ru_d", "ru_a1", "."], "да.", 1)
     assert str(rows[1]) == f"{path}:3: expected 4 tab-separated fields name, phones, word2ph, norm_text, got 2"
     assert rows[2].name == "b.wav" and rows[2].line_number == 4
+
+
+def test_an_undecodable_line_is_reported_with_its_number_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "data.list"
+    path.write_bytes("\ufeffa.wav|spk|ru|Привет.\n".encode("utf-8") + "b.wav|spk|ru|Плохо.\n".encode("cp1251")
+                     + "c.wav|spk|ru|Пока.\r\n".encode("utf-8"))
+    entries, problems = read_list(path)
+    assert [(e.name, e.line_number, e.text) for e in entries] == [("a.wav", 1, "Привет."), ("c.wav", 3, "Пока.")]
+    assert [str(p) for p in problems] == [
+        f"{path}:2: not UTF-8 text (byte 0xcf at column 14); save the .list as UTF-8"]
+    parts = [read_list(path, i, 2) for i in range(2)]
+    assert [p.line_number for _, problems in parts for p in problems] == [2]

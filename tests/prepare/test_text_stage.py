@@ -69,6 +69,16 @@ def test_bad_lines_are_reported_and_skipped(tmp_path):
     assert len(failure_file) == 3 and all(line.startswith("1-get-text\t") for line in failure_file)
 
 
+def test_an_undecodable_line_fails_alone(tmp_path):
+    env = _env(tmp_path, "")
+    env.inp_text.write_bytes(b"wavs/a.wav|spk|xx|tak\nwavs/b.wav|spk|xx|caf\xe9\nwavs/c.wav|spk|xx|ok\n")
+    summary = run_text_stage(env, table=get_table("v2"))
+    assert (summary.done, summary.failed) == (2, 1)
+    assert [line.split("\t")[0] for line in name2text_part(env.opt_dir, 0).read_text().splitlines()] == ["a.wav", "c.wav"]
+    failures = failures_path(env.opt_dir, "text", 0).read_text(encoding="utf-8")
+    assert f"1-get-text\t{env.inp_text}:2\tnot UTF-8 text (byte 0xe9 at column 22)" in failures
+
+
 def test_rerun_cleans_only_new_and_fixed_lines(tmp_path, monkeypatch):
     env = _env(tmp_path, LIST + "wavs/d.wav|spk|zh|da\n")
     first = run_text_stage(env, table=get_table("v2"))
