@@ -7,6 +7,7 @@ Malformed lines, including lines that are not UTF-8, are returned as `ListProble
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from GPT_SoVITS.errors import DataError
 # Windows "copy as path").
 _PATH_JUNK = " \t\r\n\"'\u202a"
 _BOM = b"\xef\xbb\xbf"
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")  # Python's universal newlines, as text-mode reading splits
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def _decode_line(raw: bytes, line_number: int, source: str) -> str | ListProblem
 
 
 def read_list_lines(path: str | os.PathLike) -> list[tuple[int, str | ListProblem]]:
-    """The non-blank lines of a .list with their numbers: text, or a problem for an undecodable line."""
+    """The non-blank lines of a .list (its utterances) with their numbers: text, or a problem for a
+    line that is not UTF-8."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -118,9 +121,10 @@ def read_list_lines(path: str | os.PathLike) -> list[tuple[int, str | ListProble
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     lines: list[tuple[int, str | ListProblem]] = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if raw.strip():
-            lines.append((number, _decode_line(raw, number, str(path))))
+    for number, raw in enumerate(_LINE_BREAK.split(data), start=1):
+        line = _decode_line(raw, number, str(path))
+        if isinstance(line, ListProblem) or line.strip():
+            lines.append((number, line))
     return lines
 
 
@@ -143,7 +147,7 @@ def read_list(path: str | os.PathLike, i_part: int = 0, all_parts: int = 1) -> t
                                  "be unique", line.rstrip("\r"))
         elif isinstance(parsed, ListEntry):
             seen[parsed.name] = number
-        if index % all_parts != i_part or parsed is None:
+        if index % all_parts != i_part:
             continue
         (problems if isinstance(parsed, ListProblem) else entries).append(parsed)
     return entries, problems

@@ -117,12 +117,12 @@ class ChildProcesses:
                 raise ConfigError(f"{name}: could not start {command.argv[0]}: {error}") from None
 
     @property
-    def running(self) -> bool:
-        return any(process.poll() is None for process in self.processes)
-
-    @property
     def return_codes(self) -> list[int | None]:
         return [process.poll() for process in self.processes]
+
+    @property
+    def running(self) -> bool:
+        return None in self.return_codes
 
     def stop(self) -> None:
         self.stopped = True
