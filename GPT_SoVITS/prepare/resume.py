@@ -72,10 +72,6 @@ class StagePlan:
         """Every line done or failed for a reason that still holds, and nothing stale in the output."""
         return not self.todo and not self.new_problems and not self.extra
 
-    @property
-    def held_items(self) -> set[str]:
-        return {record.item for record in self.held}
-
 
 def _finished(stage: str, entries: list[ListEntry], opt_dir: Path, for_part: bool) -> dict[str, str]:
     if stage == "text":

@@ -26,7 +26,8 @@ def _running(stage: str, progress: StageProgress | None) -> StageUpdate:
 def test_progress_is_shown_from_the_first_second_in_both_languages():
     assert dataset.update_text(EN, _running("text", None)) == "running 1-get-text.py: starting, 2.0 s"
     loading = StageProgress(("frontend:ru",), 0, 4, 1, reporting=1, parts=2)
-    assert dataset.update_text(EN, _running("text", loading)) == "running 1-get-text.py: loading the Russian frontend…, 2.0 s"
+    assert dataset.update_text(EN, _running("text", loading)) == (
+        "running 1-get-text.py: loading the Russian frontend…, 2.0 s")
     assert "загрузка русского фронтенда…" in dataset.update_text(RU, _running("text", loading))
     hubert = StageProgress(("hubert",), 0, 4, 0, reporting=2, parts=2)
     assert "loading HuBERT…" in dataset.update_text(EN, _running("ssl", hubert))
@@ -60,7 +61,8 @@ def test_outcome_lines_count_each_utterance_once(tmp_path):
     assert lines[0] == (f"finished; 1 of 4 utterances ready for training, 3 failed (see {tmp_path / 'failed.txt'})"
                         "; first failed in: 1-get-text 2, 2-get-hubert-wav32k 1")
     assert [line.split("\t")[1] for line in lines[1:]] == ["b.wav", problems[0].where, "c.wav"]
-    assert dataset.finished_lines(RU, outcome, tmp_path / "failed.txt")[0].startswith("завершено; к обучению готовы 1 из 4")
+    russian = dataset.finished_lines(RU, outcome, tmp_path / "failed.txt")[0]
+    assert russian.startswith("завершено; к обучению готовы 1 из 4")
 
 
 def test_stop_ends_the_stage_processes_started_by_the_pipeline(tmp_path):
