@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from GPT_SoVITS.errors import ConfigError, DataError
-from GPT_SoVITS.prepare.list_file import read_list, utterance_name
+from GPT_SoVITS.data_files.list_file import read_list, utterance_name
 from GPT_SoVITS.prepare.stage_env import StageEnv
 
 LIST = (
@@ -79,7 +79,7 @@ def test_stage_env_refuses_bad_settings_before_work(variables, message):
 
 
 def test_name2text_rows_and_problems_in_file_order(tmp_path):
-    from GPT_SoVITS.prepare.name2text import Name2TextRow, iter_name2text
+    from GPT_SoVITS.data_files.name2text import Name2TextRow, iter_name2text
 
     path = tmp_path / "2-name2text.txt"
     path.write_text("a.wav\tru_d ru_a1 .\t[2, 1]\tда.\n\nbroken\tline\nb.wav\tru_a1 ?\t[1, 1]\tа?\n", encoding="utf-8")
@@ -87,3 +87,15 @@ def test_name2text_rows_and_problems_in_file_order(tmp_path):
     assert rows[0] == Name2TextRow("a.wav", ["ru_d", "ru_a1", "."], "да.", 1)
     assert str(rows[1]) == f"{path}:3: expected 4 tab-separated fields name, phones, word2ph, norm_text, got 2"
     assert rows[2].name == "b.wav" and rows[2].line_number == 4
+
+
+def test_an_undecodable_line_is_reported_with_its_number_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "data.list"
+    path.write_bytes("\ufeffa.wav|spk|ru|Привет.\n".encode("utf-8") + "b.wav|spk|ru|Плохо.\n".encode("cp1251")
+                     + "c.wav|spk|ru|Пока.\r\n".encode("utf-8"))
+    entries, problems = read_list(path)
+    assert [(e.name, e.line_number, e.text) for e in entries] == [("a.wav", 1, "Привет."), ("c.wav", 3, "Пока.")]
+    assert [str(p) for p in problems] == [
+        f"{path}:2: not UTF-8 text (byte 0xcf at column 14); save the .list as UTF-8"]
+    parts = [read_list(path, i, 2) for i in range(2)]
+    assert [p.line_number for _, problems in parts for p in problems] == [2]

@@ -151,8 +151,8 @@ def make_loader(config: S1TrainConfig, table: SymbolTable, runtime: Runtime) -> 
             logger.warning("%s", problem)
         logger.info("%s", report.line())
     dataset = Text2SemanticDataset(utterances, config.min_items_per_epoch)
-    sampler = BucketBatchSampler(dataset, min(config.batch_size, len(dataset)), seed=config.seed,
-                                 rank=runtime.rank, world_size=runtime.world_size)
+    sampler = BucketBatchSampler(dataset.lengths(), min(config.batch_size, len(dataset)), seed=config.seed,
+                                 rank=runtime.rank, num_replicas=runtime.world_size)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=config.num_workers)
     return loader, sampler
 

@@ -6,20 +6,25 @@ Runs stages 1-3 as the web UI does (see GPT_SoVITS/prepare/pipeline.py and docs/
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.logging_setup import setup_logging
-from GPT_SoVITS.prepare.pipeline import PipelineConfig, run_pipeline
+from GPT_SoVITS.prepare.pipeline import PipelineConfig, StageUpdate, run_pipeline
+from GPT_SoVITS.prepare.progress import loading_text
 from GPT_SoVITS.pretrained import REPO_ROOT, pretrained_path
+
+logger = logging.getLogger("GPT_SoVITS.prepare")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m GPT_SoVITS.prepare",
         description="Prepare a training set: text -> phones (stage 1), audio -> 32 kHz wav + HuBERT "
-        "features (stage 2), features -> semantic tokens (stage 3), into <logs-dir>/<exp>/.",
+        "features (stage 2), features -> semantic tokens (stage 3), into <logs-dir>/<exp>/. A rerun "
+        "processes new and fixed lines only.",
     )
     parser.add_argument("--list", required=True, type=Path, help=".list file: wav_path|speaker|language|text per line")
     parser.add_argument("--wav-dir", default="", help="folder holding the audio (default: the paths in the .list)")
@@ -31,6 +36,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--half", action="store_true", help="half precision on CUDA (ignored on CPU)")
     parser.add_argument("--logs-dir", type=Path, default=Path("logs"), help="parent folder of experiments")
     return parser
+
+
+class TerminalProgress:
+    """A tqdm bar per running stage (utterances handled of those pending) and a log line per change."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.said: set[tuple[str, str]] = set()
+
+    def __call__(self, update: StageUpdate) -> None:
+        if update.state != "running":
+            self.close()
+            return
+        progress = update.progress
+        for model in progress.loading if progress else ():
+            if (update.stage.key, model) not in self.said:
+                self.said.add((update.stage.key, model))
+                logger.info("%s: %s", update.stage.script, loading_text(model))
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=0, desc=update.stage.script, unit="utt")
+        if progress is not None and progress.reporting:
+            self.bar.total, self.bar.n = progress.total, progress.done
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,16 +82,19 @@ def main(argv: list[str] | None = None) -> int:
         half=args.half,
         logs_dir=args.logs_dir,
     )
+    display = TerminalProgress()
     try:
-        result = run_pipeline(config)
+        result = run_pipeline(config, display)
     except GptSovitsError as error:
+        display.close()
         print(f"error: {error}", file=sys.stderr)
         return 1
+    outcome = result.outcome
     for line in result.summaries.values():
         print(line)
-    failed = sum(len(lines) for lines in result.failures.values())
-    print(f"{failed} skipped item(s) listed in {result.failed_txt}")
-    print(f"ready for training: {config.opt_dir}")
+    first = f" (first failed in: {outcome.breakdown()})" if outcome.failed else ""
+    print(f"{outcome.failed} utterance(s) failed{first}, listed in {result.failed_txt}")
+    print(f"ready for training: {outcome.ready_for_training} of {outcome.total} utterances in {config.opt_dir}")
     return 0
 
 

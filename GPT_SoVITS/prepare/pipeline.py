@@ -1,8 +1,12 @@
-"""The one-command dataset pipeline: stages 1, 2 and 3 run as the web UI runs them, then merged.
+"""The one dataset pipeline: stages 1-3 as processes of their scripts, merged, with live progress.
 
-Each stage is N subprocesses of its script (`GPT_SoVITS/prepare_datasets/`) with the UI's
-environment variables; this module only starts them, shows progress, merges the parts and
-collects the failure files into `failed.txt`. The stage logic lives in the stage modules.
+`python -m GPT_SoVITS.prepare` and the web UI's dataset tab both run it. Each stage is N
+processes of its script (`GPT_SoVITS/prepare_datasets/`) with the UI's environment variables,
+started through a launcher the caller may supply (the UI passes its job slots, so its Stop button
+ends them). A stage whose every line is done or failed for a reason that still holds is skipped
+(prepare/resume.py). The run is a stream of `StageUpdate`s ending with one `PipelineResult`;
+`failed.txt` is rewritten at the end, even when a stage fails. The stage logic lives in the
+stage modules.
 """
 
 from __future__ import annotations
@@ -11,26 +15,33 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Generator, Iterator, Mapping, Protocol, Sequence
 
+from GPT_SoVITS.data_files.failures import write_failed_txt
+from GPT_SoVITS.data_files.layout import STAGE_KEYS, part_files, part_index
+from GPT_SoVITS.data_files.list_file import read_list
+from GPT_SoVITS.data_files.name2semantic import merge_name2semantic
+from GPT_SoVITS.data_files.name2text import merge_name2text
 from GPT_SoVITS.errors import ConfigError, GptSovitsError
-from GPT_SoVITS.prepare import merge
-from GPT_SoVITS.prepare.list_file import read_list
+from GPT_SoVITS.prepare.outcome import Outcome, count_outcome
+from GPT_SoVITS.prepare.progress import StageProgress, combine, read_part_progress
+from GPT_SoVITS.prepare.resume import StagePlan, plan_stage
+from GPT_SoVITS.prepare.stages import SCRIPTS_DIR, STAGES, Stage
 from GPT_SoVITS.pretrained import REPO_ROOT, missing_pretrained, missing_pretrained_message
 
 logger = logging.getLogger(__name__)
 
-SCRIPTS_DIR = Path("GPT_SoVITS/prepare_datasets")
-STAGE_SCRIPTS = {"text": "1-get-text.py", "ssl": "2-get-hubert-wav32k.py", "semantic": "3-get-semantic.py"}
 POLL_SECONDS = 0.3
+VERSION = "v2"
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """What `python -m GPT_SoVITS.prepare` was asked to do; paths are made absolute."""
+    """A dataset run: what to read, where to write, how many parts (and on which GPUs)."""
 
     list_path: Path
     exp_name: str
@@ -41,153 +52,288 @@ class PipelineConfig:
     s2_config: Path = REPO_ROOT / "configs/s2.json"
     half: bool = False
     logs_dir: Path = Path("logs")
+    gpus: tuple[str, ...] = ()  # part i runs on gpus[i % len(gpus)]; empty: every part sees every GPU
+    workdir: Path | None = None  # where the stage processes run (relative audio paths); None: here
 
     @property
     def opt_dir(self) -> Path:
         return (self.logs_dir / self.exp_name).resolve()
 
+    @property
+    def list_file(self) -> Path:
+        return self.list_path.resolve()
+
+    @property
+    def audio_dir(self) -> str:
+        return str(Path(self.wav_dir).resolve()) if self.wav_dir else ""
+
+    @property
+    def run_dir(self) -> Path:
+        return (self.workdir or Path.cwd()).resolve()
+
+
+@dataclass(frozen=True)
+class StageCommand:
+    """One stage process: argv, the stage's own environment variables (the launcher adds its
+    base environment), working folder and a label."""
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str]
+    cwd: Path
+    label: str = ""
+
+
+class Processes(Protocol):
+    """What the pipeline needs of the processes a launcher started (the UI's `Job` is one)."""
+
+    stopped: bool
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def return_codes(self) -> list[int | None]: ...
+
+    def stop(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+Launch = Callable[[str, Sequence[StageCommand]], Processes]
+
+
+class ChildProcesses:
+    """The CLI's launcher result: plain child processes that write to this terminal."""
+
+    def __init__(self, name: str, commands: Sequence[StageCommand]):
+        self.processes: list[subprocess.Popen] = []
+        self.stopped = False
+        for command in commands:
+            try:
+                self.processes.append(subprocess.Popen(list(command.argv), env={**os.environ, **command.env},
+                                                       cwd=command.cwd))
+            except OSError as error:
+                self.stop()
+                raise ConfigError(f"{name}: could not start {command.argv[0]}: {error}") from None
+
+    @property
+    def return_codes(self) -> list[int | None]:
+        return [process.poll() for process in self.processes]
+
+    @property
+    def running(self) -> bool:
+        return None in self.return_codes
+
+    def stop(self) -> None:
+        self.stopped = True
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        self.wait(timeout=10)
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        try:
+            for process in self.processes:
+                process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class StageUpdate:
+    """One step of a stage: `state` is running, skipped, done, failed or stopped."""
+
+    stage: Stage
+    state: str
+    progress: StageProgress | None = None
+    elapsed: float = 0.0
+    ready: int = 0  # utterances this stage has ready (skipped / done)
+    total: int = 0  # lines of the .list
+    held: int = 0  # lines still failing as in the last run (skipped)
+    detail: str = ""  # why it failed
+
 
 @dataclass
 class PipelineResult:
-    """Per-stage outcome lines and the failure list written to `failed.txt`."""
+    """How the run ended (`state`: finished, failed or stopped) and what the experiment folder holds."""
 
+    state: str
+    outcome: Outcome
+    failed_txt: Path
+    error: str = ""
     summaries: dict[str, str] = field(default_factory=dict)
-    failures: dict[str, list[str]] = field(default_factory=dict)
-    failed_txt: Path | None = None
 
 
-def check_config(config: PipelineConfig) -> int:
-    """Refuse bad settings before any work; returns the number of utterances in the list."""
+def check_config(config: PipelineConfig, stages: Sequence[str] = STAGE_KEYS) -> int:
+    """Refuse bad settings before any work; returns the number of lines in the list."""
     if config.parts < 1:
         raise ConfigError(f"--parts {config.parts}: need at least 1")
     if not config.exp_name.strip() or "/" in config.exp_name or "\\" in config.exp_name:
         raise ConfigError(f"--exp {config.exp_name!r}: give a plain folder name")
     if config.wav_dir and not Path(config.wav_dir).is_dir():
         raise ConfigError(f"--wav-dir {config.wav_dir}: folder not found")
-    if not config.s2_config.is_file():
+    if "semantic" in stages and not config.s2_config.is_file():
         raise ConfigError(f"--s2-config {config.s2_config}: file not found (configs/s2.json is the default)")
     entries, problems = read_list(config.list_path)
     if not entries:
         raise ConfigError(f"{config.list_path}: no usable line ({len(problems)} malformed); nothing to prepare")
-    missing = missing_pretrained({"cnhubert": config.hubert_dir, "s2G": config.s2g})
+    needed = {"cnhubert": config.hubert_dir} if "ssl" in stages else {}
+    if "semantic" in stages:
+        needed["s2G"] = config.s2g
+    missing = missing_pretrained(needed)
     if missing:
         raise ConfigError(missing_pretrained_message(missing))
-    for script in STAGE_SCRIPTS.values():
-        if not (REPO_ROOT / SCRIPTS_DIR / script).is_file():
-            raise ConfigError(f"{REPO_ROOT / SCRIPTS_DIR / script} is missing; the installation is incomplete")
-    return len(entries)
+    for key in stages:
+        if not (REPO_ROOT / SCRIPTS_DIR / STAGES[key].script).is_file():
+            raise ConfigError(f"{REPO_ROOT / SCRIPTS_DIR / STAGES[key].script} is missing; the installation is incomplete")
+    return len(entries) + len(problems)
 
 
 def stage_environment(config: PipelineConfig, i_part: int) -> dict[str, str]:
-    """The environment variables the UI gives every stage process (absolute paths)."""
-    return {
-        "inp_text": str(config.list_path.resolve()),
-        "inp_wav_dir": str(Path(config.wav_dir).resolve()) if config.wav_dir else "",
+    """The environment variables of stage process `i_part` (DESIGN §4, absolute paths): the one builder."""
+    env = {
+        "inp_text": str(config.list_file),
+        "inp_wav_dir": config.audio_dir,
         "exp_name": config.exp_name,
         "opt_dir": str(config.opt_dir),
         "i_part": str(i_part),
         "all_parts": str(config.parts),
         "is_half": str(config.half),
-        "version": "v2",
+        "version": VERSION,
         "cnhubert_base_dir": str(config.hubert_dir.resolve()),
         "pretrained_s2G": str(config.s2g.resolve()),
         "s2config_path": str(config.s2_config.resolve()),
     }
+    if config.gpus:
+        env["_CUDA_VISIBLE_DEVICES"] = config.gpus[i_part % len(config.gpus)]
+    return env
 
 
-def _wait(processes: list[subprocess.Popen], progress: Callable[[int], None]) -> list[int]:
-    """Wait for every process, calling `progress(finished_count)` as they end; their exit codes."""
-    while True:
-        finished = sum(process.poll() is not None for process in processes)
-        progress(finished)
-        if finished == len(processes):
-            return [process.returncode for process in processes]
-        time.sleep(POLL_SECONDS)
+def stage_commands(config: PipelineConfig, stage: Stage, progress_dir: Path) -> list[StageCommand]:
+    """One command per part; each reports its progress to `progress_dir/part-<i>.json`."""
+    script = REPO_ROOT / SCRIPTS_DIR / stage.script
+    return [
+        StageCommand((sys.executable, str(script)),
+                     {**stage_environment(config, i), "progress_file": str(progress_dir / f"part-{i}.json")},
+                     config.run_dir, f"part {i}")
+        for i in range(config.parts)
+    ]
 
 
-def run_stage(config: PipelineConfig, stage: str, total: int) -> None:
-    """Start `config.parts` processes of one stage and wait; `GptSovitsError` if any part fails."""
-    from tqdm import tqdm
+def start_processes(name: str, commands: Sequence[StageCommand]) -> Processes:
+    """The default launcher: child processes of this one, writing to its terminal."""
+    return ChildProcesses(name, commands)
 
-    script = SCRIPTS_DIR / STAGE_SCRIPTS[stage]
-    merge.clear_part_failures(config.opt_dir, stage)
-    processes = []
+
+class _Run:
+    """The list and plans one pipeline run works from."""
+
+    def __init__(self, config: PipelineConfig):
+        self.config = config
+        self.entries, self.problems = read_list(config.list_file)
+
+    @property
+    def total(self) -> int:
+        return len(self.entries) + len(self.problems)
+
+    def plan(self, key: str) -> StagePlan:
+        return plan_stage(key, self.entries, self.problems, self.config.opt_dir, self.config.audio_dir,
+                          for_part=False, base_dir=self.config.run_dir)
+
+    def outcome(self) -> Outcome:
+        return count_outcome({key: self.plan(key) for key in STAGE_KEYS}, self.problems)
+
+
+def iter_pipeline(config: PipelineConfig, stages: Sequence[str] = STAGE_KEYS, launch: Launch = start_processes,
+                  poll_seconds: float = POLL_SECONDS) -> Iterator[StageUpdate | PipelineResult]:
+    """Run `stages` in order; yields updates while they run and a `PipelineResult` last.
+
+    Stops at the first stage that fails or is stopped. Errors of the launcher (e.g. the UI
+    refusing to start after a stop request) propagate after `failed.txt` is written.
+    """
+    run = _Run(config)
+    config.opt_dir.mkdir(parents=True, exist_ok=True)
+    state, error = "finished", ""
     try:
-        for i_part in range(config.parts):
-            env = {**os.environ, **stage_environment(config, i_part)}
-            processes.append(subprocess.Popen([sys.executable, str(script)], env=env, cwd=REPO_ROOT))
-        by_files = stage == "ssl"  # stage 2 writes one file per utterance: count them
-        with tqdm(total=total if by_files else config.parts, desc=f"{script.name}", unit="utt" if by_files else "part") as bar:
-            def progress(finished: int) -> None:
-                done = _count_ssl_outputs(config.opt_dir) if by_files else finished
-                bar.update(max(0, min(done, bar.total) - bar.n))
-
-            codes = _wait(processes, progress)
-    except BaseException:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        raise
-    failed = [f"part {i} exited with code {code}" for i, code in enumerate(codes) if code != 0]
-    if failed:
-        raise GptSovitsError(f"{script}: {', '.join(failed)}; see the log above for the cause")
-
-
-def _count_ssl_outputs(opt_dir: Path) -> int:
-    folder = opt_dir / "4-cnhubert"
-    return sum(1 for path in folder.glob("*.pt")) if folder.is_dir() else 0
-
-
-def _count_lines(path: Path, header: bool = False) -> int:
-    if not path.is_file():
-        return 0
-    count = sum(1 for line in path.read_text(encoding="utf-8").split("\n") if line.strip())
-    return max(0, count - 1) if header else count
-
-
-def _stage_outputs(opt_dir: Path) -> dict[str, int]:
-    return {
-        "text": _count_lines(opt_dir / merge.NAME2TEXT),
-        "ssl": _count_ssl_outputs(opt_dir),
-        "semantic": _count_lines(opt_dir / merge.NAME2SEMANTIC, header=True),
-    }
-
-
-def _run_all_stages(config: PipelineConfig, total: int) -> None:
-    opt_dir = config.opt_dir
-    # Like the UI's one-click button: stages whose merged output exists are not rerun.
-    if _count_lines(opt_dir / merge.NAME2TEXT) > 0:
-        logger.info("%s exists: skipping stage 1", opt_dir / merge.NAME2TEXT)
-    else:
-        run_stage(config, "text", total)
-        merge.merge_name2text(opt_dir, config.parts)
-    run_stage(config, "ssl", total)  # resumes per utterance
-    if _count_lines(opt_dir / merge.NAME2SEMANTIC, header=True) > 0:
-        logger.info("%s exists: skipping stage 3", opt_dir / merge.NAME2SEMANTIC)
-    else:
-        run_stage(config, "semantic", total)
-        merge.merge_name2semantic(opt_dir, config.parts)
-
-
-def run_pipeline(config: PipelineConfig) -> PipelineResult:
-    """Check the settings, run the three stages, merge, and write `failed.txt` (even on failure)."""
-    total = check_config(config)
-    opt_dir = config.opt_dir
-    opt_dir.mkdir(parents=True, exist_ok=True)
-    result = PipelineResult()
-    finished = False
-    try:
-        _run_all_stages(config, total)
-        finished = True
+        for key in stages:
+            update = yield from _stage_updates(run, STAGES[key], launch, poll_seconds)
+            yield update
+            if update.state in ("failed", "stopped"):
+                state, error = update.state, f"{update.stage.script}: {update.detail}"
+                break
     finally:
-        result.failures = merge.collect_failures(opt_dir)
-        result.failed_txt = merge.write_failed_txt(opt_dir, result.failures)
-        outputs = _stage_outputs(opt_dir)
-        for stage, script in STAGE_SCRIPTS.items():
-            result.summaries[stage] = (
-                f"{script}: {outputs[stage]} of {total} utterances ready, {len(result.failures.get(stage, []))} failed"
-            )
-        if not finished:
-            for line in result.summaries.values():
-                logger.error("%s", line)
+        outcome = run.outcome()
+        failed_txt = write_failed_txt(config.opt_dir, outcome.failed_lines())
+    summaries = {key: count.line() for key, count in outcome.counts.items()}
+    yield PipelineResult(state, outcome, failed_txt, error, summaries)
+
+
+def _stage_updates(run: _Run, stage: Stage, launch: Launch,
+                   poll_seconds: float) -> Generator[StageUpdate, None, StageUpdate]:
+    """Skip `stage` when complete, else run its parts (yielding progress) and merge; returns the final update."""
+    plan = run.plan(stage.key)
+    if plan.complete:
+        logger.info("%s covers every line of the list (%d still failing as before): skipping stage %d (%s)",
+                    stage.output, len(plan.held), stage.number, stage.script)
+        return StageUpdate(stage, "skipped", ready=len(plan.done), total=run.total, held=len(plan.held))
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="gsv-progress-") as progress_dir:
+        commands = stage_commands(run.config, stage, Path(progress_dir))
+        processes = launch(stage.script, commands)
+        try:
+            while processes.running:
+                progress = combine([read_part_progress(Path(progress_dir) / f"part-{i}.json")
+                                    for i in range(len(commands))])
+                yield StageUpdate(stage, "running", progress, time.monotonic() - started, total=run.total)
+                time.sleep(poll_seconds)
+        except BaseException:
+            processes.stop()
+            raise
+        processes.wait(timeout=5.0)
+    return _finish_stage(run, stage, processes, time.monotonic() - started)
+
+
+def _finish_stage(run: _Run, stage: Stage, processes: Processes, elapsed: float) -> StageUpdate:
+    """Check the exit codes, merge the parts and drop failure files of parts this run did not have."""
+    if processes.stopped:
+        return StageUpdate(stage, "stopped", elapsed=elapsed, total=run.total, detail="stopped by request")
+    codes = processes.return_codes
+    if any(code != 0 for code in codes):
+        detail = ", ".join(f"part {i}: exit {code}" for i, code in enumerate(codes) if code != 0)
+        return StageUpdate(stage, "failed", elapsed=elapsed, total=run.total, detail=detail)
+    opt_dir, parts = run.config.opt_dir, run.config.parts
+    try:
+        if stage.key == "text":
+            merge_name2text(opt_dir, parts)
+        elif stage.key == "semantic":
+            merge_name2semantic(opt_dir, parts)
+    except GptSovitsError as error:
+        return StageUpdate(stage, "failed", elapsed=elapsed, total=run.total, detail=str(error))
+    for path in part_files(opt_dir, f"failed-{stage.key}-*.tsv"):
+        if part_index(path) >= parts:  # left by a run with more parts; this run's parts rewrote the rest
+            path.unlink(missing_ok=True)
+    return StageUpdate(stage, "done", elapsed=elapsed, ready=len(run.plan(stage.key).done), total=run.total)
+
+
+def run_pipeline(config: PipelineConfig, on_update: Callable[[StageUpdate], None] | None = None,
+                 stages: Sequence[str] = STAGE_KEYS) -> PipelineResult:
+    """Check the settings, run `stages` with the default launcher and return the result.
+
+    `GptSovitsError` when a stage fails (after `failed.txt` is written and the counts are logged).
+    """
+    check_config(config, stages)
+    result = None
+    for event in iter_pipeline(config, stages):
+        if isinstance(event, PipelineResult):
+            result = event
+        elif on_update is not None:
+            on_update(event)
+    if result.state != "finished":
+        for line in result.summaries.values():
+            logger.error("%s", line)
+        raise GptSovitsError(f"{result.error}; see the log above for the cause")
     return result

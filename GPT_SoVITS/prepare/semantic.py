@@ -6,14 +6,13 @@ nearest-code search (`module/code_search.py`). Features are read ahead by a thre
 overlaps with something (`default_prefetch`) and extracted in batches of concatenated frames;
 each code reads only its own two frames and is the exact (float64) nearest code, so batching
 never changes a result.
-The whole part is skipped when its output exists (upstream's resume rule).
+Rows finished earlier are copied, not recomputed (prepare/resume.py).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import math
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -24,21 +23,25 @@ from typing import Iterator, Sequence
 import torch
 
 from GPT_SoVITS import weights_compat as wc
-from GPT_SoVITS.atomic import write_text_atomic
+from GPT_SoVITS.data_files.failures import write_part_failures
+from GPT_SoVITS.data_files.features import read_ssl_features
+from GPT_SoVITS.data_files.layout import SSL_DIR
+from GPT_SoVITS.data_files.list_file import ListEntry
+from GPT_SoVITS.data_files.name2semantic import format_name2semantic_line, write_name2semantic_part
 from GPT_SoVITS.errors import CheckpointError, DataError
 from GPT_SoVITS.module.code_search import SemanticCodeSearch
 from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.module.models import SSL_DIM, SynthesizerTrn, build_generator
-from GPT_SoVITS.prepare.list_file import ListEntry, read_list
-from GPT_SoVITS.prepare.merge import name2semantic_part, write_part_failures
-from GPT_SoVITS.prepare.stage_env import StageEnv
+from GPT_SoVITS.prepare.progress import ProgressWriter
+from GPT_SoVITS.prepare.resume import plan_part
+from GPT_SoVITS.prepare.stage_env import StageEnv, choose_device
+from GPT_SoVITS.prepare.stages import STAGES
 from GPT_SoVITS.prepare.summary import StageSummary
 from GPT_SoVITS.text.symbols import default_table_name
 
 logger = logging.getLogger(__name__)
 
-STAGE = "3-get-semantic"
-SSL_DIR = "4-cnhubert"
+STAGE = STAGES["semantic"].name
 BATCH_FRAMES = 16384  # 50 Hz frames per batch: ~50 MB of float32 features
 MAX_BATCH = 64
 SUPPORTED_VERSIONS = ("v1", "v2")
@@ -75,39 +78,6 @@ def load_semantic_model(env: StageEnv, device: str = "cpu", half: bool = False) 
     return model.half() if half else model
 
 
-def choose_device(env: StageEnv) -> tuple[str, bool]:
-    """CUDA when present (half precision if `is_half`), else CPU in float32."""
-    if torch.cuda.is_available():
-        return "cuda", env.is_half
-    if env.is_half:
-        logger.info("is_half=True but no CUDA device: extracting in float32 on the CPU")
-    return "cpu", False
-
-
-def read_features(path: Path) -> torch.Tensor:
-    """Load a stage-2 feature file as [768, T] float; DataError naming the file when unusable."""
-    try:
-        ssl = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise DataError(f"{path} is missing: stage 2 did not produce it (see its failures); run stage 2 first") from None
-    except Exception as error:  # torch raises many types for a corrupt or foreign file
-        raise DataError(f"{path} cannot be read ({type(error).__name__}: {error}); delete it and rerun stage 2") from None
-    if not isinstance(ssl, torch.Tensor) or not ssl.is_floating_point():
-        raise DataError(f"{path}: expected a float tensor [1, {SSL_DIM}, T], got {type(ssl).__name__}")
-    shape = list(ssl.shape)
-    if ssl.dim() == 3 and ssl.size(0) == 1:
-        ssl = ssl[0]
-    if ssl.dim() != 2 or ssl.size(0) != SSL_DIM:
-        raise DataError(f"{path}: expected shape [1, {SSL_DIM}, T], got {shape}; delete it and rerun stage 2")
-    if ssl.size(1) < 2:
-        raise DataError(f"{path}: only {ssl.size(1)} feature frame(s); the audio is too short for one semantic code")
-    # NaN and inf survive a sum, 50x cheaper than isfinite().all(); that only confirms (a sum of
-    # huge finite values can overflow).
-    if not math.isfinite(float(ssl.sum())) and not bool(torch.isfinite(ssl).all()):
-        raise DataError(f"{path}: features hold NaN or inf; delete it and rerun stage 2")
-    return ssl
-
-
 def plan_batches(entries: Sequence[ListEntry], ssl_dir: Path, batch_frames: int = BATCH_FRAMES,
                  max_batch: int = MAX_BATCH) -> list[list[tuple[int, ListEntry]]]:
     """Cut the part into batches of (index, entry) in list order, each with at most `max_batch`
@@ -136,7 +106,7 @@ def _load_batch(batch: list[tuple[int, ListEntry]], ssl_dir: Path) -> list[Featu
     loaded: list[Features | tuple[ListEntry, DataError]] = []
     for index, entry in batch:
         try:
-            loaded.append(Features(index, entry, read_features(ssl_dir / f"{entry.name}.pt")))
+            loaded.append(Features(index, entry, read_ssl_features(ssl_dir / f"{entry.name}.pt")))
         except DataError as error:
             loaded.append((entry, error))
     return loaded
@@ -197,53 +167,49 @@ def extract_codes(model: SynthesizerTrn, features: Sequence[torch.Tensor],
         return [c.cpu() for c in codes]
 
 
-def _format_line(name: str, codes: torch.Tensor) -> str:
-    return f"{name}\t{' '.join(str(c) for c in codes.tolist())}"
-
-
 def run_semantic_stage(env: StageEnv, model: SynthesizerTrn | None = None, batch_frames: int = BATCH_FRAMES,
                        max_batch: int = MAX_BATCH, prefetch: int | None = None,
-                       search: SemanticCodeSearch | None = None) -> StageSummary:
+                       search: SemanticCodeSearch | None = None, progress: ProgressWriter | None = None) -> StageSummary:
     """Run stage 3 for part `env.i_part`: write `6-name2semantic-{i}.tsv` (no header, no final
-    newline) with the utterances whose features load; report the others and go on.
+    newline) with the rows finished earlier and those of the utterances whose features load now;
+    report the others and go on.
     `search` overrides the code search built from the model (the benchmark compares precisions);
     `prefetch` (batches loaded ahead in a thread) defaults to `default_prefetch`."""
-    summary = StageSummary(STAGE)
-    output = name2semantic_part(env.opt_dir, env.i_part)
-    entries, problems = read_list(env.inp_text, env.i_part, env.all_parts)
-    for problem in problems:
-        summary.fail(f"{problem.source}:{problem.line_number}", problem.message)
-    if output.exists():
-        summary.skipped = len(entries)
-        logger.info("%s exists: part %d already finished, skipping it", output, env.i_part)
-    else:
-        if model is None and entries:
-            model = load_semantic_model(env, *choose_device(env))
-        if search is None and entries:
-            search = code_search_for(model)
-        if prefetch is None:
-            prefetch = default_prefetch(next(model.parameters()).device) if model is not None else 0
-        lines = _extract_part(model, search, entries, env.opt_dir / SSL_DIR, summary, batch_frames, max_batch, prefetch)
-        write_text_atomic(output, "\n".join(lines))
+    plan = plan_part(env, "semantic")
+    summary = StageSummary.from_plan(STAGE, plan)
+    progress = progress or ProgressWriter(env.progress_file)
+    progress.begin(len(plan.todo), len(plan.done))
+    if model is None and plan.todo:
+        progress.loading("sovits")
+        model = load_semantic_model(env, *choose_device(env, "the SoVITS model"))
+    if search is None and plan.todo:
+        search = code_search_for(model)
+    if prefetch is None:
+        prefetch = default_prefetch(next(model.parameters()).device) if model is not None else 0
+    rows = dict(plan.done)
+    rows.update(_extract_part(model, search, plan.todo, env.opt_dir / SSL_DIR, summary, batch_frames, max_batch,
+                              prefetch, plan.fingerprints, progress))
+    write_name2semantic_part(env.opt_dir, env.i_part, [rows[e.name] for e in plan.entries if e.name in rows])
     write_part_failures(env.opt_dir, "semantic", env.i_part, summary)
     logger.info(summary.line())
     return summary
 
 
 def _extract_part(model: SynthesizerTrn | None, search: SemanticCodeSearch | None, entries: Sequence[ListEntry],
-                  ssl_dir: Path, summary: StageSummary, batch_frames: int, max_batch: int, prefetch: int) -> list[str]:
-    """Output lines of one part in .list order; failures go to `summary`."""
-    results: dict[int, str] = {}
+                  ssl_dir: Path, summary: StageSummary, batch_frames: int, max_batch: int, prefetch: int,
+                  fingerprints: dict[str, str], progress: ProgressWriter) -> dict[str, str]:
+    """name -> output row for the `entries` whose features load; failures go to `summary`."""
+    rows: dict[str, str] = {}
     batches = plan_batches(entries, ssl_dir, batch_frames, max_batch)
     for loaded in iter_loaded(batches, ssl_dir, prefetch):
         good = [item for item in loaded if isinstance(item, Features)]
         for item in loaded:
             if not isinstance(item, Features):
                 entry, error = item
-                summary.fail(entry.name, f"{entry.where}: {error}")
-        if not good:
-            continue
-        for item, codes in zip(good, extract_codes(model, [g.ssl for g in good], search)):
-            results[item.index] = _format_line(item.entry.name, codes)
-            summary.done += 1
-    return [results[i] for i in sorted(results)]
+                summary.fail(entry.name, f"{entry.where}: {error}", fingerprints[entry.name])
+        if good:
+            for item, codes in zip(good, extract_codes(model, [g.ssl for g in good], search)):
+                rows[item.entry.name] = format_name2semantic_line(item.entry.name, codes.tolist())
+                summary.done += 1
+        progress.advance(len(loaded))
+    return rows

@@ -1,8 +1,9 @@
 """Stage 2: audio -> `5-wav32k/<name>` (int16, 32 kHz) and HuBERT features `4-cnhubert/<name>.pt`.
 
 Audio decoding and resampling run in a background loader pool with a bounded look-ahead so the
-model never waits on the disk or the resampler. Finished utterances (their `.pt` exists) are
-skipped, so the stage resumes after a crash. It does not touch the text or semantic files.
+model never waits on the disk or the resampler. Finished utterances (both files exist) are
+skipped, so the stage resumes after a crash (prepare/resume.py). It does not touch the text or
+semantic files.
 """
 
 from __future__ import annotations
@@ -18,19 +19,21 @@ from typing import Callable, Iterable, Iterator, TypeVar
 import numpy as np
 import torch
 
-from GPT_SoVITS.atomic import atomic_output, torch_save_atomic
 from GPT_SoVITS.audio import load_audio
+from GPT_SoVITS.data_files.failures import write_part_failures
+from GPT_SoVITS.data_files.features import WAV_SR, write_stage2_outputs
+from GPT_SoVITS.data_files.layout import SSL_DIR, WAV_DIR
 from GPT_SoVITS.errors import DataError
 from GPT_SoVITS.feature_extractor.cnhubert import load_cnhubert, ssl_features
-from GPT_SoVITS.prepare.list_file import ListEntry, read_list
-from GPT_SoVITS.prepare.merge import write_part_failures
-from GPT_SoVITS.prepare.stage_env import StageEnv
+from GPT_SoVITS.prepare.progress import ProgressWriter
+from GPT_SoVITS.prepare.resume import plan_part
+from GPT_SoVITS.prepare.stage_env import StageEnv, choose_device
+from GPT_SoVITS.prepare.stages import STAGES
 from GPT_SoVITS.prepare.summary import StageSummary
 
 logger = logging.getLogger(__name__)
 
-STAGE = "2-get-hubert-wav32k"
-WAV_SR = 32000
+STAGE = STAGES["ssl"].name
 SSL_SR = 16000
 MAX_PEAK = 2.2  # upstream filters louder files (decoded float audio can exceed 1.0)
 WAV_FULL_SCALE = 32768.0
@@ -115,29 +118,12 @@ def iter_prepared(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def save_outputs(name: str, audio: PreparedAudio, features: torch.Tensor, opt_dir: Path) -> None:
-    """Write the wav, then the `.pt` (whose presence marks the utterance done), both atomically."""
-    from scipy.io import wavfile
-
-    with atomic_output(opt_dir / "5-wav32k" / name) as tmp:
-        wavfile.write(tmp, WAV_SR, audio.wav32k)
-    torch_save_atomic(features.detach().cpu(), opt_dir / "4-cnhubert" / f"{name}.pt")
-
-
-def choose_device(env: StageEnv) -> tuple[str, bool]:
-    """CUDA when present (half precision if `is_half`), else CPU in float32."""
-    if torch.cuda.is_available():
-        return "cuda", env.is_half
-    if env.is_half:
-        logger.info("is_half=True but no CUDA device: running HuBERT in float32 on the CPU")
-    return "cpu", False
-
-
 def _extract(model: torch.nn.Module, audio: PreparedAudio) -> torch.Tensor:
     return ssl_features(model, torch.from_numpy(audio.ssl_input))
 
 
-def _redo_in_float32(model: torch.nn.Module, retry: list, env: StageEnv, summary: StageSummary) -> None:
+def _redo_in_float32(model: torch.nn.Module, retry: list, env: StageEnv, summary: StageSummary,
+                     fingerprints: dict[str, str]) -> None:
     """Upstream's fallback: files whose half-precision features hold NaN are redone in float32."""
     if not retry:
         return
@@ -146,53 +132,42 @@ def _redo_in_float32(model: torch.nn.Module, retry: list, env: StageEnv, summary
     for entry, audio in retry:
         features = _extract(model, audio)
         if torch.isnan(features).any():
-            summary.fail(entry.name, f"{entry.where}: HuBERT features hold NaN even in float32")
+            summary.fail(entry.name, f"{entry.where}: HuBERT features hold NaN even in float32", fingerprints[entry.name])
             continue
-        save_outputs(entry.name, audio, features, env.opt_dir)
+        write_stage2_outputs(env.opt_dir, entry.name, audio.wav32k, features)
         summary.done += 1
 
 
-def _pending_entries(env: StageEnv, summary: StageSummary) -> list[ListEntry]:
-    entries, problems = read_list(env.inp_text, env.i_part, env.all_parts)
-    for problem in problems:
-        summary.fail(f"{problem.source}:{problem.line_number}", problem.message)
-    todo = []
-    for entry in entries:
-        if (env.opt_dir / "4-cnhubert" / f"{entry.name}.pt").exists():
-            summary.skipped += 1
-        else:
-            todo.append(entry)
-    return todo
-
-
-def run_ssl_stage(
-    env: StageEnv, model: torch.nn.Module | None = None, workers: int = 1, prefetch: int = 8
-) -> StageSummary:
+def run_ssl_stage(env: StageEnv, model: torch.nn.Module | None = None, workers: int = 1, prefetch: int = 8,
+                  progress: ProgressWriter | None = None) -> StageSummary:
     """Run stage 2 for part `env.i_part`; `model` (a loaded HubertModel) is loaded from
     `env.cnhubert_base_dir` when None and there is work to do."""
-    summary = StageSummary(STAGE)
-    todo = _pending_entries(env, summary)
-    for folder in ("4-cnhubert", "5-wav32k"):
+    plan = plan_part(env, "ssl")
+    summary = StageSummary.from_plan(STAGE, plan)
+    progress = progress or ProgressWriter(env.progress_file)
+    progress.begin(len(plan.todo), len(plan.done))
+    for folder in (SSL_DIR, WAV_DIR):
         (env.opt_dir / folder).mkdir(parents=True, exist_ok=True)
-    if todo and model is None:
-        device, half = choose_device(env)
-        model = load_cnhubert(env.cnhubert_base_dir, device=device, half=half)
+    if plan.todo and model is None:
+        progress.loading("hubert")
+        model = load_cnhubert(env.cnhubert_base_dir, *choose_device(env, "HuBERT"))
     retry = []
-    prepared = iter_prepared(todo, lambda entry: prepare_audio(entry.audio_path(env.inp_wav_dir)), workers, prefetch)
+    prepared = iter_prepared(plan.todo, lambda entry: prepare_audio(entry.audio_path(env.inp_wav_dir)), workers, prefetch)
     for entry, audio in prepared:
+        progress.advance()
         if isinstance(audio, DataError):
-            summary.fail(entry.name, f"{entry.where}: {audio}")
+            summary.fail(entry.name, f"{entry.where}: {audio}", plan.fingerprints[entry.name])
             continue
         features = _extract(model, audio)
         if torch.isnan(features).any():
             if next(model.parameters()).dtype == torch.float16:
                 retry.append((entry, audio))
             else:
-                summary.fail(entry.name, f"{entry.where}: HuBERT features hold NaN")
+                summary.fail(entry.name, f"{entry.where}: HuBERT features hold NaN", plan.fingerprints[entry.name])
             continue
-        save_outputs(entry.name, audio, features, env.opt_dir)
+        write_stage2_outputs(env.opt_dir, entry.name, audio.wav32k, features)
         summary.done += 1
-    _redo_in_float32(model, retry, env, summary)
+    _redo_in_float32(model, retry, env, summary, plan.fingerprints)
     write_part_failures(env.opt_dir, "ssl", env.i_part, summary)
     logger.info(summary.line())
     return summary

@@ -6,6 +6,7 @@ once here into a typed record, refusing a bad value before any work starts.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Mapping
 
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.pretrained import PRETRAINED
+
+logger = logging.getLogger(__name__)
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
@@ -56,6 +59,7 @@ class StageEnv:
     cnhubert_base_dir: str
     pretrained_s2G: str
     s2config_path: str
+    progress_file: Path | None = None  # ours, set by the pipeline: where the part reports its progress
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None) -> "StageEnv":
@@ -85,9 +89,22 @@ class StageEnv:
             cnhubert_base_dir=env.get("cnhubert_base_dir", str(PRETRAINED["cnhubert"].path)),
             pretrained_s2G=env.get("pretrained_s2G", str(PRETRAINED["s2G"].path)),
             s2config_path=env.get("s2config_path", "configs/s2.json"),
+            progress_file=Path(env["progress_file"]) if env.get("progress_file", "").strip() else None,
         )
 
     def apply_cuda_devices(self) -> None:
         """Copy `_CUDA_VISIBLE_DEVICES` into `CUDA_VISIBLE_DEVICES`; call before CUDA is initialised."""
         if self.cuda_visible_devices is not None:
             os.environ["CUDA_VISIBLE_DEVICES"] = self.cuda_visible_devices
+
+
+def choose_device(env: StageEnv, model: str) -> tuple[str, bool]:
+    """(device, half) for a stage's `model`: CUDA when present (half precision if `is_half`), else
+    the CPU in float32. Imports torch, so call it after `apply_cuda_devices`."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda", env.is_half
+    if env.is_half:
+        logger.info("is_half=True but no CUDA device: running %s in float32 on the CPU", model)
+    return "cpu", False

@@ -11,20 +11,22 @@ import importlib
 import logging
 
 
-def run_stage_script(name: str, runner: str) -> int:
-    """Run `runner` ("package.module:function", taking a `StageEnv`) as stage script `name`."""
+def run_stage_script(key: str) -> int:
+    """Run the stage `key` ("text", "ssl" or "semantic" of `prepare.stages.STAGES`) as its script does."""
     from GPT_SoVITS.errors import GptSovitsError
     from GPT_SoVITS.logging_setup import setup_logging
     from GPT_SoVITS.prepare.stage_env import StageEnv
+    from GPT_SoVITS.prepare.stages import get_stage
 
     setup_logging()
+    stage = get_stage(key)
     try:
         env = StageEnv.from_environ()
         env.apply_cuda_devices()  # before the stage module imports torch
-        module_name, _, function_name = runner.partition(":")
+        module_name, _, function_name = stage.runner.partition(":")
         summary = getattr(importlib.import_module(module_name), function_name)(env)
     except GptSovitsError as error:
-        logging.getLogger(name).error("%s", error)
+        logging.getLogger(stage.name).error("%s", error)
         return 1
     print(summary.line())
     return 0

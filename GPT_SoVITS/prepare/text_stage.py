@@ -2,31 +2,29 @@
 
 No BERT features are written: upstream writes them only for Chinese, which GPT-SoVITS-RU does
 not clean; every other language trains with zero BERT features. `bert_pretrained_dir` is read
-from the environment (the UI sets it) but unused.
+from the environment (the UI sets it) but unused. Lines finished earlier are copied, not
+recomputed (prepare/resume.py).
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from GPT_SoVITS.atomic import write_text_atomic
+from GPT_SoVITS.data_files.failures import write_part_failures
+from GPT_SoVITS.data_files.list_file import ListEntry
+from GPT_SoVITS.data_files.name2text import format_name2text_line, write_name2text_part
 from GPT_SoVITS.errors import DataError
-from GPT_SoVITS.prepare.list_file import ListEntry, read_list
-from GPT_SoVITS.prepare.merge import name2text_part, write_part_failures
+from GPT_SoVITS.prepare.progress import ProgressWriter
+from GPT_SoVITS.prepare.resume import plan_part
 from GPT_SoVITS.prepare.stage_env import StageEnv
+from GPT_SoVITS.prepare.stages import STAGES
 from GPT_SoVITS.prepare.summary import StageSummary
 from GPT_SoVITS.text.cleaner import clean_text
 from GPT_SoVITS.text.symbols import SymbolTable, default_table_name, get_table
 
 logger = logging.getLogger(__name__)
 
-STAGE = "1-get-text"
-
-
-def _single_line(text: str) -> str:
-    """Tabs and newlines would break the 4-column format; they mean a space in normalised text."""
-    return " ".join(text.replace("\t", " ").replace("\r", " ").replace("\n", " ").split())
+STAGE = STAGES["text"].name
 
 
 def name2text_line(entry: ListEntry, table: SymbolTable) -> str:
@@ -40,38 +38,35 @@ def name2text_line(entry: ListEntry, table: SymbolTable) -> str:
         raise DataError(f"{entry.where}: {error}") from error
     # Every phone must have an embedding row in the table the models are trained with.
     table.to_ids(cleaned.phones, text=entry.text, where=entry.where)
-    word2ph = "None" if cleaned.word2ph is None else str(list(cleaned.word2ph))
-    return f"{entry.name}\t{' '.join(cleaned.phones)}\t{word2ph}\t{_single_line(cleaned.norm_text)}"
+    return format_name2text_line(entry.name, cleaned.phones, cleaned.word2ph, cleaned.norm_text)
 
 
-def _count_lines(path: Path) -> int:
-    return sum(1 for line in path.read_text(encoding="utf-8").split("\n") if line.strip())
-
-
-def run_text_stage(env: StageEnv, table: SymbolTable | None = None) -> StageSummary:
-    """Run stage 1 for part `env.i_part`; skips the whole part when its output exists (resume)."""
-    summary = StageSummary(STAGE)
-    output = name2text_part(env.opt_dir, env.i_part)
-    if output.exists():
-        summary.skipped = _count_lines(output)
-        logger.info("%s exists: part %d already done, skipping", output, env.i_part)
-        return summary
-    table = table or get_table(default_table_name())
-    logger.info("stage 1 part %d/%d: %s with symbol table %s (%d symbols); %s unused (no BERT outside Chinese)",
-                env.i_part, env.all_parts, env.inp_text, table.name, len(table), env.bert_pretrained_dir)
-    entries, problems = read_list(env.inp_text, env.i_part, env.all_parts)
-    for problem in problems:
-        summary.fail(f"{problem.source}:{problem.line_number}", problem.message)
-    lines = []
-    for entry in entries:
+def run_text_stage(env: StageEnv, table: SymbolTable | None = None,
+                   progress: ProgressWriter | None = None) -> StageSummary:
+    """Run stage 1 for part `env.i_part`: clean the lines not done yet, copy the finished ones."""
+    plan = plan_part(env, "text")
+    summary = StageSummary.from_plan(STAGE, plan)
+    progress = progress or ProgressWriter(env.progress_file)
+    progress.begin(len(plan.todo), len(plan.done))
+    rows = dict(plan.done)
+    if plan.todo:
+        table = table or get_table(default_table_name())
+        logger.info("stage 1 part %d/%d: %d of %d lines to clean with symbol table %s (%d symbols); %s unused "
+                    "(no BERT outside Chinese)", env.i_part, env.all_parts, len(plan.todo), len(plan.entries),
+                    table.name, len(table), env.bert_pretrained_dir)
+    languages_met: set[str] = set()
+    for entry in plan.todo:
+        if entry.language.lower() not in languages_met:  # the frontend loads on its first line
+            languages_met.add(entry.language.lower())
+            progress.loading(f"frontend:{entry.language.lower()}")
         try:
-            lines.append(name2text_line(entry, table))
+            rows[entry.name] = name2text_line(entry, table)
+            summary.done += 1
         except DataError as error:
-            summary.fail(entry.name, str(error))
-            continue
-        summary.done += 1
+            summary.fail(entry.name, str(error), plan.fingerprints[entry.name])
+        progress.advance()
     env.opt_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(output, "".join(f"{line}\n" for line in lines))
+    write_name2text_part(env.opt_dir, env.i_part, [rows[e.name] for e in plan.entries if e.name in rows])
     write_part_failures(env.opt_dir, "text", env.i_part, summary)
     logger.info(summary.line())
     return summary

@@ -8,4 +8,4 @@ if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run by path from the repo root
     from GPT_SoVITS.prepare.stage_script import run_stage_script
 
-    sys.exit(run_stage_script("3-get-semantic", "GPT_SoVITS.prepare.semantic:run_semantic_stage"))
+    sys.exit(run_stage_script("semantic"))

@@ -10,35 +10,33 @@ It does not build or run any model.
 from __future__ import annotations
 
 import logging
-import math
-import random
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 
 import soundfile
 import torch
 import torch.nn.functional as F
 
 from GPT_SoVITS.atomic import torch_save_atomic
+from GPT_SoVITS.data_files.features import read_ssl_features, read_wav32k
+from GPT_SoVITS.data_files.layout import NAME2TEXT, ssl_path, wav32k_path
+from GPT_SoVITS.data_files.list_file import ListProblem
+from GPT_SoVITS.data_files.name2text import Name2TextRow, iter_name2text
+from GPT_SoVITS.data_files.report import DataReport
+from GPT_SoVITS.data_files.sampler import DEFAULT_EDGES, BucketBatchSampler  # noqa: F401  (the trainer's sampler)
 from GPT_SoVITS.errors import DataError, UnknownSymbolError
-from GPT_SoVITS.prepare.list_file import ListProblem
-from GPT_SoVITS.prepare.name2text import Name2TextRow, iter_name2text
 from GPT_SoVITS.text.symbols import PAD_ID, SymbolTable
 
 logger = logging.getLogger(__name__)
 
-TEXT_FILE = "2-name2text.txt"
-SSL_DIR = "4-cnhubert"
-WAV_DIR = "5-wav32k"
+TEXT_FILE = NAME2TEXT
 SPEC_SUFFIX = ".spec.pt"
 #: Upstream's duration filter: keep 0.6 s < duration < 54 s.
 MIN_SECONDS = 0.6
 MAX_SECONDS = 54.0
-#: Upstream's bucket edges in spectrogram frames; ours keep open ends so nothing falls out.
-BUCKET_EDGES = tuple(range(300, 2000, 100))
-_SHOWN_PROBLEMS = 20
+#: Upstream's bucket edges in spectrogram frames (the sampler's default).
+BUCKET_EDGES = DEFAULT_EDGES
 
 
 @dataclass(frozen=True)
@@ -71,34 +69,6 @@ class Utterance:
     frames: int
 
 
-@dataclass
-class DataReport:
-    """What the scan kept and what it dropped, by reason, with one line per dropped item."""
-
-    kept: int = 0
-    dropped: Counter = field(default_factory=Counter)
-    problems: list[str] = field(default_factory=list)
-
-    def drop(self, where: str, reason: str, detail: str) -> None:
-        self.dropped[reason] += 1
-        self.problems.append(f"{where}: {detail}")
-
-    def line(self) -> str:
-        total = self.kept + sum(self.dropped.values())
-        if not self.dropped:
-            return f"s2 data: kept {self.kept} of {total} utterances"
-        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(self.dropped.items()))
-        return f"s2 data: kept {self.kept} of {total} utterances; dropped {sum(self.dropped.values())}: {reasons}"
-
-    def log(self) -> None:
-        """Log the dropped items (the first few individually) and the summary line."""
-        for problem in self.problems[:_SHOWN_PROBLEMS]:
-            logger.warning("%s", problem)
-        if len(self.problems) > _SHOWN_PROBLEMS:
-            logger.warning("... and %d more dropped utterances", len(self.problems) - _SHOWN_PROBLEMS)
-        logger.info("%s", self.line())
-
-
 def scan_experiment(
     exp_dir: str | Path, table: SymbolTable, params: SpectrogramParams = SpectrogramParams()
 ) -> tuple[list[Utterance], DataReport]:
@@ -110,20 +80,20 @@ def scan_experiment(
     exp_dir = Path(exp_dir)
     text_path = exp_dir / TEXT_FILE
     if not text_path.is_file():
-        raise DataError(f"{text_path}: not found; run the dataset preparation (1Aa-1Ac) for this experiment first")
-    report = DataReport()
+        raise DataError(f"{text_path}: not found; run the dataset preparation (1a-1c) for this experiment first")
+    report = DataReport("s2 data")
     utterances: list[Utterance] = []
     seen: set[str] = set()
     for row in iter_name2text(text_path):
         where = f"{TEXT_FILE}:{row.line_number}"
         if isinstance(row, ListProblem):
-            report.drop(where, "malformed line", row.message)
+            report.drop("malformed line", f"{where}: {row.message}")
             continue
         utterance = _scan_row(exp_dir, row, where, table, params, report)
         if utterance is None:
             continue
         if utterance.name in seen:
-            report.drop(where, "duplicate name", f"{utterance.name!r} already listed above; this line is ignored")
+            report.drop("duplicate name", f"{where}: {utterance.name!r} already listed above; this line is ignored")
             continue
         seen.add(utterance.name)
         utterances.append(utterance)
@@ -138,30 +108,31 @@ def _scan_row(
     try:
         phone_ids = table.to_ids(row.phones, text=row.norm_text, where=where)
     except UnknownSymbolError as error:
-        report.drop(where, "unknown phone", str(error))
+        report.unknown_symbols[error.symbol] += 1
+        report.drop("unknown phone", f"{where}: {error}")
         return None
     if not phone_ids:
-        report.drop(where, "no phones", f"{name}: the phone column is empty")
+        report.drop("no phones", f"{where}: {name}: the phone column is empty")
         return None
-    ssl_path, wav_path = exp_dir / SSL_DIR / f"{name}.pt", exp_dir / WAV_DIR / name
-    for path, reason in ((ssl_path, "missing ssl .pt"), (wav_path, "missing wav")):
+    ssl_file, wav_path = ssl_path(exp_dir, name), wav32k_path(exp_dir, name)
+    for path, reason in ((ssl_file, "missing ssl .pt"), (wav_path, "missing wav")):
         if not path.is_file() or path.stat().st_size == 0:
-            report.drop(where, reason, f"{name}: {path} is missing or empty; re-run stage 2 (1Ab) for it")
+            report.drop(reason, f"{where}: {name}: {path} is missing or empty; re-run stage 2 (1b) for it")
             return None
     try:
         info = soundfile.info(str(wav_path))
     except (RuntimeError, soundfile.LibsndfileError) as error:
-        report.drop(where, "unreadable wav", f"{name}: {wav_path}: {error}")
+        report.drop("unreadable wav", f"{where}: {name}: {wav_path}: {error}")
         return None
     if info.samplerate != params.sampling_rate:
-        report.drop(where, "wrong sample rate", f"{name}: {wav_path} is {info.samplerate} Hz, expected {params.sampling_rate}")
+        report.drop("wrong sample rate", f"{where}: {name}: {wav_path} is {info.samplerate} Hz, expected {params.sampling_rate}")
         return None
     seconds = info.frames / info.samplerate
     if not MIN_SECONDS < seconds < MAX_SECONDS:
         reason = "too short" if seconds <= MIN_SECONDS else "too long"
-        report.drop(where, reason, f"{name}: {seconds:.2f} s, kept only between {MIN_SECONDS} and {MAX_SECONDS} s")
+        report.drop(reason, f"{where}: {name}: {seconds:.2f} s, kept only between {MIN_SECONDS} and {MAX_SECONDS} s")
         return None
-    return Utterance(name, tuple(phone_ids), ssl_path, wav_path, info.frames // params.hop_length)
+    return Utterance(name, tuple(phone_ids), ssl_file, wav_path, info.frames // params.hop_length)
 
 
 def repeat_small_dataset(utterances: Sequence[Utterance], min_items: int) -> list[Utterance]:
@@ -177,14 +148,8 @@ def repeat_small_dataset(utterances: Sequence[Utterance], min_items: int) -> lis
 
 
 def read_audio(path: Path, params: SpectrogramParams) -> torch.Tensor:
-    """The wav as float32 in [-1, 1] (int16 / 32768, upstream's max_wav_value), shape [S]."""
-    try:
-        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except (RuntimeError, soundfile.LibsndfileError) as error:
-        raise DataError(f"{path}: cannot read audio ({error}); re-run stage 2 (1Ab) for it") from None
-    if rate != params.sampling_rate:
-        raise DataError(f"{path}: {rate} Hz, expected {params.sampling_rate}; re-run stage 2 (1Ab) for it")
-    return torch.from_numpy(audio.mean(axis=1))
+    """The wav as float32 in [-1, 1], shape [S], checked against the config's sampling rate."""
+    return read_wav32k(path, params.sampling_rate)
 
 
 def spectrogram_of(audio: torch.Tensor, params: SpectrogramParams) -> torch.Tensor:
@@ -230,18 +195,6 @@ def cached_spectrogram(wav_path: Path, audio: torch.Tensor, params: SpectrogramP
     return spec
 
 
-def read_ssl(path: Path) -> torch.Tensor:
-    """SSL features [768, T] (float32) from a stage-2 `.pt` holding [1, 768, T] or [768, T]."""
-    try:
-        ssl = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises several types for truncated/foreign files
-        raise DataError(f"{path}: cannot read the SSL features ({error}); delete it and re-run stage 2 (1Ab)") from None
-    if not isinstance(ssl, torch.Tensor) or ssl.dim() not in (2, 3) or (ssl.dim() == 3 and ssl.shape[0] != 1):
-        shape = tuple(ssl.shape) if isinstance(ssl, torch.Tensor) else type(ssl).__name__
-        raise DataError(f"{path}: expected a tensor [1, 768, T], got {shape}; re-run stage 2 (1Ab)")
-    return ssl.reshape(ssl.shape[-2], ssl.shape[-1]).float()
-
-
 class Sample(NamedTuple):
     ssl: torch.Tensor  # [768, T]
     spec: torch.Tensor  # [bins, T]
@@ -281,13 +234,13 @@ class S2Dataset(torch.utils.data.Dataset):
         utterance = self.utterances[index]
         audio = read_audio(utterance.wav_path, self.params)
         spec = cached_spectrogram(utterance.wav_path, audio, self.params, self.use_cache)
-        ssl = read_ssl(utterance.ssl_path)
+        ssl = read_ssl_features(utterance.ssl_path).float()
         if abs(ssl.shape[-1] - spec.shape[-1]) > 2:
             logger.warning("%s: %d SSL frames vs %d spectrogram frames; using the shorter",
                            utterance.name, ssl.shape[-1], spec.shape[-1])
         sample = align_lengths(ssl, spec, audio, self.params.hop_length)
         if sample.ssl.shape[-1] < 2:
-            raise DataError(f"{utterance.ssl_path}: fewer than 2 usable frames; re-run stage 2 (1Ab) for {utterance.name}")
+            raise DataError(f"{utterance.ssl_path}: fewer than 2 usable frames; re-run stage 2 (1b) for {utterance.name}")
         return sample._replace(text=torch.tensor(utterance.phone_ids, dtype=torch.long))
 
 
@@ -321,70 +274,3 @@ def collate(samples: Sequence[Sample]) -> Batch:
         text=_pad_stack([s.text for s in samples], int(text_lengths.max()), value=PAD_ID),
         text_lengths=text_lengths,
     )
-
-
-class BucketBatchSampler(torch.utils.data.Sampler):
-    """Batches of similar length, shuffled per epoch, split between DDP ranks.
-
-    Items are grouped by frame count (`edges`), shuffled within their bucket and cut into
-    batches; the batch order is shuffled and rank r takes batches r, r+R, r+2R, ... . The
-    batch list is padded by repeating its first batches when it does not divide by the rank
-    count (as DistributedSampler pads), so every rank runs the same number of steps. Call
-    `set_epoch` each epoch, as with DistributedSampler.
-    """
-
-    def __init__(
-        self,
-        lengths: Sequence[int],
-        batch_size: int,
-        *,
-        num_replicas: int = 1,
-        rank: int = 0,
-        shuffle: bool = True,
-        seed: int = 1234,
-        edges: Sequence[int] = BUCKET_EDGES,
-    ):
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        if not 0 <= rank < num_replicas:
-            raise ValueError(f"rank {rank} is outside 0..{num_replicas - 1}")
-        self.lengths = list(lengths)
-        self.batch_size = batch_size
-        self.num_replicas = num_replicas
-        self.rank = rank
-        self.shuffle = shuffle
-        self.seed = seed
-        self.edges = tuple(edges)
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def _buckets(self) -> list[list[int]]:
-        buckets: dict[int, list[int]] = {}
-        for index, length in enumerate(self.lengths):
-            bucket = sum(length >= edge for edge in self.edges)
-            buckets.setdefault(bucket, []).append(index)
-        return [buckets[key] for key in sorted(buckets)]
-
-    def all_batches(self) -> list[list[int]]:
-        """Every rank's batches of this epoch, before the split (padded to divide by the ranks)."""
-        rng = random.Random(self.seed + self.epoch)
-        batches = []
-        for bucket in self._buckets():
-            if self.shuffle:
-                rng.shuffle(bucket)
-            batches += [bucket[i : i + self.batch_size] for i in range(0, len(bucket), self.batch_size)]
-        if self.shuffle:
-            rng.shuffle(batches)
-        if batches and len(batches) % self.num_replicas:
-            missing = self.num_replicas - len(batches) % self.num_replicas
-            batches += (batches * missing)[:missing]
-        return batches
-
-    def __iter__(self) -> Iterator[list[int]]:
-        return iter(self.all_batches()[self.rank :: self.num_replicas])
-
-    def __len__(self) -> int:
-        count = sum(math.ceil(len(bucket) / self.batch_size) for bucket in self._buckets())
-        return math.ceil(count / self.num_replicas)

@@ -1,29 +1,35 @@
-"""The dataset-formatting buttons: stages 1-3 as subprocesses, one per part, then the merges.
+"""The dataset-formatting buttons: the form checks and the status text around the one pipeline.
 
-Each stage runs `GPT_SoVITS/prepare_datasets/<script>` with the environment of DESIGN §4
-(one process per GPU entry, `i_part`/`all_parts`), the parts are merged with
-`GPT_SoVITS.prepare.merge`, and the failure files are collected into `failed.txt`. The run is
-a generator of status texts so the UI can stream it.
+The stages run through `GPT_SoVITS.prepare.pipeline` exactly as `python -m GPT_SoVITS.prepare`
+runs them; this module checks the form, starts the stage processes in the UI's job slot (so
+the Stop button ends them) and turns the pipeline's updates into status text in the UI's
+language. The run is a generator of status texts so the UI can stream it.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
-from GPT_SoVITS.errors import ConfigError, GptSovitsError
-from GPT_SoVITS.prepare import merge
-from GPT_SoVITS.prepare.list_file import read_list
+from GPT_SoVITS.data_files.layout import STAGE_KEYS
+from GPT_SoVITS.data_files.list_file import read_list_lines
+from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.prepare import pipeline
+from GPT_SoVITS.prepare.outcome import Outcome
+from GPT_SoVITS.prepare.pipeline import PipelineConfig, PipelineResult, StageCommand, StageUpdate
+from GPT_SoVITS.prepare.progress import StageProgress
 from GPT_SoVITS.pretrained import is_present, missing_pretrained_message
 from GPT_SoVITS.webui import checks
+from GPT_SoVITS.webui.i18n import translator
 from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
-from GPT_SoVITS.webui.settings import VERSION, UiSettings, environ_copy
+from GPT_SoVITS.webui.settings import UiSettings, environ_copy
 
 SLOT = "dataset"
-SCRIPTS = {"text": "1-get-text.py", "ssl": "2-get-hubert-wav32k.py", "semantic": "3-get-semantic.py"}
-STAGES = tuple(SCRIPTS)
+STAGES = STAGE_KEYS
+SHOWN_FAILURES = 20
+
+Translate = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -73,123 +79,103 @@ def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: s
     )
 
 
+def pipeline_config(request: DatasetRequest, cuda: bool, workdir: Path | None = None) -> PipelineConfig:
+    """The request as the pipeline's config: one part per GPU entry, pinned to it only when CUDA is
+    there; the stage processes run in `workdir` (the UI's checkout)."""
+    return PipelineConfig(
+        list_path=request.list_path, exp_name=request.exp_name, wav_dir=str(request.wav_dir or ""),
+        parts=request.parts, hubert_dir=request.hubert_dir, s2g=request.s2g_path, s2_config=request.s2_config,
+        half=request.half, logs_dir=request.opt_dir.parent, gpus=tuple(request.gpus) if cuda else (),
+        workdir=workdir,
+    )
+
+
 def stage_environment(request: DatasetRequest, i_part: int, cuda: bool) -> dict[str, str]:
-    """The variables one stage process gets (DESIGN §4); GPUs only when CUDA is there."""
-    env = {
-        "inp_text": str(request.list_path),
-        "inp_wav_dir": str(request.wav_dir) if request.wav_dir else "",
-        "exp_name": request.exp_name,
-        "opt_dir": str(request.opt_dir),
-        "i_part": str(i_part),
-        "all_parts": str(request.parts),
-        "is_half": str(request.half),
-        "version": VERSION,
-        "cnhubert_base_dir": str(request.hubert_dir),
-        "pretrained_s2G": str(request.s2g_path),
-        "s2config_path": str(request.s2_config),
-    }
-    if cuda and request.gpus:
-        env["_CUDA_VISIBLE_DEVICES"] = request.gpus[i_part]
-    return env
+    """The variables one stage process gets (DESIGN §4), from the pipeline's one builder."""
+    return pipeline.stage_environment(pipeline_config(request, cuda), i_part)
 
 
-def stage_specs(settings: UiSettings, request: DatasetRequest, stage: str, cuda: bool) -> list[ProcessSpec]:
-    script = settings.repo_root / "GPT_SoVITS" / "prepare_datasets" / SCRIPTS[stage]
-    base = environ_copy()
-    return [
-        ProcessSpec((sys.executable, str(script)), {**base, **stage_environment(request, i, cuda)},
-                    settings.repo_root, f"part {i}")
-        for i in range(request.parts)
-    ]
+def slot_launcher(slots: JobSlots) -> pipeline.Launch:
+    """Start a stage's processes as the job of the dataset slot (refused while one runs or after Stop)."""
+
+    def launch(name: str, commands: Sequence[StageCommand]) -> Job:
+        base = environ_copy()
+        specs = [ProcessSpec(command.argv, {**base, **command.env}, command.cwd, command.label) for command in commands]
+        return slots.start(SLOT, name, specs)
+
+    return launch
 
 
-def _count_lines(path: Path, header: bool = False) -> int:
-    if not path.is_file():
-        return 0
-    count = sum(1 for line in path.read_text(encoding="utf-8").split("\n") if line.strip())
-    return max(0, count - 1) if header else count
+def progress_text(tr: Translate, progress: StageProgress | None) -> str:
+    """`loading HuBERT…` while a part loads its model and nothing is done yet, else `12/40 utterance(s)`."""
+    if progress is None or not progress.reporting:
+        return tr("ds_starting")
+    if progress.loading and not progress.done:
+        return ", ".join(loading_label(tr, model) for model in progress.loading)
+    text = tr("ds_progress").format(done=progress.done, total=progress.total)
+    if progress.skipped:
+        text += tr("ds_progress_skipped").format(skipped=progress.skipped)
+    return text
 
 
-def stage_output_count(opt_dir: Path, stage: str) -> int:
-    """How many utterances a stage has produced so far (merged files, or 4-cnhubert/*.pt)."""
-    if stage == "text":
-        return _count_lines(opt_dir / merge.NAME2TEXT)
-    if stage == "semantic":
-        return _count_lines(opt_dir / merge.NAME2SEMANTIC, header=True)
-    folder = opt_dir / "4-cnhubert"
-    return sum(1 for _ in folder.glob("*.pt")) if folder.is_dir() else 0
+def loading_label(tr: Translate, model: str) -> str:
+    if model.startswith("frontend:"):
+        language = model.partition(":")[2]
+        return tr("ds_loading_frontend_ru") if language == "ru" else tr("ds_loading_frontend").format(language=language)
+    return tr({"hubert": "ds_loading_hubert", "sovits": "ds_loading_sovits"}.get(model, "ds_loading_model")).format(
+        model=model)
 
 
-def _render(done: list[str], current: str, job: Job | None) -> str:
+def update_text(tr: Translate, update: StageUpdate) -> str:
+    """The status line of a stage update."""
+    script = update.stage.script
+    if update.state == "running":
+        return tr("ds_running").format(script=script, progress=progress_text(tr, update.progress),
+                                       elapsed=update.elapsed)
+    if update.state == "skipped":
+        text = tr("ds_skipped").format(script=script, output=update.stage.output)
+        return text + tr("ds_skipped_held").format(count=update.held) if update.held else text
+    if update.state == "done":
+        return tr("ds_done").format(script=script, ready=update.ready, total=update.total, elapsed=update.elapsed)
+    if update.state == "stopped":
+        return tr("ds_stopped").format(script=script)
+    return tr("ds_failed").format(script=script, detail=update.detail)
+
+
+def finished_lines(tr: Translate, outcome: Outcome, failed_txt: Path) -> list[str]:
+    """The closing line (unique utterances) and the first failed lines, each once."""
+    line = tr("ds_finished").format(ready=outcome.ready_for_training, total=outcome.total, failed=outcome.failed,
+                                    path=failed_txt)
+    if outcome.failed:
+        line += tr("ds_first_failed").format(breakdown=outcome.breakdown())
+    failed = [text for lines in outcome.failed_lines().values() for text in lines]
+    return [line, *failed[:SHOWN_FAILURES]]
+
+
+def _render(done: list[str], current: str, job: Job | None, tr: Translate) -> str:
     lines = list(done)
     if current:
         lines.append(current)
     if job is not None:
-        lines.append("--- output ---")
+        lines.append(tr("ds_output"))
         lines.extend(job.tail(12))
     return "\n".join(lines)
 
 
-def _merge(request: DatasetRequest, stage: str) -> None:
-    if stage == "text":
-        merge.merge_name2text(request.opt_dir, request.parts)
-    elif stage == "semantic":
-        merge.merge_name2semantic(request.opt_dir, request.parts)
-
-
-def _skip_reason(request: DatasetRequest, stage: str, one_click: bool) -> str:
-    """Upstream's one-click skips: stage 1 / stage 3 when their merged output already exists."""
-    if one_click and stage in ("text", "semantic") and stage_output_count(request.opt_dir, stage) > 0:
-        name = merge.NAME2TEXT if stage == "text" else merge.NAME2SEMANTIC
-        return f"{SCRIPTS[stage]}: skipped, {name} already exists (delete it to redo)"
-    return ""
-
-
 def run_stages(settings: UiSettings, request: DatasetRequest, stages: tuple[str, ...], slots: JobSlots,
                cuda: bool, interval: float = 0.5) -> Iterator[str]:
-    """Run `stages` in order, yielding the status text; stops at the first failure or a stop request."""
-    total = len(read_list(request.list_path)[0])
-    request.opt_dir.mkdir(parents=True, exist_ok=True)
-    done = [f"experiment {request.exp_name}: {request.opt_dir} ({total} utterances, {request.parts} part(s))"]
-    try:
-        for stage in stages:
-            skip = _skip_reason(request, stage, one_click=len(stages) > 1)
-            if skip:
-                done.append(skip)
-                yield _render(done, "", None)
-                continue
-            outcome = yield from _run_one(settings, request, stage, slots, cuda, total, done, interval)
-            done.append(outcome)
-            yield _render(done, "", slots.get(SLOT))
-            if not outcome.startswith("done"):
-                return
-    finally:
-        failures = merge.collect_failures(request.opt_dir)
-        merge.write_failed_txt(request.opt_dir, failures)
-    failed = [line for stage in STAGES for line in failures.get(stage, [])]
-    done.append(f"finished; {len(failed)} utterance(s) skipped (see {request.opt_dir / merge.FAILED_TXT})")
-    done.extend(failed[:20])
-    yield _render(done, "", None)
-
-
-def _run_one(settings: UiSettings, request: DatasetRequest, stage: str, slots: JobSlots, cuda: bool,
-             total: int, done: list[str], interval: float) -> Iterator[str]:
-    """One stage: start its parts, stream progress, merge; returns its outcome line."""
-    script = SCRIPTS[stage]
-    merge.clear_part_failures(request.opt_dir, stage)
-    job = slots.start(SLOT, script, stage_specs(settings, request, stage, cuda))
-    for _ in job.poll_until_done(interval):
-        finished = sum(code is not None for code in job.return_codes)
-        progress = f"{stage_output_count(request.opt_dir, 'ssl')}/{total} utterances" if stage == "ssl" \
-            else f"{finished} of {request.parts} part(s) ended"
-        yield _render(done, f"running {script}: {progress}, {job.elapsed():.1f} s", job)
-    if job.stopped or slots.cancelled(SLOT):
-        return f"stopped {script} (by the stop button)"
-    if not job.succeeded:
-        codes = ", ".join(f"part {i}: exit {code}" for i, code in enumerate(job.return_codes) if code != 0)
-        return f"failed {script} ({codes}); see the output below"
-    try:
-        _merge(request, stage)
-    except GptSovitsError as error:
-        return f"failed {script}: {error}"
-    return f"done {script}: {stage_output_count(request.opt_dir, stage)}/{total} utterances ready, {job.elapsed():.1f} s"
+    """Run `stages` through the pipeline, yielding the status text; stops at the first failure or Stop."""
+    tr = translator(settings.lang)
+    config = pipeline_config(request, cuda, settings.repo_root)
+    total = len(read_list_lines(request.list_path))
+    done = [tr("ds_experiment").format(exp=request.exp_name, opt_dir=request.opt_dir, total=total, parts=request.parts)]
+    for event in pipeline.iter_pipeline(config, stages, launch=slot_launcher(slots), poll_seconds=interval):
+        if isinstance(event, PipelineResult):
+            if event.state == "finished":
+                done.extend(finished_lines(tr, event.outcome, event.failed_txt))
+                yield _render(done, "", None, tr)
+        elif event.state == "running":
+            yield _render(done, update_text(tr, event), slots.get(SLOT), tr)
+        else:
+            done.append(update_text(tr, event))
+            yield _render(done, "", None if event.state == "skipped" else slots.get(SLOT), tr)

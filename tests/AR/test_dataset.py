@@ -37,7 +37,7 @@ def test_pairs_are_joined_and_every_drop_is_reported(tmp_path):
     assert "expected 4 tab-separated fields" in text and "invalid literal" in text
     assert "'orphan_sem.wav' has no partner" in text
     assert "'fast.wav' dropped, phones per second: 30.0 outside [3, 25]" in text
-    assert "kept 5, dropped 7" in report.line() and "'not_a_symbol' x1" in report.line()
+    assert "kept 5 of 12 utterances; dropped 7" in report.line() and "'not_a_symbol' x1" in report.line()
     first = next(u for u in utterances if u.name == pairs[0][0])
     assert list(first.phone_ids) == get_table("v2").to_ids(pairs[0][1])
     assert list(first.codes) == pairs[0][2]
@@ -89,18 +89,22 @@ def test_bucket_sampler_is_seeded_per_epoch_and_splits_ranks(tmp_path):
     utterances, _ = read_utterances(phoneme_path, semantic_path, get_table("v2"))
     dataset = Text2SemanticDataset(utterances, min_items=20)
     assert len(dataset) == 20
-    sampler = BucketBatchSampler(dataset, 4, seed=1)
+    sampler = BucketBatchSampler(dataset.lengths(), 4, seed=1)
     first = list(sampler)
     assert sorted(i for b in first for i in b) == list(range(20)) and len(first) == len(sampler) == 5
     for batch in first:  # batches hold neighbours in length
         lengths = sorted(dataset.token_length(i) for i in batch)
         assert lengths[-1] - lengths[0] <= 6
-    assert list(BucketBatchSampler(dataset, 4, seed=1)) == first
+    assert list(BucketBatchSampler(dataset.lengths(), 4, seed=1)) == first
     sampler.set_epoch(1)
     assert list(sampler) != first
-    ranks = [list(BucketBatchSampler(dataset, 4, seed=1, rank=r, world_size=2)) for r in (0, 1)]
-    assert len(ranks[0]) == len(ranks[1]) == 2
-    assert not {i for b in ranks[0] for i in b} & {i for b in ranks[1] for i in b}
+    # 5 batches on 2 ranks: padded to 6 by repeating the first one, so every item is seen (the shared
+    # sampler's documented remainder rule) and both ranks run 3 steps.
+    samplers = [BucketBatchSampler(dataset.lengths(), 4, seed=1, rank=r, num_replicas=2) for r in (0, 1)]
+    ranks = [list(s) for s in samplers]
+    assert len(ranks[0]) == len(ranks[1]) == len(samplers[0]) == 3
+    assert sorted({i for rank in ranks for b in rank for i in b}) == list(range(20))
+    assert len({i for b in ranks[0] for i in b} & {i for b in ranks[1] for i in b}) <= 4
 
 
 def test_empty_dataset_is_an_error():

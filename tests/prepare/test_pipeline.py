@@ -105,3 +105,69 @@ def test_pipeline_turns_a_list_into_training_files(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert {path: path.stat().st_mtime_ns for path in stamps} == stamps
     assert "skipping stage 1" in again.stderr and "skipping stage 3" in again.stderr
+
+
+def _rows(path) -> dict[str, str]:
+    return {line.split("\t")[0]: line for line in path.read_text(encoding="utf-8").splitlines()}
+
+
+@pytest.mark.slow
+def test_fix_the_listed_items_and_run_again(tmp_path):
+    """Issue 15's repro: one line's audio is missing, another has language `xx`; fix both, rerun."""
+    hubert, s2g = _fake_pretrained(tmp_path)
+    wavs = tmp_path / "wavs"
+    wavs.mkdir()
+    texts = {"a.wav": "Привет, как дела?", "b.wav": "Сегодня хорошая погода.", "c.wav": "Раз, два, три.",
+             "d.wav": "Этот файл появится позже.", "x.wav": "Язык указан неверно."}
+    for name, text in texts.items():
+        if name != "d.wav":
+            write_speech(wavs / name, text)
+    list_path = tmp_path / "data.list"
+
+    def write_list(x_language: str) -> None:
+        lines = [f"{name}|spk|{x_language if name == 'x.wav' else 'ru'}|{text}" for name, text in texts.items()]
+        list_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    write_list("xx")
+    args = ["--list", str(list_path), "--wav-dir", str(wavs), "--exp", "demo", "--logs-dir", str(tmp_path / "logs"),
+            "--hubert", str(hubert), "--s2g", str(s2g)]
+    first = _prepare(*args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    opt_dir = tmp_path / "logs" / "demo"
+    assert sorted(_rows(opt_dir / "2-name2text.txt")) == ["a.wav", "b.wav", "c.wav", "d.wav"]
+    assert sorted(_rows(opt_dir / "6-name2semantic.tsv")) == ["a.wav", "b.wav", "c.wav", "item_name", "x.wav"]
+    failed = (opt_dir / "failed.txt").read_text(encoding="utf-8").splitlines()
+    # Each bad line once, at the stage where it failed first (d.wav's missing features in stage 3 follow from it).
+    assert failed[0] == "stage\titem\treason" and len(failed) == 3
+    assert failed[1].startswith("1-get-text\tx.wav\t") and "unsupported language 'xx'" in failed[1]
+    assert failed[2].startswith("2-get-hubert-wav32k\td.wav\t") and "audio file not found" in failed[2]
+    assert "1-get-text.py: 4 of 5 utterances ready, 1 failed" in first.stdout
+    assert "2-get-hubert-wav32k.py: 4 of 5 utterances ready, 1 failed" in first.stdout
+    assert "3-get-semantic.py: 4 of 5 utterances ready, 1 failed" in first.stdout
+    assert "2 utterance(s) failed (first failed in: 1-get-text 1, 2-get-hubert-wav32k 1)" in first.stdout
+    assert "ready for training: 3 of 5 utterances" in first.stdout
+    assert "loading HuBERT…" in first.stderr
+
+    text_rows, semantic_rows = _rows(opt_dir / "2-name2text.txt"), _rows(opt_dir / "6-name2semantic.tsv")
+    stage2_files = [opt_dir / folder / f"{name}{suffix}" for name in ("a.wav", "b.wav", "c.wav", "x.wav")
+                    for folder, suffix in (("4-cnhubert", ".pt"), ("5-wav32k", ""))]
+    stamps = {path: path.stat().st_mtime_ns for path in stage2_files}
+    write_speech(wavs / "d.wav", texts["d.wav"])
+    write_list("ru")
+
+    again = _prepare(*args)
+
+    assert again.returncode == 0, again.stderr[-3000:]
+    output = again.stdout + again.stderr
+    # Only the two fixed utterances are computed; finished work is copied or left alone.
+    assert "1-get-text: done 1, skipped 4 (already finished), failed 0" in output
+    assert "2-get-hubert-wav32k: done 1, skipped 4 (already finished), failed 0" in output
+    assert "3-get-semantic: done 1, skipped 4 (already finished), failed 0" in output
+    assert {path: path.stat().st_mtime_ns for path in stage2_files} == stamps
+    new_text, new_semantic = _rows(opt_dir / "2-name2text.txt"), _rows(opt_dir / "6-name2semantic.tsv")
+    assert sorted(new_text) == sorted(texts) and sorted(new_semantic) == sorted([*texts, "item_name"])
+    assert all(new_text[name] == row for name, row in text_rows.items())
+    assert all(new_semantic[name] == row for name, row in semantic_rows.items())
+    assert (opt_dir / "failed.txt").read_text(encoding="utf-8") == "stage\titem\treason\n"
+    assert "0 utterance(s) failed, listed in" in again.stdout
+    assert "ready for training: 5 of 5 utterances" in again.stdout

@@ -13,7 +13,7 @@ import torch
 
 from GPT_SoVITS.manifest import random_state_dict, read_manifest
 from GPT_SoVITS.module.models import build_generator
-from GPT_SoVITS.prepare.merge import failures_path
+from GPT_SoVITS.data_files.failures import failures_path
 from GPT_SoVITS.prepare.semantic import default_prefetch, plan_batches, run_semantic_stage
 from GPT_SoVITS.prepare.stage_env import StageEnv
 from tests.conftest import REPO_ROOT, manifest_path

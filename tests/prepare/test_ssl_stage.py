@@ -16,7 +16,7 @@ import soundfile
 import torch
 
 from GPT_SoVITS.errors import DataError
-from GPT_SoVITS.prepare.merge import failures_path
+from GPT_SoVITS.data_files.failures import failures_path
 from GPT_SoVITS.prepare.ssl_stage import iter_prepared, run_ssl_stage
 from GPT_SoVITS.prepare.stage_env import StageEnv
 from tests.conftest import REPO_ROOT

@@ -9,8 +9,11 @@ import sys
 
 import pytest
 
-from GPT_SoVITS.prepare.merge import failures_path, merge_name2text, name2text_part
+from GPT_SoVITS.data_files.failures import failures_path
+from GPT_SoVITS.data_files.layout import name2text_part
+from GPT_SoVITS.data_files.name2text import merge_name2text
 from GPT_SoVITS.prepare.stage_env import StageEnv
+from GPT_SoVITS.prepare import text_stage
 from GPT_SoVITS.prepare.text_stage import run_text_stage
 from GPT_SoVITS.text.symbols import get_table
 from tests.conftest import REPO_ROOT
@@ -66,15 +69,38 @@ def test_bad_lines_are_reported_and_skipped(tmp_path):
     assert len(failure_file) == 3 and all(line.startswith("1-get-text\t") for line in failure_file)
 
 
-def test_existing_part_is_skipped(tmp_path):
-    env = _env(tmp_path, LIST)
-    run_text_stage(env, table=get_table("v2"))
-    output = name2text_part(env.opt_dir, 0)
-    before = output.read_text()
-    env.inp_text.write_text(LIST + "wavs/z.wav|spk|xx|new\n", encoding="utf-8")
+def test_an_undecodable_line_fails_alone(tmp_path):
+    env = _env(tmp_path, "")
+    env.inp_text.write_bytes(b"wavs/a.wav|spk|xx|tak\nwavs/b.wav|spk|xx|caf\xe9\nwavs/c.wav|spk|xx|ok\n")
     summary = run_text_stage(env, table=get_table("v2"))
-    assert (summary.done, summary.skipped) == (0, 3)
-    assert output.read_text() == before
+    assert (summary.done, summary.failed) == (2, 1)
+    assert [line.split("\t")[0] for line in name2text_part(env.opt_dir, 0).read_text().splitlines()] == ["a.wav", "c.wav"]
+    failures = failures_path(env.opt_dir, "text", 0).read_text(encoding="utf-8")
+    assert f"1-get-text\t{env.inp_text}:2\tnot UTF-8 text (byte 0xe9 at column 22)" in failures
+
+
+def test_rerun_cleans_only_new_and_fixed_lines(tmp_path, monkeypatch):
+    env = _env(tmp_path, LIST + "wavs/d.wav|spk|zh|da\n")
+    first = run_text_stage(env, table=get_table("v2"))
+    assert (first.done, first.failed) == (3, 1)
+    output = name2text_part(env.opt_dir, 0)
+    before = output.read_text(encoding="utf-8").splitlines()
+    cleaned = []
+    real_clean = text_stage.clean_text
+    monkeypatch.setattr(text_stage, "clean_text", lambda text, lang: cleaned.append(text) or real_clean(text, lang))
+
+    # Unchanged: the failure still holds, nothing is cleaned again.
+    again = run_text_stage(env, table=get_table("v2"))
+    assert (again.done, again.skipped, again.failed, again.held) == (0, 3, 1, 1) and cleaned == []
+    assert output.read_text(encoding="utf-8").splitlines() == before
+
+    # The language fixed and a new line added: only those two are cleaned; finished rows are copied.
+    env.inp_text.write_text(LIST + "wavs/d.wav|spk|xx|da\nwavs/z.wav|spk|xx|new\n", encoding="utf-8")
+    fixed = run_text_stage(env, table=get_table("v2"))
+    assert (fixed.done, fixed.skipped, fixed.failed) == (2, 3, 0) and cleaned == ["da", "new"]
+    rows = output.read_text(encoding="utf-8").splitlines()
+    assert rows[:3] == before and [row.split("\t")[0] for row in rows[3:]] == ["d.wav", "z.wav"]
+    assert failures_path(env.opt_dir, "text", 0).read_text(encoding="utf-8") == ""
 
 
 def test_parts_merged_equal_one_part(tmp_path):

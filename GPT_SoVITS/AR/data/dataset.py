@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import torch
-from torch.utils.data import Dataset, Sampler
+from torch.utils.data import Dataset
 
+from GPT_SoVITS.data_files.layout import BERT_DIR
+from GPT_SoVITS.data_files.list_file import ListProblem
+from GPT_SoVITS.data_files.name2semantic import iter_name2semantic
+from GPT_SoVITS.data_files.name2text import iter_name2text
+from GPT_SoVITS.data_files.report import DataReport
+from GPT_SoVITS.data_files.sampler import BucketBatchSampler  # noqa: F401  (the trainer's sampler)
 from GPT_SoVITS.errors import DataError, UnknownSymbolError
-from GPT_SoVITS.prepare.list_file import ListProblem
-from GPT_SoVITS.prepare.name2text import iter_name2text
 from GPT_SoVITS.text.symbols import PAD_ID, SymbolTable
 
 logger = logging.getLogger(__name__)
@@ -51,27 +53,6 @@ class Utterance:
     bert_path: Path | None
 
 
-@dataclass
-class DataReport:
-    """What reading kept and dropped; `line()` is the one summary line the trainer logs."""
-
-    kept: int = 0
-    dropped: Counter = field(default_factory=Counter)
-    problems: list[str] = field(default_factory=list)
-    unknown_symbols: Counter = field(default_factory=Counter)
-
-    def drop(self, reason: str, message: str) -> None:
-        self.dropped[reason] += 1
-        self.problems.append(message)
-
-    def line(self) -> str:
-        parts = ", ".join(f"{reason} {count}" for reason, count in sorted(self.dropped.items())) or "none"
-        unknown = ""
-        if self.unknown_symbols:
-            unknown = "; unknown symbols: " + ", ".join(f"{s!r} x{n}" for s, n in self.unknown_symbols.most_common())
-        return f"GPT data: kept {self.kept}, dropped {sum(self.dropped.values())} ({parts}){unknown}"
-
-
 def read_name2text(path: Path, report: DataReport) -> dict[str, tuple[list[str], int]]:
     """name -> (phones, line number) from `2-name2text.txt`; malformed lines are dropped and reported."""
     rows: dict[str, tuple[list[str], int]] = {}
@@ -84,22 +65,13 @@ def read_name2text(path: Path, report: DataReport) -> dict[str, tuple[list[str],
 
 
 def read_name2semantic(path: Path, report: DataReport) -> dict[str, tuple[list[int], int]]:
-    """name -> (codes, line number) from `6-name2semantic.tsv` (header `item_name\\tsemantic_audio`)."""
+    """name -> (codes, line number) from `6-name2semantic.tsv`; malformed lines are dropped and reported."""
     rows: dict[str, tuple[list[int], int]] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or (number == 1 and line.startswith("item_name\t")):
-            continue
-        fields = line.split("\t")
-        try:
-            if len(fields) != 2:
-                raise ValueError(f"expected 2 tab-separated fields name, codes, got {len(fields)}")
-            codes = [int(c) for c in fields[1].split()]
-            if not codes or min(codes) < 0 or max(codes) >= SEMANTIC_PAD:
-                raise ValueError(f"codes must be 1 or more integers in [0, {SEMANTIC_PAD})")
-        except ValueError as error:
-            report.drop("malformed", f"{path}:{number}: {error}")
-            continue
-        rows[fields[0]] = (codes, number)
+    for row in iter_name2semantic(path):
+        if isinstance(row, ListProblem):
+            report.drop("malformed", str(row))
+        else:
+            rows[row.name] = (row.codes, row.line_number)
     return rows
 
 
@@ -123,14 +95,14 @@ def read_utterances(
     phoneme_path, semantic_path = Path(phoneme_path), Path(semantic_path)
     for path in (phoneme_path, semantic_path):
         if not path.is_file():
-            raise DataError(f"{path}: not found; run the dataset formatting stages (1A-1C) first")
-    report = DataReport()
+            raise DataError(f"{path}: not found; run the dataset formatting stages (1a-1c) first")
+    report = DataReport("GPT data")
     texts = read_name2text(phoneme_path, report)
     semantics = read_name2semantic(semantic_path, report)
     for name in sorted(set(texts) ^ set(semantics)):
         where = f"{semantic_path}" if name in semantics else f"{phoneme_path}"
         report.drop("in one file only", f"{where}: {name!r} has no partner in the other file")
-    bert_dir = phoneme_path.parent / "3-bert"
+    bert_dir = phoneme_path.parent / BERT_DIR
     utterances = []
     for name, (codes, _) in semantics.items():
         if name not in texts:
@@ -160,7 +132,7 @@ def load_bert(utterance: Utterance) -> torch.Tensor:
     bert = torch.load(utterance.bert_path, map_location="cpu", weights_only=True)
     if not isinstance(bert, torch.Tensor) or tuple(bert.shape) != (BERT_DIM, n):
         shape = tuple(bert.shape) if isinstance(bert, torch.Tensor) else type(bert).__name__
-        raise DataError(f"{utterance.bert_path}: expected BERT features [{BERT_DIM}, {n}], got {shape}; re-run stage 1A")
+        raise DataError(f"{utterance.bert_path}: expected BERT features [{BERT_DIM}, {n}], got {shape}; re-run stage 1 (1a)")
     return bert.float()
 
 
@@ -187,6 +159,10 @@ class Text2SemanticDataset(Dataset):
     def token_length(self, index: int) -> int:
         return len(self.utterances[index % len(self.utterances)].codes)
 
+    def lengths(self) -> list[int]:
+        """Token counts of every item, for the bucket sampler."""
+        return [self.token_length(index) for index in range(len(self))]
+
 
 def collate(items: list[dict]) -> dict[str, torch.Tensor]:
     """Batch items: phonemes and BERT LEFT-padded (0 / zeros), semantic tokens right-padded (1024)."""
@@ -207,38 +183,3 @@ def collate(items: list[dict]) -> dict[str, torch.Tensor]:
         "semantic_ids_len": torch.tensor([len(i["semantic_ids"]) for i in items], dtype=torch.long),
         "bert_feature": bert,
     }
-
-
-class BucketBatchSampler(Sampler):
-    """Batches of similar token length, in a seeded per-epoch random order, split across ranks.
-
-    Items are sorted by length and cut into batches (little padding); the batch order is
-    shuffled with `seed + epoch` so a resumed run sees the same batches as an uninterrupted
-    one. Every rank gets the same number of batches (the remainder is dropped under DDP).
-    """
-
-    def __init__(self, dataset: Text2SemanticDataset, batch_size: int, *, seed: int = 0, rank: int = 0, world_size: int = 1):
-        self.dataset = dataset
-        self.batch_size = max(1, batch_size)
-        self.seed, self.rank, self.world_size = seed, rank, world_size
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def _all_batches(self) -> list[list[int]]:
-        generator = torch.Generator().manual_seed(self.seed + self.epoch)
-        jitter = torch.randperm(len(self.dataset), generator=generator).tolist()  # random ties order
-        order = sorted(range(len(self.dataset)), key=lambda i: (self.dataset.token_length(i), jitter[i]))
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        shuffled = torch.randperm(len(batches), generator=generator).tolist()
-        return [batches[i] for i in shuffled]
-
-    def __iter__(self) -> Iterator[list[int]]:
-        batches = self._all_batches()
-        usable = len(batches) - len(batches) % self.world_size if self.world_size > 1 else len(batches)
-        return iter(batches[self.rank : usable : self.world_size])
-
-    def __len__(self) -> int:
-        total = math.ceil(len(self.dataset) / self.batch_size)
-        return total // self.world_size if self.world_size > 1 else total

@@ -1,0 +1,153 @@
+"""The one .list parser: `wav_path|speaker|language|text`, one utterance per line.
+
+Malformed lines, including lines that are not UTF-8, are returned as `ListProblem`s naming
+`file:line` so a stage can report and skip them while the other utterances go on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from GPT_SoVITS.errors import DataError
+
+# Characters upstream's clean_path strips from both ends of a path (U+202A comes from
+# Windows "copy as path").
+_PATH_JUNK = " \t\r\n\"'\u202a"
+_BOM = b"\xef\xbb\xbf"
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")  # Python's universal newlines, as text-mode reading splits
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One utterance of a .list file; `name` (the wav's basename) keys every stage's output."""
+
+    name: str
+    wav_path: str
+    speaker: str
+    language: str
+    text: str
+    line_number: int
+    source: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line_number}"
+
+    def audio_path(self, wav_dir: str | os.PathLike | None) -> Path:
+        """Where stage 2 reads the audio: `wav_dir/<name>` when a folder is given, else the path."""
+        if wav_dir:
+            return Path(wav_dir) / self.name
+        return Path(self.wav_path)
+
+
+@dataclass(frozen=True)
+class ListProblem:
+    """A line that could not be used, with the reason; `raw` is the line as read (for resuming)."""
+
+    line_number: int
+    source: str
+    message: str
+    raw: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line_number}"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def clean_path(raw: str) -> str:
+    """Strip quotes, spaces and trailing slashes the way upstream's list readers do."""
+    path = raw.strip(_PATH_JUNK)
+    while len(path) > 1 and path.endswith(("/", "\\")):
+        path = path[:-1]
+    return path
+
+
+def utterance_name(wav_path: str) -> str:
+    """The utterance key: the basename of the cleaned path, extension included."""
+    return os.path.basename(clean_path(wav_path).replace("\\", "/"))
+
+
+def parse_line(line: str, line_number: int, source: str) -> ListEntry | ListProblem | None:
+    """Parse one line; None for a blank line."""
+    stripped = line.rstrip("\r\n")
+    if not stripped.strip():
+        return None
+    fields = stripped.split("|")
+
+    def problem(message: str) -> ListProblem:
+        return ListProblem(line_number, source, message, stripped)
+
+    if len(fields) != 4:
+        return problem(f"expected 4 fields wav|speaker|lang|text, got {len(fields)}")
+    wav_path, speaker, language, text = fields
+    name = utterance_name(wav_path)
+    if not name:
+        return problem("the wav path is empty")
+    if not language.strip():
+        return problem("the language field is empty")
+    if not text.strip():
+        return problem(f"the text of {name} is empty")
+    return ListEntry(name, clean_path(wav_path), speaker.strip(), language.strip(), text.strip(), line_number, source)
+
+
+def _decode_line(raw: bytes, line_number: int, source: str) -> str | ListProblem:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return ListProblem(
+            line_number, source,
+            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1}); "
+            "save the .list as UTF-8",
+            raw.hex(),
+        )
+
+
+def read_list_lines(path: str | os.PathLike) -> list[tuple[int, str | ListProblem]]:
+    """The non-blank lines of a .list (its utterances) with their numbers: text, or a problem for a
+    line that is not UTF-8."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: .list file not found; set inp_text / --list to an existing file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder; set inp_text / --list to a .list file") from None
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    lines: list[tuple[int, str | ListProblem]] = []
+    for number, raw in enumerate(_LINE_BREAK.split(data), start=1):
+        line = _decode_line(raw, number, str(path))
+        if isinstance(line, ListProblem) or line.strip():
+            lines.append((number, line))
+    return lines
+
+
+def read_list(path: str | os.PathLike, i_part: int = 0, all_parts: int = 1) -> tuple[list[ListEntry], list[ListProblem]]:
+    """Read part `i_part` of `all_parts` of a .list file: usable entries and problems, in file order.
+
+    Non-blank lines are dealt out like upstream's `lines[i::n]`, so the parts are disjoint and
+    together cover the file, and each problem is reported by exactly one part. A repeated
+    utterance name is a problem (its outputs would overwrite each other).
+    """
+    if not 0 <= i_part < all_parts:
+        raise DataError(f"i_part={i_part} must be in 0..{all_parts - 1} (all_parts={all_parts})")
+    entries: list[ListEntry] = []
+    problems: list[ListProblem] = []
+    seen: dict[str, int] = {}
+    for index, (number, line) in enumerate(read_list_lines(path)):
+        parsed = line if isinstance(line, ListProblem) else parse_line(line, number, str(Path(path)))
+        if isinstance(parsed, ListEntry) and parsed.name in seen:
+            parsed = ListProblem(number, str(Path(path)), f"{parsed.name} repeats line {seen[parsed.name]}; names must "
+                                 "be unique", line.rstrip("\r"))
+        elif isinstance(parsed, ListEntry):
+            seen[parsed.name] = number
+        if index % all_parts != i_part:
+            continue
+        (problems if isinstance(parsed, ListProblem) else entries).append(parsed)
+    return entries, problems

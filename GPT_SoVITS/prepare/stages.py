@@ -1,0 +1,50 @@
+"""The stage table: the three dataset stages, their scripts, runners and outputs, in run order.
+
+The pipeline (CLI and web UI), the stage scripts and the summaries all name stages from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from GPT_SoVITS.data_files.layout import NAME2SEMANTIC, NAME2TEXT, SSL_DIR, WAV_DIR
+from GPT_SoVITS.errors import ConfigError
+
+SCRIPTS_DIR = Path("GPT_SoVITS/prepare_datasets")  # relative to the repository root
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage: `key` names its part files, `name` its lines in logs and failed.txt."""
+
+    key: str
+    number: int
+    name: str
+    runner: str  # "module:function" taking a StageEnv and returning a StageSummary
+    output: str  # what it writes, for messages
+    button: str  # the web UI's button label
+
+    @property
+    def script(self) -> str:
+        """The script's file name under `SCRIPTS_DIR` (upstream's)."""
+        return f"{self.name}.py"
+
+
+STAGES: dict[str, Stage] = {
+    stage.key: stage
+    for stage in (
+        Stage("text", 1, "1-get-text", "GPT_SoVITS.prepare.text_stage:run_text_stage", NAME2TEXT, "1a"),
+        Stage("ssl", 2, "2-get-hubert-wav32k", "GPT_SoVITS.prepare.ssl_stage:run_ssl_stage",
+              f"{SSL_DIR}/ and {WAV_DIR}/", "1b"),
+        Stage("semantic", 3, "3-get-semantic", "GPT_SoVITS.prepare.semantic:run_semantic_stage", NAME2SEMANTIC, "1c"),
+    )
+}
+
+
+def get_stage(key: str) -> Stage:
+    """The stage named `key` ("text", "ssl" or "semantic")."""
+    try:
+        return STAGES[key]
+    except KeyError:
+        raise ConfigError(f"unknown stage {key!r}; the stages are {', '.join(STAGES)}") from None
