@@ -110,7 +110,7 @@ def scan_experiment(
     exp_dir = Path(exp_dir)
     text_path = exp_dir / TEXT_FILE
     if not text_path.is_file():
-        raise DataError(f"{text_path}: not found; run the dataset preparation (1Aa-1Ac) for this experiment first")
+        raise DataError(f"{text_path}: not found; run the dataset preparation (buttons 1a-1c, or python -m GPT_SoVITS.prepare) for this experiment first")
     report = DataReport()
     utterances: list[Utterance] = []
     seen: set[str] = set()
@@ -146,7 +146,7 @@ def _scan_row(
     ssl_path, wav_path = exp_dir / SSL_DIR / f"{name}.pt", exp_dir / WAV_DIR / name
     for path, reason in ((ssl_path, "missing ssl .pt"), (wav_path, "missing wav")):
         if not path.is_file() or path.stat().st_size == 0:
-            report.drop(where, reason, f"{name}: {path} is missing or empty; re-run stage 2 (1Ab) for it")
+            report.drop(where, reason, f"{name}: {path} is missing or empty; re-run stage 2 (button 1b) for it")
             return None
     try:
         info = soundfile.info(str(wav_path))
@@ -181,9 +181,9 @@ def read_audio(path: Path, params: SpectrogramParams) -> torch.Tensor:
     try:
         audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as error:
-        raise DataError(f"{path}: cannot read audio ({error}); re-run stage 2 (1Ab) for it") from None
+        raise DataError(f"{path}: cannot read audio ({error}); re-run stage 2 (button 1b) for it") from None
     if rate != params.sampling_rate:
-        raise DataError(f"{path}: {rate} Hz, expected {params.sampling_rate}; re-run stage 2 (1Ab) for it")
+        raise DataError(f"{path}: {rate} Hz, expected {params.sampling_rate}; re-run stage 2 (button 1b) for it")
     return torch.from_numpy(audio.mean(axis=1))
 
 
@@ -235,10 +235,10 @@ def read_ssl(path: Path) -> torch.Tensor:
     try:
         ssl = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for truncated/foreign files
-        raise DataError(f"{path}: cannot read the SSL features ({error}); delete it and re-run stage 2 (1Ab)") from None
+        raise DataError(f"{path}: cannot read the SSL features ({error}); delete it and re-run stage 2 (button 1b)") from None
     if not isinstance(ssl, torch.Tensor) or ssl.dim() not in (2, 3) or (ssl.dim() == 3 and ssl.shape[0] != 1):
         shape = tuple(ssl.shape) if isinstance(ssl, torch.Tensor) else type(ssl).__name__
-        raise DataError(f"{path}: expected a tensor [1, 768, T], got {shape}; re-run stage 2 (1Ab)")
+        raise DataError(f"{path}: expected a tensor [1, 768, T], got {shape}; re-run stage 2 (button 1b)")
     return ssl.reshape(ssl.shape[-2], ssl.shape[-1]).float()
 
 
@@ -287,7 +287,7 @@ class S2Dataset(torch.utils.data.Dataset):
                            utterance.name, ssl.shape[-1], spec.shape[-1])
         sample = align_lengths(ssl, spec, audio, self.params.hop_length)
         if sample.ssl.shape[-1] < 2:
-            raise DataError(f"{utterance.ssl_path}: fewer than 2 usable frames; re-run stage 2 (1Ab) for {utterance.name}")
+            raise DataError(f"{utterance.ssl_path}: fewer than 2 usable frames; re-run stage 2 (button 1b) for {utterance.name}")
         return sample._replace(text=torch.tensor(utterance.phone_ids, dtype=torch.long))
 
 

@@ -75,14 +75,44 @@ def test_only_the_latest_export_is_kept_without_if_save_every_weights(tmp_path):
 
 def test_config_errors_stop_before_work(tmp_path):
     raw = yaml.safe_load(train_yaml(tmp_path).read_text())
-    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['lr_peak'\] in section adamw"):
-        S1TrainConfig.from_dict({**raw, "adamw": {"lr_peak": 1}})
     with pytest.raises(ConfigError, match="train.precision '16' is not one of"):
         S1TrainConfig.from_dict({**raw, "train": {**raw["train"], "precision": "16"}})
     with pytest.raises(ConfigError, match="`train_phoneme_path` is required"):
         S1TrainConfig.from_dict({**raw, "train_phoneme_path": ""})
+    with pytest.raises(ConfigError, match="data.num_workers must be 0 .* or more, got -1"):
+        S1TrainConfig.from_dict({**raw, "data": {**raw["data"], "num_workers": -1}})
     config = S1TrainConfig.from_dict({**raw, "some_future_key": 1})  # unknown upstream keys are kept
     assert config.raw["some_future_key"] == 1 and config.raw["train"]["if_dpo"] is False
+
+
+def test_unknown_and_misspelt_keys_are_named_with_a_suggestion_and_kept(tmp_path, caplog):
+    raw = yaml.safe_load(train_yaml(tmp_path).read_text())
+    raw["adamw"] = {**raw["adamw"], "lr_peak": 1, "warmup_step": 7}  # ours, misspelt
+    raw["train"]["save_every_n_epochs"] = 3  # upstream's, misspelt
+    raw["model"]["n_layers"] = 4
+    raw["symbol_tabel"] = "v2"
+    with caplog.at_level("WARNING"):
+        config = S1TrainConfig.from_dict(raw, "tmp_s1.yaml")
+    warnings = {r.getMessage() for r in caplog.records if r.levelname == "WARNING"}
+    kept = "is not used (kept in the saved config)"
+    assert warnings == {
+        f"tmp_s1.yaml: unknown key symbol_tabel {kept}; did you mean symbol_table?",
+        f"tmp_s1.yaml: unknown key train.save_every_n_epochs {kept}; did you mean train.save_every_n_epoch?",
+        f"tmp_s1.yaml: unknown key model.n_layers {kept}; did you mean model.n_layer?",
+        f"tmp_s1.yaml: unknown key adamw.lr_peak {kept}",
+        f"tmp_s1.yaml: unknown key adamw.warmup_step {kept}; did you mean adamw.warmup_steps?",
+    }, warnings
+    assert config.adamw.warmup_steps == 2 and config.save_every_n_epoch == 1  # the misspellings set nothing
+    assert config.raw == raw  # ...and round-trip into the exported config
+
+
+def test_shipped_config_gets_no_warning(caplog):
+    from tests.AR.helpers import upstream_config
+
+    raw = {**upstream_config(), "train_semantic_path": "a", "train_phoneme_path": "b", "output_dir": "c"}
+    with caplog.at_level("WARNING"):
+        S1TrainConfig.from_dict(raw, "configs/s1longer-v2.yaml")
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
 
 
 def run_cli(command: list[str], tmp_path, timeout: int = 240) -> subprocess.CompletedProcess:

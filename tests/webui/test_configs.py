@@ -57,15 +57,20 @@ def test_s2_config_on_cuda_keeps_gpus_and_fp16(tmp_path):
 
 
 def test_s2_config_is_accepted_by_the_sovits_trainer(tmp_path):
-    from GPT_SoVITS.config_files import read_s2_config as read_config
-    from GPT_SoVITS.s2.options import TrainOptions
+    from GPT_SoVITS.module.config import S2Config
+    from GPT_SoVITS.s2.options import check_trainable
 
     (tmp_path / "logs" / "voice").mkdir(parents=True)
-    options = TrainOptions.from_config(read_config(write_s2_config(S2_BASE, sovits_choices(), tmp_path, cuda=False)))
-    assert options.exp_dir == tmp_path / "logs" / "voice"
-    assert options.save_weight_dir == tmp_path / "SoVITS_weights_v2"
-    assert (options.epochs, options.batch_size, options.text_low_lr_rate) == (2, 3, 0.3)
-    assert options.fp16_run is False and options.name == "voice"
+    (tmp_path / "p").mkdir()
+    for name in ("s2G.pth", "s2D.pth"):
+        (tmp_path / "p" / name).write_bytes(b"weights")
+    choices = sovits_choices(pretrained_s2G=str(tmp_path / "p" / "s2G.pth"), pretrained_s2D=str(tmp_path / "p" / "s2D.pth"))
+    config = S2Config.from_file(write_s2_config(S2_BASE, choices, tmp_path, cuda=False))
+    check_trainable(config)
+    assert config.exp_dir == tmp_path / "logs" / "voice"
+    assert config.weight_dir == tmp_path / "SoVITS_weights_v2"
+    assert (config.train.epochs, config.train.batch_size, config.train.text_low_lr_rate) == (2, 3, 0.3)
+    assert config.train.fp16_run is False and config.run_name == "voice"
 
 
 def test_s1_config_keys_and_values_on_cpu(tmp_path):
