@@ -141,3 +141,27 @@ def test_resume_continues_from_saved_step_and_matches_uninterrupted(tmp_path, mo
     assert all(torch.equal(a[k], b[k]) for k in a)
     again = trainer.train(split, CPU)  # nothing left to do
     assert (again.epoch, again.step, again.history) == (2, 2, [])
+
+
+def test_export_describes_the_model_it_holds(tmp_path):
+    """The export's config and symbols rebuild exactly its shapes, also for a table larger than v2."""
+    from GPT_SoVITS.inference.loading import load_sovits
+    from GPT_SoVITS.text.symbols import SymbolTable
+
+    table = SymbolTable("v2+s2test", TABLE.symbols + ("s2test_a", "s2test_o", "s2test_x"), {}, base_name="v2")
+    exp = make_experiment(tmp_path / "exp", TABLE, count=1)
+    config = S2Config.from_dict(tiny_config(exp, tmp_path, max_steps=5, num_workers=0))
+    run = trainer.Run(config, CPU, table, trainer.build_models(config, table, CPU))
+    result = trainer.TrainResult(epoch=1, step=3)
+    trainer.save_point(run, result, finished_epoch=1, export=True)
+    checkpoint = wc.read_checkpoint(result.exports[0])
+    rows = checkpoint["weight"]["enc_p.text_embedding.weight"].shape[0]
+    assert rows == len(checkpoint["symbols"]) == len(table) == 735
+    stored = checkpoint["config"]
+    # upstream's reader builds the generator from `model.*` plus the data/train framing keys
+    assert stored["model"]["version"] == checkpoint["version"] == "v2"
+    assert stored["model"]["hidden_channels"] == 16 and stored["data"]["filter_length"] == 2048
+    assert "max_steps" not in stored["train"] and "num_workers" not in stored["train"]  # trainer-only keys
+    loaded = load_sovits(result.exports[0])  # ours: config + stored symbols -> strict load
+    assert loaded.model.enc_p.text_embedding.weight.shape == (735, 16)
+    assert loaded.table.symbols == table.symbols
