@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from GPT_SoVITS.atomic import write_text_atomic
 from GPT_SoVITS.config_files import parse_gpu_numbers
-from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.errors import ConfigError, GptSovitsError
 from GPT_SoVITS.pretrained import pretrained_path
 
 #: Flags of the `--exp` mode shared by both trainers (argparse dests).
@@ -97,3 +98,20 @@ def write_config_file(path: Path, text: str, command: str) -> int:
     write_text_atomic(path, text)
     print(f"wrote {path}; train with: {command} {path}")
     return 0
+
+
+def run_trainer_command(parser: argparse.ArgumentParser, argv: Sequence[str], exp_flags: tuple[str, ...],
+                        run: Callable[[argparse.Namespace, Sequence[str]], int]) -> int:
+    """Parse `argv`, then `run(args, argv)`; our errors end as one `error:` line and exit code 1."""
+    from GPT_SoVITS.logging_setup import setup_logging
+
+    args = parser.parse_args(argv)
+    refuse_exp_flags_with_config(parser, args, exp_flags)
+    setup_logging()
+    try:
+        if args.exp is not None and not args.exp.strip():
+            raise ConfigError("--exp: empty experiment name; give the name used with python -m GPT_SoVITS.prepare")
+        return run(args, argv)
+    except GptSovitsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1

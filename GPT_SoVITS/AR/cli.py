@@ -17,7 +17,6 @@ import sys
 from typing import Sequence
 
 from GPT_SoVITS import trainer_cli as flags
-from GPT_SoVITS.errors import ConfigError, GptSovitsError
 from GPT_SoVITS.pretrained import REPO_ROOT, pretrained_path
 
 BASE_CONFIG = REPO_ROOT / "configs" / "s1longer-v2.yaml"
@@ -71,6 +70,8 @@ def config_from_flags(args: argparse.Namespace) -> dict:
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from GPT_SoVITS.AR.train_config import S1TrainConfig, load_config, s1_config_text
 
+    if args.config and os.environ.get("_CUDA_VISIBLE_DEVICES") and "CUDA_VISIBLE_DEVICES" not in os.environ:
+        os.environ["CUDA_VISIBLE_DEVICES"] = os.environ["_CUDA_VISIBLE_DEVICES"]  # the UI's GPU field, as upstream
     if args.exp is not None:
         raw = config_from_flags(args)
         if args.write_config:
@@ -91,20 +92,5 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from GPT_SoVITS.logging_setup import setup_logging
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    flags.refuse_exp_flags_with_config(parser, args, EXP_FLAGS)
-    if args.config and os.environ.get("_CUDA_VISIBLE_DEVICES") and "CUDA_VISIBLE_DEVICES" not in os.environ:
-        os.environ["CUDA_VISIBLE_DEVICES"] = os.environ["_CUDA_VISIBLE_DEVICES"]  # the UI's GPU field, as upstream
-    setup_logging()
-    try:
-        if args.exp is not None and not args.exp.strip():
-            raise ConfigError("--exp: empty experiment name; give the name used with python -m GPT_SoVITS.prepare")
-        return _run(args, argv)
-    except GptSovitsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-
+    return flags.run_trainer_command(build_parser(), argv, EXP_FLAGS, _run)

@@ -17,7 +17,6 @@ import sys
 from typing import Sequence
 
 from GPT_SoVITS import trainer_cli as flags
-from GPT_SoVITS.errors import ConfigError, GptSovitsError
 from GPT_SoVITS.pretrained import REPO_ROOT, pretrained_path
 
 BASE_CONFIG = REPO_ROOT / "configs" / "s2.json"
@@ -99,17 +98,5 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from GPT_SoVITS.logging_setup import setup_logging
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    flags.refuse_exp_flags_with_config(parser, args, EXP_FLAGS)
-    setup_logging()
-    try:
-        if args.exp is not None and not args.exp.strip():
-            raise ConfigError("--exp: empty experiment name; give the name used with python -m GPT_SoVITS.prepare")
-        return _run(args, argv)
-    except GptSovitsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    return flags.run_trainer_command(build_parser(), argv, EXP_FLAGS, _run)
