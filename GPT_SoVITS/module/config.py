@@ -189,10 +189,16 @@ def _section_from_dict(cls: type, values: Any, source: str, name: str):
 
     values = _as_mapping(values, f"{source}: {name}" if name else source)
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls) if f.init and f.name != "extra" and f.name not in _SECTIONS]
-    unknown = warn_unknown_keys(values, [*names, *(_SECTIONS if cls is S2Config else ())], source, name)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name != "extra" and f.name not in _SECTIONS}
+    unknown = warn_unknown_keys(values, [*fields, *(_SECTIONS if cls is S2Config else ())], source, name)
     prefix = f"{source}: {name}." if name else f"{source}: "
-    known = {key: _coerce(value, hints[key], prefix + key) for key, value in values.items() if key in names}
+    known = {}
+    for key, value in values.items():
+        if key not in fields:
+            continue
+        # null for a key the UI adds (`"pretrained_s2D": null`) means "not set": its default
+        optional_null = value is None and fields[key].metadata.get("optional")
+        known[key] = _default_of(fields[key]) if optional_null else _coerce(value, hints[key], prefix + key)
     section = cls(**known, extra={key: values[key] for key in unknown})
     section.given = frozenset(known)
     return section

@@ -39,6 +39,8 @@ def test_one_set_of_defaults_upstreams_values():
     train = defaults.train
     assert (train.epochs, train.batch_size, train.save_every_epoch, train.if_save_latest) == (100, 32, 4, True)
     assert (train.min_epoch_items, train.num_workers, train.max_steps, train.spec_cache) == (100, 2, None, True)
+    nulls = S2Config.from_dict({"train": {"pretrained_s2D": None, "save_every_epoch": None}}).train
+    assert (nulls.pretrained_s2D, nulls.save_every_epoch) == ("", 4)  # null = not set, for the UI's keys
 
 
 def test_config_refuses_bad_values(tmp_path):
