@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 from GPT_SoVITS.atomic import write_text_atomic
 from GPT_SoVITS.config_files import parse_gpu_numbers
 from GPT_SoVITS.errors import ConfigError, GptSovitsError
-from GPT_SoVITS.pretrained import pretrained_path
+from GPT_SoVITS.pretrained import PRETRAINED, pretrained_path
 
 #: Flags of the `--exp` mode shared by both trainers (argparse dests).
 SHARED_FLAGS = ("epochs", "batch_size", "save_every", "gpus", "half", "if_save_latest", "if_save_every_weights",
@@ -28,22 +28,22 @@ def add_exp_flags(parser: argparse.ArgumentParser, config_flag: str, *, epochs: 
                   weights_dir: str, base_config: str) -> argparse._ArgumentGroup:
     """`--exp` (exclusive with `config_flag`) and the shared flags; the numbers are the UI's defaults."""
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("-c", config_flag, dest="config", help="the config file the web UI writes (TEMP/...)")
-    source.add_argument("--exp", help="experiment name: trains <logs-dir>/<exp>, prepared by python -m GPT_SoVITS.prepare")
+    source.add_argument("-c", config_flag, dest="config", metavar="FILE", help="the config file the web UI writes (TEMP/...)")
+    source.add_argument("--exp", metavar="NAME", help="experiment name: trains <logs-dir>/<exp>, prepared by python -m GPT_SoVITS.prepare")
     flags = parser.add_argument_group("with --exp (defaults are the web UI's)")
-    flags.add_argument("--epochs", type=int, help=f"epochs (default {epochs})")
-    flags.add_argument("--batch-size", type=int, help=f"utterances per batch (default {batch_size})")
-    flags.add_argument("--save-every", type=int, help=f"save (and export) every N epochs (default {save_every})")
-    flags.add_argument("--gpus", help="GPU numbers, e.g. 0-1: one process each (default 0; ignored without CUDA)")
+    flags.add_argument("--epochs", type=int, metavar="N", help=f"epochs (default {epochs})")
+    flags.add_argument("--batch-size", type=int, metavar="N", help=f"utterances per batch (default {batch_size})")
+    flags.add_argument("--save-every", type=int, metavar="N", help=f"save (and export) every N epochs (default {save_every})")
+    flags.add_argument("--gpus", metavar="IDS", help="GPU numbers, e.g. 0-1: one process each (default 0; ignored without CUDA)")
     flags.add_argument("--half", action=argparse.BooleanOptionalAction, help="fp16 mixed precision on CUDA (default on)")
     flags.add_argument("--if-save-latest", action=argparse.BooleanOptionalAction,
                        help="keep only the newest export/state (default on)")
     flags.add_argument("--if-save-every-weights", action=argparse.BooleanOptionalAction,
                        help="export inference weights at every save, not only at the end (default on)")
-    flags.add_argument("--logs-dir", type=Path, help="parent folder of experiments (default logs)")
-    flags.add_argument("--weights-dir", type=Path, help=f"where exports go (default {weights_dir})")
-    flags.add_argument("--base-config", type=Path, help=f"config to start from (default {base_config})")
-    flags.add_argument("--write-config", type=Path, help="only write the config to this file (train it later with -c)")
+    flags.add_argument("--logs-dir", type=Path, metavar="DIR", help="parent folder of experiments (default logs)")
+    flags.add_argument("--weights-dir", type=Path, metavar="DIR", help=f"where exports go (default {weights_dir})")
+    flags.add_argument("--base-config", type=Path, metavar="FILE", help=f"config to start from (default {base_config})")
+    flags.add_argument("--write-config", type=Path, metavar="FILE", help="only write the config to this file (train it later with -c)")
     return flags
 
 
@@ -53,6 +53,11 @@ def refuse_exp_flags_with_config(parser: argparse.ArgumentParser, args: argparse
     given = [name for name in exp_flags if getattr(args, name) is not None]
     if args.config and given:
         parser.error(f"--{given[0].replace('_', '-')} applies with --exp; with a config file, edit the file instead")
+
+
+def pretrained_help(key: str, what: str, none: str) -> str:
+    """Help text of a `--pretrained-<key>` flag, naming the default file as the README does."""
+    return f"{what} ('' = {none}; default {PRETRAINED[key].path})"
 
 
 def given_or(flag: Any, default: Any) -> Any:

@@ -17,7 +17,7 @@ import sys
 from typing import Sequence
 
 from GPT_SoVITS import trainer_cli as flags
-from GPT_SoVITS.pretrained import REPO_ROOT, pretrained_path
+from GPT_SoVITS.pretrained import REPO_ROOT
 
 BASE_CONFIG = REPO_ROOT / "configs" / "s1longer-v2.yaml"
 #: The `--exp` flags (argparse dests); next to `--config_file` they are refused.
@@ -35,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     group = flags.add_exp_flags(parser, "--config_file", epochs=ui.epochs, batch_size=ui.batch_size,
                                 save_every=ui.save_every_n_epoch, weights_dir="GPT_weights_v2",
                                 base_config="configs/s1longer-v2.yaml")
-    group.add_argument("--pretrained-s1", help=f"pretrained GPT ('' = from scratch; default {pretrained_path('s1')})")
-    group.add_argument("--num-workers", type=int,
+    group.add_argument("--pretrained-s1", metavar="FILE", help=flags.pretrained_help("s1", "pretrained GPT", "from scratch"))
+    group.add_argument("--num-workers", type=int, metavar="N",
                        help="data loader processes (0 = load in the training process; default: what this machine has)")
     return parser
 

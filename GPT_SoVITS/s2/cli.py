@@ -17,7 +17,7 @@ import sys
 from typing import Sequence
 
 from GPT_SoVITS import trainer_cli as flags
-from GPT_SoVITS.pretrained import REPO_ROOT, pretrained_path
+from GPT_SoVITS.pretrained import REPO_ROOT
 
 BASE_CONFIG = REPO_ROOT / "configs" / "s2.json"
 #: The `--exp` flags (argparse dests); next to `--config` they are refused.
@@ -35,10 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     group = flags.add_exp_flags(parser, "--config", epochs=ui.epochs, batch_size=ui.batch_size,
                                 save_every=ui.save_every_epoch, weights_dir="SoVITS_weights_v2",
                                 base_config="configs/s2.json")
-    group.add_argument("--text-lr-rate", type=float,
+    group.add_argument("--text-lr-rate", type=float, metavar="RATE",
                        help=f"learning-rate ratio of the text embedding and encoder (default {ui.text_low_lr_rate})")
-    group.add_argument("--pretrained-s2G", help=f"pretrained generator ('' = random; default {pretrained_path('s2G')})")
-    group.add_argument("--pretrained-s2D", help=f"pretrained discriminator ('' = random; default {pretrained_path('s2D')})")
+    group.add_argument("--pretrained-s2G", metavar="FILE", help=flags.pretrained_help("s2G", "pretrained generator", "random"))
+    group.add_argument("--pretrained-s2D", metavar="FILE",
+                       help=flags.pretrained_help("s2D", "pretrained discriminator", "random"))
     return parser
 
 
