@@ -21,23 +21,22 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 import torch  # noqa: E402
 
 from GPT_SoVITS.s2 import trainer  # noqa: E402
-from GPT_SoVITS.s2.options import TrainOptions  # noqa: E402
+from GPT_SoVITS.module.config import S2Config  # noqa: E402
 from GPT_SoVITS.text.symbols import get_table  # noqa: E402
 from tests.s2.configs import tiny_config  # noqa: E402
 from tests.s2.experiment import make_experiment  # noqa: E402
 
 
 def _loader(config: dict, cache: bool):
-    config = {**config, "train": {**config["train"], "spec_cache": cache}}
-    options = TrainOptions.from_config(config)
+    config = S2Config.from_dict({**config, "train": {**config["train"], "spec_cache": cache}})
     runtime = trainer.Runtime(0, 1, torch.device("cpu"))
-    loader, _ = trainer.make_loader(config, options, get_table("v2"), runtime)
-    return config, options, runtime, loader
+    loader, _ = trainer.make_loader(config, get_table("v2"), runtime)
+    return config, runtime, loader
 
 
 def time_loading(config: dict, cache: bool, rounds: int = 3) -> float:
     """Batches per second of the data pipeline alone."""
-    _, _, _, loader = _loader(config, cache)
+    _, _, loader = _loader(config, cache)
     list(loader)  # warm-up (writes the cache when on)
     start, batches = time.perf_counter(), 0
     for _ in range(rounds):
@@ -47,11 +46,12 @@ def time_loading(config: dict, cache: bool, rounds: int = 3) -> float:
 
 def time_steps(config: dict, cache: bool, steps: int) -> float:
     """Training steps per second, data loading included."""
-    config, options, runtime, loader = _loader(config, cache)
+    config, runtime, loader = _loader(config, cache)
     torch.manual_seed(0)
-    models = trainer.build_models(config, options, get_table("v2"), runtime)
+    table = get_table("v2")
+    run = trainer.Run(config, runtime, table, trainer.build_models(config, table, runtime))
     batches = iter(loader)
-    trainer.train_step(models, next(batches), config, options, runtime)  # warm-up
+    trainer.train_step(run, next(batches))  # warm-up
     start = time.perf_counter()
     for _ in range(steps):
         try:
@@ -59,7 +59,7 @@ def time_steps(config: dict, cache: bool, steps: int) -> float:
         except StopIteration:
             batches = iter(loader)
             batch = next(batches)
-        trainer.train_step(models, batch, config, options, runtime)
+        trainer.train_step(run, batch)
     return steps / (time.perf_counter() - start)
 
 

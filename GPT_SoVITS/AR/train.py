@@ -20,7 +20,7 @@ import contextlib
 import logging
 import math
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -48,6 +48,48 @@ class TrainResult:
     steps: int
     last_loss: float
     exports: tuple[Path, ...]
+
+
+@dataclass
+class Optimisation:
+    """The optimiser, its lr schedule and the AMP grad scaler: stepped together, saved together."""
+
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    scaler: torch.amp.GradScaler
+
+    def state_dict(self) -> dict:
+        return {"optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                "scaler": self.scaler.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+
+
+@dataclass
+class GptRun:
+    """What one training run works with: config, process, symbol table, the model (bare and as
+    trained, i.e. DDP-wrapped when distributed) and its optimisation."""
+
+    config: S1TrainConfig
+    runtime: Runtime
+    table: SymbolTable
+    model: Text2SemanticDecoder
+    trained: torch.nn.Module
+    optim: Optimisation
+
+
+@dataclass
+class Progress:
+    """Where the run stands (restored on resume, updated as it goes)."""
+
+    epoch: int = 0
+    step: int = 0
+    last_loss: float = float("nan")
+    last_export: Path | None = None
+    exports: list[Path] = field(default_factory=list)
 
 
 def lr_factor(step: int, total_steps: int, settings: AdamWSettings) -> float:
@@ -87,19 +129,23 @@ def load_initial_weights(model: Text2SemanticDecoder, config: S1TrainConfig, tab
     print(f"loaded pretrained {config.pretrained_s1}: {report.line()}")
 
 
-def save_state(path: Path, model: torch.nn.Module, optimizer, scheduler, scaler, epoch: int, step: int,
-               config: S1TrainConfig, last_export: Path | None) -> None:
+# --- resume state and exports -------------------------------------------------------------------
+
+
+def save_state(run: GptRun, progress: Progress) -> None:
     """Everything a restart needs, written atomically (fp32 weights, optimiser, schedule, counters)."""
+    last_export = progress.last_export
     state = {
-        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-        "scaler": scaler.state_dict(), "epoch": epoch, "step": step, "symbol_table": config.symbol_table,
-        "last_export": str(last_export) if last_export else "", "config": config.raw,
+        "model": run.model.state_dict(), **run.optim.state_dict(), "epoch": progress.epoch, "step": progress.step,
+        "symbol_table": run.config.symbol_table, "last_export": str(last_export) if last_export else "",
+        "config": run.config.raw,
     }
-    torch_save_atomic(state, path)
+    torch_save_atomic(state, run.config.state_path)
 
 
-def restore_state(path: Path, model: torch.nn.Module, optimizer, scheduler, scaler, config: S1TrainConfig) -> dict:
+def restore_state(run: GptRun) -> Progress:
     """Load our own resume file (weights_only) and restore every part strictly."""
+    path, config = run.config.state_path, run.config
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, OSError) as error:
@@ -107,54 +153,107 @@ def restore_state(path: Path, model: torch.nn.Module, optimizer, scheduler, scal
     if state.get("symbol_table") != config.symbol_table:
         raise CheckpointError(f"{path}: state was trained with table {state.get('symbol_table')!r}, config asks for "
                               f"{config.symbol_table!r}; use the same table or a new output_dir")
-    model.load_state_dict(state["model"], strict=True)
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    scaler.load_state_dict(state["scaler"])
+    run.model.load_state_dict(state["model"], strict=True)
+    run.optim.load_state_dict(state)
     logger.info("resumed from %s: %d epochs, %d steps done", path, state["epoch"], state["step"])
-    return state
+    last_export = Path(state["last_export"]) if state["last_export"] else None
+    return Progress(state["epoch"], state["step"], last_export=last_export)
 
 
-def export_weights(model: Text2SemanticDecoder, config: S1TrainConfig, table: SymbolTable, epoch: int,
-                   previous: Path | None) -> Path:
-    """`<half_weights_save_dir>/<exp_name>-e<epoch>.ckpt` in upstream's format (+ symbols, version)."""
+def export_weights(run: GptRun, epoch: int, previous: Path | None) -> Path:
+    """`<half_weights_save_dir>/<exp_name>-e<epoch>.ckpt` in upstream's format (+ symbols, version).
+
+    The stored config describes these weights: `model.phoneme_vocab_size` is the table's size.
+    """
+    config = run.config
     path = config.half_weights_save_dir / f"{config.exp_name}-e{epoch}.ckpt"
-    weight = {CHECKPOINT_PREFIX + key: value for key, value in model.state_dict().items()}
-    wc.save_checkpoint(path, weight, config=config.raw, info=f"GPT-e{epoch}", table=table, version="v2", half=True)
+    weight = {CHECKPOINT_PREFIX + key: value for key, value in run.model.state_dict().items()}
+    wc.save_checkpoint(path, weight, config=config.export_config(run.table), info=f"GPT-e{epoch}", table=run.table,
+                       version="v2", half=True)
     if previous is not None and previous != path and not config.if_save_every_weights:
         previous.unlink(missing_ok=True)  # only the latest export is kept
     logger.info("exported %s", path)
     return path
 
 
-def train_step(model, batch: dict, optimizer, scheduler, scaler, config: S1TrainConfig, device) -> tuple[float, float]:
+def save_epoch(run: GptRun, progress: Progress) -> None:
+    """After each epoch (rank 0): export on save epochs and the last one, then the resume state."""
+    config, epoch = run.config, progress.epoch
+    if epoch % config.save_every_n_epoch == 0 or epoch == config.epochs:
+        progress.last_export = export_weights(run, epoch, progress.last_export)
+        progress.exports.append(progress.last_export)
+    save_state(run, progress)
+    if epoch % config.save_every_n_epoch == 0 and not config.if_save_latest:
+        _keep_epoch_state(config, epoch, progress.step)
+
+
+# --- one step -------------------------------------------------------------------------------------
+
+
+def train_step(run: GptRun, batch: dict) -> tuple[float, float]:
     """One optimiser step on one batch; returns (summed loss, top-3 accuracy)."""
+    optim, device = run.optim, run.runtime.device
     batch = {key: value.to(device, non_blocking=True) for key, value in batch.items()}
-    with autocast_context(config.precision, device):
-        loss, acc = model(batch["phoneme_ids"], batch["phoneme_ids_len"], batch["semantic_ids"],
-                          batch["semantic_ids_len"], batch["bert_feature"])
-    optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss).backward()
-    if config.gradient_clip > 0:
-        scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.gradient_clip)
-    scaler.step(optimizer)
-    scaler.update()
-    scheduler.step()
+    with autocast_context(run.config.precision, device):
+        loss, acc = run.trained(batch["phoneme_ids"], batch["phoneme_ids_len"], batch["semantic_ids"],
+                                batch["semantic_ids_len"], batch["bert_feature"])
+    optim.optimizer.zero_grad(set_to_none=True)
+    optim.scaler.scale(loss).backward()
+    if run.config.gradient_clip > 0:
+        optim.scaler.unscale_(optim.optimizer)
+        torch.nn.utils.clip_grad_norm_(run.trained.parameters(), run.config.gradient_clip)
+    optim.scaler.step(optim.optimizer)
+    optim.scaler.update()
+    optim.scheduler.step()
     return float(loss.detach()), float(acc)
+
+
+def report_step(run: GptRun, bar, loss: float, acc: float) -> None:
+    """The one place per-step scalars go (the progress bar; it is silent off the main process)."""
+    bar.set_postfix(loss=f"{loss:.1f}", acc=f"{acc:.3f}", lr=f"{run.optim.scheduler.get_last_lr()[0]:.2e}")
+
+
+# --- setup and the loop -----------------------------------------------------------------------------
 
 
 def make_loader(config: S1TrainConfig, table: SymbolTable, runtime: Runtime) -> tuple[DataLoader, BucketBatchSampler]:
     utterances, report = read_utterances(config.train_phoneme_path, config.train_semantic_path, table, config.limits)
     if runtime.is_main:
-        for problem in report.problems[:50]:
-            logger.warning("%s", problem)
-        logger.info("%s", report.line())
+        report.log(logger)
     dataset = Text2SemanticDataset(utterances, config.min_items_per_epoch)
     sampler = BucketBatchSampler(dataset.lengths(), min(config.batch_size, len(dataset)), seed=config.seed,
                                  rank=runtime.rank, num_replicas=runtime.world_size)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=config.num_workers)
     return loader, sampler
+
+
+def build_optimisation(model: torch.nn.Module, config: S1TrainConfig, total_steps: int, runtime: Runtime) -> Optimisation:
+    """AdamW with the warm-up/cosine schedule over `total_steps`, and a GradScaler for fp16 on CUDA."""
+    optimizer = build_optimizer(model, config.adamw)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, total_steps, config.adamw))
+    use_scaler = runtime.device.type == "cuda" and config.precision == "16-mixed"
+    if runtime.device.type != "cuda" and config.precision != "32" and runtime.is_main:
+        logger.info("precision %s applies on CUDA only: training in fp32 on %s", config.precision, runtime.device)
+    return Optimisation(optimizer, scheduler, torch.amp.GradScaler("cuda", enabled=use_scaler))
+
+
+def setup(config: S1TrainConfig, runtime: Runtime) -> tuple[GptRun, DataLoader, BucketBatchSampler, Progress]:
+    """Data, model, optimisation, resumed state or pretrained weights, DDP wrapping."""
+    table = get_table(config.symbol_table)
+    loader, sampler = make_loader(config, table, runtime)
+    torch.manual_seed(config.seed)
+    model = build_text2semantic(config.raw, table)
+    run = GptRun(config, runtime, table, model, model, build_optimisation(model, config, config.epochs * len(sampler), runtime))
+    if config.state_path.is_file():
+        progress = restore_state(run)
+    else:
+        load_initial_weights(model, config, table)
+        progress = Progress()
+    model.to(runtime.device)
+    _move_optimizer_state(run.optim.optimizer, runtime.device)
+    if runtime.world_size > 1:
+        run.trained = DistributedDataParallel(model, device_ids=[runtime.device.index] if runtime.device.type == "cuda" else None)
+    return run, loader, sampler, progress
 
 
 def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None) -> TrainResult:
@@ -167,49 +266,23 @@ def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None) -> Trai
 
 
 def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None) -> TrainResult:
-    table = get_table(config.symbol_table)
-    loader, sampler = make_loader(config, table, runtime)
-    torch.manual_seed(config.seed)
-    model = build_text2semantic(config.raw, table)
-    optimizer = build_optimizer(model, config.adamw)
-    total_steps = config.epochs * len(sampler)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, total_steps, config.adamw))
-    use_scaler = runtime.device.type == "cuda" and config.precision == "16-mixed"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
-    if runtime.device.type != "cuda" and config.precision != "32" and runtime.is_main:
-        logger.info("precision %s applies on CUDA only: training in fp32 on %s", config.precision, runtime.device)
-    epoch, step, last_export = 0, 0, None
-    if config.state_path.is_file():
-        state = restore_state(config.state_path, model, optimizer, scheduler, scaler, config)
-        epoch, step, last_export = state["epoch"], state["step"], Path(state["last_export"]) if state["last_export"] else None
-    else:
-        load_initial_weights(model, config, table)
-    model.to(runtime.device)
-    _move_optimizer_state(optimizer, runtime.device)
-    wrapped = DistributedDataParallel(model, device_ids=[runtime.device.index] if runtime.device.type == "cuda" else None) \
-        if runtime.world_size > 1 else model
-    loss = float("nan")
-    exports: list[Path] = []
+    run, loader, sampler, progress = setup(config, runtime)
     last_epoch = min(config.epochs, stop_after_epoch or config.epochs)
-    for epoch in range(epoch + 1, last_epoch + 1):
+    for epoch in range(progress.epoch + 1, last_epoch + 1):
         sampler.set_epoch(epoch)
         torch.manual_seed(config.seed + 1000 * epoch + runtime.rank)
-        wrapped.train()
+        run.trained.train()
         bar = tqdm(loader, desc=f"GPT epoch {epoch}/{config.epochs}", disable=not runtime.is_main, leave=False)
         for batch in bar:
-            loss, acc = train_step(wrapped, batch, optimizer, scheduler, scaler, config, runtime.device)
-            step += 1
-            bar.set_postfix(loss=f"{loss:.1f}", acc=f"{acc:.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+            progress.last_loss, acc = train_step(run, batch)
+            progress.step += 1
+            report_step(run, bar, progress.last_loss, acc)
+        progress.epoch = epoch
         if runtime.is_main:
-            logger.info("epoch %d/%d: step %d, loss %.2f", epoch, config.epochs, step, loss)
-            if epoch % config.save_every_n_epoch == 0 or epoch == config.epochs:
-                last_export = export_weights(model, config, table, epoch, last_export)
-                exports.append(last_export)
-            save_state(config.state_path, model, optimizer, scheduler, scaler, epoch, step, config, last_export)
-            if epoch % config.save_every_n_epoch == 0 and not config.if_save_latest:
-                _keep_epoch_state(config, epoch, step)
+            logger.info("epoch %d/%d: step %d, loss %.2f", epoch, config.epochs, progress.step, progress.last_loss)
+            save_epoch(run, progress)
         barrier(runtime)
-    return TrainResult(epoch, step, loss, tuple(exports))
+    return TrainResult(progress.epoch, progress.step, progress.last_loss, tuple(progress.exports))
 
 
 def _keep_epoch_state(config: S1TrainConfig, epoch: int, step: int) -> None:

@@ -1,16 +1,19 @@
-"""`configs/s2.json` parsed into dataclasses at the edge, and written back with the same keys.
+"""The SoVITS (s2) config (`configs/s2.json`, the UI's `tmp_s2.json`) parsed once into dataclasses.
 
-Upstream's JSON keys stay the source of truth: `S2Config.from_dict(d).to_dict()` gives `d`
-back (unknown keys such as `s2_ckpt_dir`, `save_weight_dir`, `name` or upstream additions are
-kept in `extra`), while a key that looks like a misspelling of a known one is refused.
+Upstream's keys are the source of truth and upstream's values in configs/s2.json are the defaults;
+keys the UI adds and our own keys are optional (written back only when given or changed).
+`S2Config.from_dict(d).to_dict()` gives `d` back: an unknown key gets the shared warning
+(`config_files.warn_unknown_keys`) and is kept. Whether a config is ready to train is checked by
+the trainer (`GPT_SoVITS.s2.options.check_trainable`), not here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import logging
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -19,16 +22,26 @@ from GPT_SoVITS.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-_OPTIONAL = {"optional": True}  # field metadata: omitted from to_dict() while None
+_OPTIONAL = {"optional": True}  # field metadata: written by to_dict() only when given or changed
+_TRAINER_ONLY = {"optional": True, "trainer_only": True}  # ours, also left out of exported weights
 
 
 def _opt(default: Any = None) -> Any:
     return field(default=default, metadata=_OPTIONAL)
 
 
+def _ours(default: Any = None) -> Any:
+    return field(default=default, metadata=_TRAINER_ONLY)
+
+
+def _given() -> Any:
+    """The keys the source named (set by `from_dict`), so optional keys round-trip exactly."""
+    return field(default=frozenset(), init=False, repr=False, compare=False)
+
+
 @dataclass
 class TrainConfig:
-    """The `train` section (plus the keys the web UI adds before training)."""
+    """The `train` section: upstream's keys, the keys the UI adds, and ours."""
 
     log_interval: int = 100
     eval_interval: int = 500
@@ -47,14 +60,21 @@ class TrainConfig:
     c_kl: float = 1.0
     text_low_lr_rate: float = 0.4
     grad_ckpt: bool = False
-    pretrained_s2G: str | None = _opt()
-    pretrained_s2D: str | None = _opt()
-    if_save_latest: bool | None = _opt()
-    if_save_every_weights: bool | None = _opt()
-    save_every_epoch: int | None = _opt()
-    gpu_numbers: str | None = _opt()
+    # Set by the UI's SoVITS button (upstream's 1Ba) before training; defaults are the UI's.
+    pretrained_s2G: str = _opt("")
+    pretrained_s2D: str = _opt("")
+    if_save_latest: bool = _opt(True)
+    if_save_every_weights: bool = _opt(True)
+    save_every_epoch: int = _opt(4)
+    gpu_numbers: str = _opt("0")
     lora_rank: Any = _opt()
+    # Ours (docs/training.md): stop early, repeat small data sets, loader workers, spectrogram cache.
+    max_steps: int | None = _ours()
+    min_epoch_items: int = _ours(100)
+    num_workers: int = _ours(2)
+    spec_cache: bool = _ours(True)
     extra: dict = field(default_factory=dict)
+    given: frozenset = _given()
 
 
 @dataclass
@@ -74,6 +94,7 @@ class DataConfig:
     cleaned_text: bool = True
     exp_dir: str | None = _opt()
     extra: dict = field(default_factory=dict)
+    given: frozenset = _given()
 
 
 @dataclass
@@ -100,12 +121,16 @@ class ModelConfig:
     freeze_quantizer: bool = True
     version: str | None = _opt()
     extra: dict = field(default_factory=dict)
+    given: frozenset = _given()
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `SynthesizerTrn(spec_channels, segment_size, **kwargs)`."""
         values = _section_to_dict(self)
         values.setdefault("version", "v2")
         return values
+
+
+# --- reading and writing sections ---------------------------------------------------------------
 
 
 def _as_mapping(value: Any, where: str) -> dict:
@@ -117,55 +142,111 @@ def _as_mapping(value: Any, where: str) -> dict:
     raise ConfigError(f"{where}: expected a JSON object, got {type(value).__name__}")
 
 
-def _section_from_dict(cls: type, values: Any, where: str):
-    values = _as_mapping(values, where)
-    names = [f.name for f in dataclasses.fields(cls) if f.name != "extra"]
-    known, extra = {}, {}
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    """`value` checked against a field's type; JSON-ish strings ("true", "8") are converted."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        if value is None:
+            return None
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if hint is Any:
+        return value
+    if hint is bool:
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        if isinstance(value, bool):
+            return value
+    elif hint is list:
+        if isinstance(value, (list, tuple)):
+            return list(value)
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+    elif not isinstance(value, bool):  # int or float; True is not a number here
+        converted = _number(value, hint)
+        if converted is not None:
+            return converted
+    raise ConfigError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def _number(value: Any, kind: type) -> int | float | None:
+    """An int/float field's value; ints stay ints in float fields so the file round-trips."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)):
+        return None
+    if kind is int:
+        return int(value) if float(value).is_integer() else None
+    return value
+
+
+def _section_from_dict(cls: type, values: Any, source: str, name: str):
+    from GPT_SoVITS.config_files import warn_unknown_keys
+
+    values = _as_mapping(values, f"{source}: {name}" if name else source)
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name != "extra" and f.name not in _SECTIONS}
+    unknown = warn_unknown_keys(values, [*fields, *(_SECTIONS if cls is S2Config else ())], source, name)
+    prefix = f"{source}: {name}." if name else f"{source}: "
+    known = {}
     for key, value in values.items():
-        if key in names:
-            known[key] = value
+        if key not in fields:
             continue
-        close = difflib.get_close_matches(key, names, n=1, cutoff=0.85)
-        if close:
-            raise ConfigError(f"{where}: unknown key {key!r}; did you mean {close[0]!r}?")
-        extra[key] = value
-    if extra:
-        logger.debug("%s: keeping keys we do not use: %s", where, ", ".join(extra))
-    return cls(**known, extra=extra)
+        # null for a key the UI adds (`"pretrained_s2D": null`) means "not set": its default
+        optional_null = value is None and fields[key].metadata.get("optional")
+        known[key] = _default_of(fields[key]) if optional_null else _coerce(value, hints[key], prefix + key)
+    section = cls(**known, extra={key: values[key] for key in unknown})
+    section.given = frozenset(known)
+    return section
 
 
-def _section_to_dict(section) -> dict[str, Any]:
+def _default_of(f: dataclasses.Field) -> Any:
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+def _section_to_dict(section, *, exported: bool = False) -> dict[str, Any]:
+    """The section's keys: upstream's always, optional ones when given or changed, then unknown ones."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(section):
-        if f.name == "extra":
+        if not f.init or f.name == "extra" or f.name in _SECTIONS:
             continue
         value = getattr(section, f.name)
-        if f.metadata.get("optional") and value is None:
+        if f.metadata.get("optional") and f.name not in section.given and value == _default_of(f):
+            continue
+        if exported and f.metadata.get("trainer_only"):
             continue
         out[f.name] = value
     out.update(section.extra)
     return out
 
 
-_SECTIONS = {"train": TrainConfig, "data": DataConfig, "model": ModelConfig}
-
-
 @dataclass
 class S2Config:
-    """The whole SoVITS config; top-level keys other than the three sections live in `extra`."""
+    """The whole SoVITS config: the three sections plus the top-level keys the UI adds and ours."""
 
     train: TrainConfig = field(default_factory=TrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
+    s2_ckpt_dir: str | None = _opt()  # resume state folder (default: data.exp_dir)
+    save_weight_dir: str | None = _opt()  # exports (default: SoVITS_weights_<version>)
+    name: str | None = _opt()  # export name prefix (default: the experiment folder's name)
+    version: str | None = _opt()
+    content_module: str | None = _opt()
+    symbol_table: str | None = _ours()  # default: text.symbols.default_table_name()
     extra: dict = field(default_factory=dict)
+    given: frozenset = _given()
 
     @classmethod
     def from_dict(cls, values: Any, *, source: str = "s2 config") -> "S2Config":
         values = _as_mapping(values, source)
-        sections = {name: _section_from_dict(kind, values.get(name, {}), f"{source}: {name}")
-                    for name, kind in _SECTIONS.items()}
-        extra = {k: v for k, v in values.items() if k not in _SECTIONS}
-        return cls(**sections, extra=extra)
+        config = _section_from_dict(cls, values, source, "")
+        for name, kind in _SECTIONS.items():
+            setattr(config, name, _section_from_dict(kind, values.get(name, {}), source, name))
+        return config
 
     @classmethod
     def from_file(cls, path: str | Path) -> "S2Config":
@@ -174,16 +255,28 @@ class S2Config:
         return cls.from_dict(read_s2_config(path), source=str(path))
 
     def to_dict(self) -> dict[str, Any]:
+        """The whole config under upstream's keys (what `from_dict` read, plus any changes)."""
         out = {name: _section_to_dict(getattr(self, name)) for name in _SECTIONS}
-        out.update(self.extra)
+        out.update(_section_to_dict(self))
+        return out
+
+    def export_dict(self) -> dict[str, Any]:
+        """The config stored in exported weights: our trainer-only keys left out, `model.version` set."""
+        out = {name: _section_to_dict(getattr(self, name), exported=True) for name in _SECTIONS}
+        out["model"].setdefault("version", self.model_version)
+        out.update(_section_to_dict(self, exported=True))
         return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     def get(self, key: str, default: Any = None) -> Any:
-        """A top-level key outside the sections (`s2_ckpt_dir`, `name`, `save_weight_dir`, ...)."""
-        return self.extra.get(key, default)
+        """A top-level key outside the sections (`s2_ckpt_dir`, `name`, or one kept as unknown)."""
+        top_level = {f.name for f in dataclasses.fields(self) if f.metadata.get("optional")}
+        value = getattr(self, key) if key in top_level else self.extra.get(key)
+        return default if value is None else value
+
+    # --- values derived from the keys (one rule each) --------------------------------------------
 
     @property
     def spec_channels(self) -> int:
@@ -192,3 +285,47 @@ class S2Config:
     @property
     def segment_frames(self) -> int:
         return self.train.segment_size // self.data.hop_length
+
+    @property
+    def model_version(self) -> str:
+        """`model.version`, else the top-level `version` (both set by the UI), else "v2"."""
+        return str(self.model.version or self.version or "v2")
+
+    @property
+    def exp_dir(self) -> Path:
+        """The prepared experiment folder (`data.exp_dir`, `logs/<exp_name>`)."""
+        if not self.data.exp_dir:
+            raise ConfigError("data.exp_dir is not set: point it at the experiment folder (logs/<exp_name>)")
+        return Path(self.data.exp_dir)
+
+    @property
+    def ckpt_dir(self) -> Path:
+        return Path(self.s2_ckpt_dir) if self.s2_ckpt_dir else self.exp_dir
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the resumable state lives: `<s2_ckpt_dir>/logs_s2_<version>` (upstream's folder)."""
+        return self.ckpt_dir / f"logs_s2_{self.model_version}"
+
+    @property
+    def weight_dir(self) -> Path:
+        return Path(self.save_weight_dir or f"SoVITS_weights_{self.model_version}")
+
+    @property
+    def run_name(self) -> str:
+        return str(self.name or self.exp_dir.name)
+
+    def gpu_ids(self) -> list[str]:
+        """`train.gpu_numbers` ("0-1") as device ids (["0", "1"])."""
+        from GPT_SoVITS.config_files import parse_gpu_numbers
+
+        return parse_gpu_numbers(self.train.gpu_numbers)
+
+    @property
+    def table_name(self) -> str:
+        from GPT_SoVITS.text.symbols import default_table_name
+
+        return str(self.symbol_table or default_table_name())
+
+
+_SECTIONS = {"train": TrainConfig, "data": DataConfig, "model": ModelConfig}

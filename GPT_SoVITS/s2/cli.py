@@ -1,59 +1,103 @@
-"""Command line of the SoVITS trainer: `python GPT_SoVITS/s2_train.py --config TEMP/tmp_s2.json`.
+"""Command line of the SoVITS trainer (`GPT_SoVITS/s2_train.py`):
 
-Started by the web UI exactly like upstream. `train.gpu_numbers` ("0-1") selects the GPUs; with
-more than one GPU and no torchrun around us, the command re-launches itself under torchrun (one
-process per GPU), which replaces upstream's mp.spawn. Errors of ours end with one line and exit 1.
+    python GPT_SoVITS/s2_train.py --config TEMP/tmp_s2.json                   # as the web UI starts it
+    python GPT_SoVITS/s2_train.py --exp my_voice --epochs 8 --batch-size 4    # without the UI
+
+`--exp` builds the config the UI's SoVITS button would write (`configs/s2.json` + the flags,
+through `GPT_SoVITS.s2.options.build_s2_config`). `train.gpu_numbers` ("0-1") selects the GPUs;
+with more than one GPU and no torchrun around us, the command re-launches itself under torchrun
+(one process per GPU), which replaces upstream's mp.spawn. Errors of ours end with one line and exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from typing import Sequence
 
-from GPT_SoVITS.errors import GptSovitsError
+from GPT_SoVITS import trainer_cli as flags
+from GPT_SoVITS.pretrained import REPO_ROOT
 
-logger = logging.getLogger(__name__)
-
-
-def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Fine-tune the SoVITS (s2) model of an experiment")
-    parser.add_argument("-c", "--config", required=True, help="the s2 config JSON (the UI writes TEMP/tmp_s2.json)")
-    return parser.parse_args(argv)
+BASE_CONFIG = REPO_ROOT / "configs" / "s2.json"
+#: The `--exp` flags (argparse dests); next to `--config` they are refused.
+EXP_FLAGS = (*flags.SHARED_FLAGS, "text_lr_rate", "pretrained_s2G", "pretrained_s2D")
 
 
-def _select_gpus(gpu_ids: list[str]) -> None:
-    """Upstream copies gpu_numbers into CUDA_VISIBLE_DEVICES; torchrun children inherit it."""
-    if gpu_ids and "WORLD_SIZE" not in os.environ:
-        os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(gpu_ids)
+def build_parser() -> argparse.ArgumentParser:
+    from GPT_SoVITS.s2.options import SoVITSChoices
+
+    ui = SoVITSChoices("")
+    parser = argparse.ArgumentParser(
+        prog="python GPT_SoVITS/s2_train.py",
+        description="Fine-tune the SoVITS (s2) model of an experiment: from a config file (--config, as the "
+        "web UI does) or from an experiment name and flags (--exp), which build the config the UI would write.")
+    group = flags.add_exp_flags(parser, "--config", epochs=ui.epochs, batch_size=ui.batch_size,
+                                save_every=ui.save_every_epoch, weights_dir="SoVITS_weights_v2",
+                                base_config="configs/s2.json")
+    group.add_argument("--text-lr-rate", type=float, metavar="RATE",
+                       help=f"learning-rate ratio of the text embedding and encoder (default {ui.text_low_lr_rate})")
+    group.add_argument("--pretrained-s2G", metavar="FILE", help=flags.pretrained_help("s2G", "pretrained generator", "random"))
+    group.add_argument("--pretrained-s2D", metavar="FILE",
+                       help=flags.pretrained_help("s2D", "pretrained discriminator", "random"))
+    return parser
+
+
+def config_from_flags(args: argparse.Namespace) -> dict:
+    """The config the UI's SoVITS button would write for these flags (absolute paths)."""
+    from GPT_SoVITS.config_files import read_s2_config
+    from GPT_SoVITS.s2.options import SoVITSChoices, build_s2_config
+
+    ui = SoVITSChoices(args.exp)
+    gpus = flags.select_gpus(args.gpus)  # before CUDA is first asked about, so the choice applies here
+    import torch
+
+    choices = SoVITSChoices(
+        exp_name=args.exp,
+        batch_size=flags.given_or(args.batch_size, ui.batch_size),
+        epochs=flags.given_or(args.epochs, ui.epochs),
+        text_low_lr_rate=flags.given_or(args.text_lr_rate, ui.text_low_lr_rate),
+        save_every_epoch=flags.given_or(args.save_every, ui.save_every_epoch),
+        if_save_latest=flags.given_or(args.if_save_latest, ui.if_save_latest),
+        if_save_every_weights=flags.given_or(args.if_save_every_weights, ui.if_save_every_weights),
+        pretrained_s2G=flags.pretrained_flag(args.pretrained_s2G, "s2G"),
+        pretrained_s2D=flags.pretrained_flag(args.pretrained_s2D, "s2D"),
+        gpu_numbers=gpus,
+        half=flags.given_or(args.half, ui.half),
+    )
+    return build_s2_config(read_s2_config(args.base_config or BASE_CONFIG), choices,
+                           flags.folder_flag(args.logs_dir, "logs"),
+                           flags.folder_flag(args.weights_dir, "SoVITS_weights_v2"), torch.cuda.is_available())
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from GPT_SoVITS.config_files import read_s2_config
+    from GPT_SoVITS.module.config import S2Config
+    from GPT_SoVITS.s2.options import check_trainable, s2_config_text
+
+    if args.exp is not None:
+        raw = config_from_flags(args)
+        if args.write_config:
+            return flags.write_config_file(args.write_config, s2_config_text(raw), "python GPT_SoVITS/s2_train.py --config")
+        config = S2Config.from_dict(raw, source=str(args.base_config or BASE_CONFIG))
+    else:
+        config = S2Config.from_dict(read_s2_config(args.config), source=args.config)
+    check_trainable(config)
+    flags.set_visible_gpus(config.gpu_ids())  # train.gpu_numbers, as upstream
+    from GPT_SoVITS.distributed import relaunch_under_torchrun, under_torchrun, visible_gpu_count
+
+    processes = min(visible_gpu_count(), len(config.gpu_ids()))
+    if processes > 1 and not under_torchrun():
+        return relaunch_under_torchrun(sys.argv[0], argv, processes)
+    from GPT_SoVITS.s2.trainer import run_from_config
+
+    result = run_from_config(config)
+    if int(os.environ.get("RANK", "0")) == 0:
+        exports = ", ".join(str(p) for p in result.exports if p.exists()) or "none"
+        print(f"s2 training finished at epoch {result.epoch}, step {result.step}; exported: {exports}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from GPT_SoVITS.logging_setup import setup_logging
-
-    args = _parse(argv)
-    setup_logging()
-    try:
-        from GPT_SoVITS.config_files import read_s2_config
-        from GPT_SoVITS.s2.options import TrainOptions
-
-        config = read_s2_config(args.config)
-        options = TrainOptions.from_config(config)
-        _select_gpus(options.gpu_list())
-        from GPT_SoVITS.distributed import relaunch_under_torchrun, under_torchrun, visible_gpu_count
-
-        processes = min(visible_gpu_count(), len(options.gpu_list()))
-        if processes > 1 and not under_torchrun():
-            return relaunch_under_torchrun(sys.argv[0], ["--config", args.config], processes)
-        from GPT_SoVITS.s2.trainer import run_from_config
-
-        result = run_from_config(config)
-    except GptSovitsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    if int(os.environ.get("RANK", "0")) == 0:
-        exports = ", ".join(str(p) for p in result.exports) or "none"
-        print(f"s2 training finished at epoch {result.epoch}, step {result.step}; exported: {exports}")
-    return 0
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return flags.run_trainer_command(build_parser(), argv, EXP_FLAGS, _run)

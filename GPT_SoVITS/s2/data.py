@@ -80,7 +80,7 @@ def scan_experiment(
     exp_dir = Path(exp_dir)
     text_path = exp_dir / TEXT_FILE
     if not text_path.is_file():
-        raise DataError(f"{text_path}: not found; run the dataset preparation (1a-1c) for this experiment first")
+        raise DataError(f"{text_path}: not found; run the dataset preparation (buttons 1a-1c, or python -m GPT_SoVITS.prepare) for this experiment first")
     report = DataReport("s2 data")
     utterances: list[Utterance] = []
     seen: set[str] = set()
@@ -117,7 +117,7 @@ def _scan_row(
     ssl_file, wav_path = ssl_path(exp_dir, name), wav32k_path(exp_dir, name)
     for path, reason in ((ssl_file, "missing ssl .pt"), (wav_path, "missing wav")):
         if not path.is_file() or path.stat().st_size == 0:
-            report.drop(reason, f"{where}: {name}: {path} is missing or empty; re-run stage 2 (1b) for it")
+            report.drop(reason, f"{where}: {name}: {path} is missing or empty; re-run stage 2 (button 1b) for it")
             return None
     try:
         info = soundfile.info(str(wav_path))
@@ -240,7 +240,7 @@ class S2Dataset(torch.utils.data.Dataset):
                            utterance.name, ssl.shape[-1], spec.shape[-1])
         sample = align_lengths(ssl, spec, audio, self.params.hop_length)
         if sample.ssl.shape[-1] < 2:
-            raise DataError(f"{utterance.ssl_path}: fewer than 2 usable frames; re-run stage 2 (1b) for {utterance.name}")
+            raise DataError(f"{utterance.ssl_path}: fewer than 2 usable frames; re-run stage 2 (button 1b) for {utterance.name}")
         return sample._replace(text=torch.tensor(utterance.phone_ids, dtype=torch.long))
 
 

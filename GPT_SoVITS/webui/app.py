@@ -14,6 +14,7 @@ from typing import Callable, Iterator, Sequence
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.pretrained import PRETRAINED, missing_pretrained, missing_pretrained_message
 from GPT_SoVITS.webui import dataset, training
+from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
 from GPT_SoVITS.webui.i18n import translator
 from GPT_SoVITS.webui.jobs import JobSlots
 from GPT_SoVITS.webui.settings import UiSettings, cuda_available, parse_settings
@@ -82,11 +83,11 @@ class Callbacks:
                                             self.settings.sovits_weights_dir)
 
     def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
-                  if_save_every_weights, pretrained_s1) -> Iterator[str]:
+                  if_save_every_weights, pretrained_s1, num_workers=None) -> Iterator[str]:
         choices = training.gpt_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, save_every_n_epoch=save_every_n_epoch, if_save_latest=if_save_latest,
-            if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1)
+            if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers)
         spec = training.gpt_spec(self.settings, choices, self.cuda)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
                                             self.settings.gpt_weights_dir)
@@ -134,12 +135,16 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
 
 def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> None:
     gr.Markdown(f"### {tr('sovits')}")
-    batch = gr.Number(label=tr("batch_size"), value=4, precision=0, minimum=1, elem_id="s2_batch_size")
-    epochs = gr.Number(label=tr("epochs"), value=8, precision=0, minimum=1, elem_id="s2_epochs")
-    rate = gr.Slider(0.0, 1.0, value=0.4, step=0.05, label=tr("text_low_lr_rate"), elem_id="s2_text_low_lr_rate")
-    every = gr.Number(label=tr("save_every_epoch"), value=4, precision=0, minimum=1, elem_id="s2_save_every_epoch")
-    latest = gr.Checkbox(label=tr("if_save_latest"), value=True, elem_id="s2_if_save_latest")
-    weights = gr.Checkbox(label=tr("if_save_every_weights"), value=True, elem_id="s2_if_save_every_weights")
+    ui = SoVITSChoices("")  # the defaults `s2_train.py --exp` uses too
+    batch = gr.Number(label=tr("batch_size"), value=ui.batch_size, precision=0, minimum=1, elem_id="s2_batch_size")
+    epochs = gr.Number(label=tr("epochs"), value=ui.epochs, precision=0, minimum=1, elem_id="s2_epochs")
+    rate = gr.Slider(0.0, 1.0, value=ui.text_low_lr_rate, step=0.05, label=tr("text_low_lr_rate"),
+                     elem_id="s2_text_low_lr_rate")
+    every = gr.Number(label=tr("save_every_epoch"), value=ui.save_every_epoch, precision=0, minimum=1,
+                      elem_id="s2_save_every_epoch")
+    latest = gr.Checkbox(label=tr("if_save_latest"), value=ui.if_save_latest, elem_id="s2_if_save_latest")
+    weights = gr.Checkbox(label=tr("if_save_every_weights"), value=ui.if_save_every_weights,
+                          elem_id="s2_if_save_every_weights")
     s2g = gr.Textbox(label=tr("s2g_path"), value=str(settings.default_pretrained("s2G")), elem_id="s2_pretrained_s2g")
     s2d = gr.Textbox(label=tr("s2d_path"), value=str(settings.default_pretrained("s2D")), elem_id="s2_pretrained_s2d")
     with gr.Row():
@@ -154,18 +159,24 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
 
 def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> None:
     gr.Markdown(f"### {tr('gpt')}")
-    batch = gr.Number(label=tr("batch_size"), value=4, precision=0, minimum=1, elem_id="s1_batch_size")
-    epochs = gr.Number(label=tr("epochs"), value=15, precision=0, minimum=1, elem_id="s1_epochs")
-    every = gr.Number(label=tr("save_every_epoch"), value=5, precision=0, minimum=1, elem_id="s1_save_every_n_epoch")
-    latest = gr.Checkbox(label=tr("if_save_latest"), value=True, elem_id="s1_if_save_latest")
-    weights = gr.Checkbox(label=tr("if_save_every_weights"), value=True, elem_id="s1_if_save_every_weights")
+    ui = GPTChoices("")  # the defaults `s1_train.py --exp` uses too
+    batch = gr.Number(label=tr("batch_size"), value=ui.batch_size, precision=0, minimum=1, elem_id="s1_batch_size")
+    epochs = gr.Number(label=tr("epochs"), value=ui.epochs, precision=0, minimum=1, elem_id="s1_epochs")
+    every = gr.Number(label=tr("save_every_epoch"), value=ui.save_every_n_epoch, precision=0, minimum=1,
+                      elem_id="s1_save_every_n_epoch")
+    latest = gr.Checkbox(label=tr("if_save_latest"), value=ui.if_save_latest, elem_id="s1_if_save_latest")
+    weights = gr.Checkbox(label=tr("if_save_every_weights"), value=ui.if_save_every_weights,
+                          elem_id="s1_if_save_every_weights")
     s1 = gr.Textbox(label=tr("s1_path"), value=str(settings.default_pretrained("s1")), elem_id="s1_pretrained")
+    workers = gr.Number(label=tr("num_workers"), value=training.default_num_workers(settings), precision=0, minimum=0,
+                        elem_id="s1_num_workers")
     with gr.Row():
         start = gr.Button(tr("btn_train_s1"), variant="primary", elem_id="btn_train_s1")
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s1")
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, interactive=False,
                         elem_id="s1_status")
-    start.click(_errors_to_status(callbacks.train_gpt), [*common, batch, epochs, every, latest, weights, s1], status)
+    start.click(_errors_to_status(callbacks.train_gpt), [*common, batch, epochs, every, latest, weights, s1, workers],
+                status)
     stop.click(callbacks.stop(training.S1_SLOT), None, status)
 
 

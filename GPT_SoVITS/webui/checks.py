@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from GPT_SoVITS.config_files import parse_gpu_numbers  # noqa: F401  (the GPU field; shared with the CLIs)
 from GPT_SoVITS.errors import ConfigError
 
 _EXP_NAME = re.compile(r"[^\W_]|[-_.]")  # one allowed character: a letter/digit, or - _ .
-_GPU_ENTRY = re.compile(r"\d+")
 
 
 def clean_path_text(text: str | None) -> str:
@@ -72,21 +72,6 @@ def check_dir(text: str | None, what: str, root: Path) -> Path:
 
 def check_optional_dir(text: str | None, what: str, root: Path) -> Path | None:
     return check_dir(text, what, root) if clean_path_text(text) else None
-
-
-def parse_gpu_numbers(text: str | None) -> list[str]:
-    """Upstream's GPU string: `0-1` -> ["0", "1"] (`,` also accepted); empty -> [] (CPU).
-
-    Entries may repeat (`0-0` runs two processes on GPU 0, as upstream's default).
-    """
-    value = (text or "").strip()
-    if not value:
-        return []
-    entries = [entry.strip() for entry in re.split(r"[-,]", value)]
-    bad = [entry for entry in entries if not _GPU_ENTRY.fullmatch(entry)]
-    if bad:
-        raise ConfigError(f"GPU numbers {value!r}: expected numbers separated by '-', e.g. 0-1 (bad: {bad})")
-    return entries
 
 
 def check_positive_int(value: float | int | None, what: str, minimum: int = 1) -> int:

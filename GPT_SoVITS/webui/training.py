@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from GPT_SoVITS.AR.train_config import base_num_workers, suggested_workers
+from GPT_SoVITS.config_files import read_s1_config
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.webui import checks
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices, write_s1_config, write_s2_config
@@ -61,10 +63,17 @@ def sovits_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, hal
     )
 
 
+def default_num_workers(settings: UiSettings) -> int:
+    """The GPT form's loader-workers field at start: what this machine has, at most the base config's."""
+    return suggested_workers(base_num_workers(read_s1_config(settings.s1_config)))
+
+
 def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: bool, batch_size, epochs,
                 save_every_n_epoch, if_save_latest: bool, if_save_every_weights: bool,
-                pretrained_s1: str) -> GPTChoices:
-    """Check the GPT form; an empty pretrained field means training from scratch."""
+                pretrained_s1: str, num_workers=None) -> GPTChoices:
+    """Check the GPT form; an empty pretrained field means training from scratch, 0 workers loading
+    in the training process (None keeps the base config's value)."""
+    workers = None if num_workers is None else checks.check_positive_int(num_workers, "data loader workers", minimum=0)
     return GPTChoices(
         exp_name=checks.check_exp_name(exp_name),
         batch_size=checks.check_positive_int(batch_size, "batch size"),
@@ -75,6 +84,7 @@ def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: 
         pretrained_s1=_optional_pretrained(pretrained_s1, "pretrained s1", settings.root),
         gpu_numbers=checks.parse_gpu_numbers(gpu_numbers),
         half=bool(half),
+        num_workers=workers,
     )
 
 

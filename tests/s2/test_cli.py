@@ -56,3 +56,40 @@ def test_torchrun_two_processes_on_cpu(tmp_path):
     state = torch.load(tmp_path / "logs" / "logs_s2_v2" / "state_latest.pt", weights_only=True)
     assert (state["epoch"], state["step"]) == (1, 2)
     assert (tmp_path / "weights" / "tiny_e1_s2.pth").is_file()
+
+
+def test_exp_flags_write_the_config_the_ui_writes(tmp_path):
+    """`--exp` and the UI's SoVITS button build the same tmp_s2.json, byte for byte."""
+    from GPT_SoVITS.s2.options import SoVITSChoices
+    from GPT_SoVITS.webui.configs import write_s2_config
+
+    root, pretrained = tmp_path / "root", tmp_path / "pre"
+    pretrained.mkdir()
+    for name in ("s2G.pth", "s2D.pth"):
+        (pretrained / name).write_bytes(b"weights")
+    choices = SoVITSChoices("голос", batch_size=3, epochs=2, text_low_lr_rate=0.3, save_every_epoch=1,
+                            if_save_latest=False, pretrained_s2G=str(pretrained / "s2G.pth"),
+                            pretrained_s2D=str(pretrained / "s2D.pth"))
+    ui_file = write_s2_config(REPO_ROOT / "configs" / "s2.json", choices, root, cuda=False)
+    cli_file = tmp_path / "cli.json"
+    result = _run(["GPT_SoVITS/s2_train.py", "--exp", "голос", "--batch-size", "3", "--epochs", "2",
+                   "--text-lr-rate", "0.3", "--save-every", "1", "--no-if-save-latest",
+                   "--pretrained-s2G", str(pretrained / "s2G.pth"), "--pretrained-s2D", str(pretrained / "s2D.pth"),
+                   "--logs-dir", str(root / "logs"), "--weights-dir", str(root / "SoVITS_weights_v2"),
+                   "--write-config", str(cli_file)], tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"wrote {cli_file}; train with: python GPT_SoVITS/s2_train.py --config {cli_file}" in result.stdout
+    assert cli_file.read_bytes() == ui_file.read_bytes()
+
+
+def test_exp_flag_mistakes_are_one_line_each(tmp_path):
+    result = _run(["GPT_SoVITS/s2_train.py", "--config", "x.json", "--epochs", "3"], tmp_path)
+    assert result.returncode == 2 and "--epochs applies with --exp; with a config file, edit the file instead" in result.stderr
+    missing = tmp_path / "none" / "s2G.pth"
+    result = _run(["GPT_SoVITS/s2_train.py", "--exp", "voice", "--pretrained-s2G", str(missing),
+                   "--logs-dir", str(tmp_path)], tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"error: --pretrained-s2G {missing}: file not found; python tools/download_pretrained.py" in result.stderr
+    result = _run(["GPT_SoVITS/s2_train.py", "--exp", "voice", "--pretrained-s2G", "", "--pretrained-s2D", "",
+                   "--logs-dir", str(tmp_path / "logs")], tmp_path)
+    assert result.returncode == 1 and f"error: data.exp_dir {tmp_path / 'logs' / 'voice'}: not a folder" in result.stderr

@@ -1,4 +1,4 @@
-"""Trainer settings from tmp_s2.json, export naming and pruning, the training-state file."""
+"""The s2 config as the trainer reads it (tmp_s2.json), export naming and pruning, the training-state file."""
 
 from __future__ import annotations
 
@@ -8,32 +8,69 @@ import pytest
 import torch
 
 from GPT_SoVITS.errors import CheckpointError, ConfigError
+from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.s2 import checkpoints
 from GPT_SoVITS.config_files import read_s2_config as read_config
-from GPT_SoVITS.s2.options import TrainOptions
+from GPT_SoVITS.s2.options import check_trainable
 from GPT_SoVITS.text.symbols import get_table
+from tests.conftest import REPO_ROOT
 from tests.s2.configs import tiny_config
 
 
-def test_options_read_ui_keys(tmp_path):
-    config = tiny_config(tmp_path, tmp_path, batch_size=3, text_low_lr_rate=0.25, gpu_numbers="0-1", if_save_latest="false")
-    options = TrainOptions.from_config(config)
-    assert options.batch_size == 3 and options.text_low_lr_rate == 0.25
-    assert options.gpu_list() == ["0", "1"]
-    assert options.if_save_latest is False
-    assert options.state_dir == tmp_path / "logs" / "logs_s2_v2"
-    assert options.freeze_quantizer is True and options.symbol_table == "v2"
+def test_config_reads_ui_keys(tmp_path):
+    config = S2Config.from_dict(tiny_config(tmp_path, tmp_path, batch_size=3, text_low_lr_rate=0.25, gpu_numbers="0-1",
+                                            if_save_latest="false"))
+    check_trainable(config)
+    assert config.train.batch_size == 3 and config.train.text_low_lr_rate == 0.25
+    assert config.gpu_ids() == ["0", "1"]
+    assert config.train.if_save_latest is False
+    assert config.state_dir == tmp_path / "logs" / "logs_s2_v2"
+    assert config.model.freeze_quantizer is True and config.table_name == "v2"
 
 
-def test_options_refuse_bad_values_and_typos(tmp_path):
+def test_one_set_of_defaults_upstreams_values():
+    """Keys missing from a config take configs/s2.json's values (epochs 100, batch 32), the UI's
+    for the keys it adds, and ours for ours: the trainer and the model read the same object."""
+    defaults = S2Config.from_dict({"train": {}})
+    shipped = json.loads((REPO_ROOT / "configs" / "s2.json").read_text(encoding="utf-8"))
+    for section in ("train", "data", "model"):
+        for key, value in shipped[section].items():
+            assert getattr(getattr(defaults, section), key) == value, (section, key)
+    train = defaults.train
+    assert (train.epochs, train.batch_size, train.save_every_epoch, train.if_save_latest) == (100, 32, 4, True)
+    assert (train.min_epoch_items, train.num_workers, train.max_steps, train.spec_cache) == (100, 2, None, True)
+    nulls = S2Config.from_dict({"train": {"pretrained_s2D": None, "save_every_epoch": None}}).train
+    assert (nulls.pretrained_s2D, nulls.save_every_epoch) == ("", 4)  # null = not set, for the UI's keys
+
+
+def test_config_refuses_bad_values(tmp_path):
     with pytest.raises(ConfigError, match=r"train.batch_size: must be at least 1"):
-        TrainOptions.from_config(tiny_config(tmp_path, tmp_path, batch_size=0))
+        check_trainable(S2Config.from_dict(tiny_config(tmp_path, tmp_path, batch_size=0)))
     with pytest.raises(ConfigError, match=r"train.epochs: expected int"):
-        TrainOptions.from_config(tiny_config(tmp_path, tmp_path, epochs="many"))
-    with pytest.raises(ConfigError, match=r"did you mean train.max_steps"):
-        TrainOptions.from_config(tiny_config(tmp_path, tmp_path, maxSteps=3))
+        S2Config.from_dict(tiny_config(tmp_path, tmp_path, epochs="many"))
     with pytest.raises(ConfigError, match=r"exp_dir .*not a folder"):
-        TrainOptions.from_config(tiny_config(tmp_path / "absent", tmp_path))
+        check_trainable(S2Config.from_dict(tiny_config(tmp_path / "absent", tmp_path)))
+    with pytest.raises(ConfigError, match=r"train.pretrained_s2G .*absent.pth: file not found"):
+        check_trainable(S2Config.from_dict(tiny_config(tmp_path, tmp_path, pretrained_s2G=str(tmp_path / "absent.pth"))))
+
+
+def test_misspelt_and_unknown_keys_are_named_with_a_suggestion_and_kept(tmp_path, caplog):
+    raw = tiny_config(tmp_path, tmp_path, maxSteps=3)  # ours, misspelt
+    raw["model"]["hiden_channels"] = 192  # upstream's, misspelt
+    raw["train"]["brand_new_upstream_key"] = [1, 2]
+    with caplog.at_level("WARNING"):
+        config = S2Config.from_dict(raw, source="tmp_s2.json")
+    warnings = sorted(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert len(warnings) == 3, warnings
+    assert warnings[0].startswith("tmp_s2.json: unknown key model.hiden_channels ")
+    assert warnings[0].endswith("did you mean model.hidden_channels?")
+    assert warnings[1].startswith("tmp_s2.json: unknown key train.brand_new_upstream_key ") and "did you mean" not in warnings[1]
+    assert warnings[2].startswith("tmp_s2.json: unknown key train.maxSteps ")
+    assert warnings[2].endswith("did you mean train.max_steps?")
+    assert config.train.max_steps is None  # a misspelt key does not set the value it resembles
+    assert config.to_dict() == raw  # ...and is kept, as is every unknown key
+    exported = config.export_dict()
+    assert exported["train"]["maxSteps"] == 3 and exported["model"]["hiden_channels"] == 192
 
 
 def test_read_config_names_file_and_line(tmp_path):

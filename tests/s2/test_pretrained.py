@@ -9,7 +9,7 @@ import torch
 
 from GPT_SoVITS.manifest import random_state_dict, read_manifest
 from GPT_SoVITS.s2 import trainer
-from GPT_SoVITS.s2.options import TrainOptions
+from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.text.symbols import get_table
 from tests.conftest import REPO_ROOT, manifest_path
 from tests.s2.experiment import make_experiment
@@ -35,10 +35,11 @@ def test_pretrained_v2_files_load_into_russian_table(tmp_path, caplog):
     config["data"]["exp_dir"] = str(make_experiment(tmp_path / "exp", v2, count=1))
     config["train"].update({"pretrained_s2G": str(tmp_path / "s2G2333k.pth"), "pretrained_s2D": str(tmp_path / "s2D2333k.pth")})
     config.update({"s2_ckpt_dir": str(tmp_path / "logs"), "save_weight_dir": str(tmp_path / "w"), "symbol_table": "v2+ru"})
-    options = TrainOptions.from_config(config)
-    models = trainer.build_models(config, options, table, CPU)
+    config = S2Config.from_dict(config)
+    run = trainer.Run(config, CPU, table, trainer.build_models(config, table, CPU))
+    models = run.models
     with caplog.at_level("INFO"):
-        assert trainer.restore_or_load_pretrained(models, options, table) == (0, 0)
+        assert trainer.restore_or_load_pretrained(run) == (0, 0)
     generator, discriminator = models.generator.state_dict(), models.discriminator.state_dict()
     embedding = generator["enc_p.text_embedding.weight"]
     assert embedding.shape == (len(table), 192)

@@ -11,7 +11,7 @@ from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.module.models import MultiPeriodDiscriminator
 from GPT_SoVITS.s2 import data, trainer
 from GPT_SoVITS.s2.evaluate import evaluate_mel
-from GPT_SoVITS.s2.options import TrainOptions
+from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.text.symbols import get_table
 from tests.s2.configs import tiny_config
 from tests.s2.experiment import make_experiment
@@ -32,23 +32,23 @@ def trained(tmp_path_factory):
         patch.setattr(trainer, "build_discriminator", small_discriminator)
         root = tmp_path_factory.mktemp("s2train")
         exp = make_experiment(root / "exp", TABLE, count=4)
-        config = tiny_config(exp, root, epochs=2, learning_rate=1e-3, segment_size=1280, if_save_latest=True)
-        options = TrainOptions.from_config(config)
-        torch.manual_seed(options.seed)
-        initial = trainer.build_models(config, options, TABLE, CPU).generator
+        config = S2Config.from_dict(tiny_config(exp, root, epochs=2, learning_rate=1e-3, segment_size=1280,
+                                                if_save_latest=True))
+        torch.manual_seed(config.train.seed)
+        initial = trainer.build_models(config, TABLE, CPU).generator
         result = trainer.train(config, CPU)
-    return config, options, initial, result
+    return config, initial, result
 
 
-def _first_batch(config, options):
-    utterances, _ = data.scan_experiment(options.exp_dir, TABLE)
+def _first_batch(config):
+    utterances, _ = data.scan_experiment(config.exp_dir, TABLE)
     dataset = data.S2Dataset(utterances, data.SpectrogramParams(), use_cache=False)
     return data.collate([dataset[i] for i in range(len(dataset))])
 
 
-def _trained_generator(config, options, result):
+def _trained_generator(config, result):
     torch.manual_seed(0)
-    generator = trainer.build_models(config, options, TABLE, CPU).generator
+    generator = trainer.build_models(config, TABLE, CPU).generator
     state = torch.load(result.state_file, weights_only=True)
     generator.load_state_dict(state["generator"])
     return generator
@@ -56,21 +56,21 @@ def _trained_generator(config, options, result):
 
 @pytest.mark.slow
 def test_steps_have_finite_losses_and_mel_improves(trained):
-    config, options, initial, result = trained
+    config, initial, result = trained
     assert (result.epoch, result.step) == (2, 4) and len(result.history) == 4
     for losses in result.history:
         assert all(math.isfinite(v) for v in vars(losses).values())
         assert losses.commit == 0.0  # frozen quantiser: no commitment loss
-    batch = _first_batch(config, options)
+    batch = _first_batch(config)
     before = evaluate_mel(initial, batch, config)
-    after = evaluate_mel(_trained_generator(config, options, result), batch, config)
+    after = evaluate_mel(_trained_generator(config, result), batch, config)
     assert after < before * 0.95, (before, after)
 
 
 @pytest.mark.slow
 def test_frozen_quantizer_and_ssl_proj_are_bit_identical(trained):
-    config, options, initial, result = trained
-    generator = _trained_generator(config, options, result)
+    config, initial, result = trained
+    generator = _trained_generator(config, result)
     frozen = [k for k in initial.state_dict() if k.startswith(("quantizer.", "ssl_proj."))]
     assert any(k.endswith("_codebook.embed") for k in frozen) and "ssl_proj.weight" in frozen
     for key in frozen:
@@ -80,9 +80,9 @@ def test_frozen_quantizer_and_ssl_proj_are_bit_identical(trained):
 
 @pytest.mark.slow
 def test_export_is_upstream_format_and_decodes(trained, tmp_path):
-    config, options, _, result = trained
+    config, _, result = trained
     assert [p.name for p in result.exports] == ["tiny_e1_s2.pth", "tiny_e2_s4.pth"]
-    assert sorted(p.name for p in options.save_weight_dir.iterdir()) == ["tiny_e2_s4.pth"]  # if_save_latest
+    assert sorted(p.name for p in config.weight_dir.iterdir()) == ["tiny_e2_s4.pth"]  # if_save_latest
     checkpoint = wc.read_checkpoint(result.exports[-1])
     info = wc.identify(checkpoint)
     assert (info.kind, info.version, info.table) == ("s2G", "v2", TABLE)
@@ -91,21 +91,21 @@ def test_export_is_upstream_format_and_decodes(trained, tmp_path):
     assert not any(k.startswith("enc_q.") for k in checkpoint["weight"])
     assert checkpoint["weight"]["dec.conv_pre.weight"].dtype == torch.float16
     torch.manual_seed(1)
-    generator = trainer.build_models(config, options, TABLE, CPU).generator
+    generator = trainer.build_models(config, TABLE, CPU).generator
     wc.load_into(generator, result.exports[-1], table=TABLE, allow_missing=("enc_q.*",))
     generator.eval()
     codes = torch.randint(0, 1024, (1, 1, 10))
-    refer = _first_batch(config, options).spec[:1]
+    refer = _first_batch(config).spec[:1]
     audio = generator.decode(codes, torch.tensor([[5, 9, 12, 40]]), refer)
     assert audio.shape == (1, 1, 20 * 640) and torch.isfinite(audio).all()
-    exp_config = options.s2_ckpt_dir / "config.json"
+    exp_config = config.ckpt_dir / "config.json"
     assert exp_config.is_file() and '"name": "tiny"' in exp_config.read_text(encoding="utf-8")
 
 
 def test_text_parts_train_at_the_low_rate_and_frozen_parts_are_excluded(tmp_path):
     exp = make_experiment(tmp_path / "exp", TABLE, count=1)
-    config = tiny_config(exp, tmp_path, text_low_lr_rate=0.25, learning_rate=1e-3)
-    models = trainer.build_models(config, TrainOptions.from_config(config), TABLE, CPU)
+    config = S2Config.from_dict(tiny_config(exp, tmp_path, text_low_lr_rate=0.25, learning_rate=1e-3))
+    models = trainer.build_models(config, TABLE, CPU)
     groups = models.optim_g.param_groups
     assert [g["lr"] for g in groups] == [1e-3, 0.25e-3]
     names = {id(p): n for n, p in models.generator.named_parameters()}
@@ -116,8 +116,8 @@ def test_text_parts_train_at_the_low_rate_and_frozen_parts_are_excluded(tmp_path
     assert not models.generator.ssl_proj.weight.requires_grad
     models.generator.train()
     assert not models.generator.quantizer.training and not models.generator.ssl_proj.training
-    unfrozen = tiny_config(exp, tmp_path, model={"freeze_quantizer": False})
-    models = trainer.build_models(unfrozen, TrainOptions.from_config(unfrozen), TABLE, CPU)
+    unfrozen = S2Config.from_dict(tiny_config(exp, tmp_path, model={"freeze_quantizer": False}))
+    models = trainer.build_models(unfrozen, TABLE, CPU)
     params = {id(p) for g in models.optim_g.param_groups for p in g["params"]}
     assert id(models.generator.ssl_proj.weight) in params
 
@@ -126,12 +126,12 @@ def test_text_parts_train_at_the_low_rate_and_frozen_parts_are_excluded(tmp_path
 def test_resume_continues_from_saved_step_and_matches_uninterrupted(tmp_path, monkeypatch):
     monkeypatch.setattr(trainer, "build_discriminator", small_discriminator)
     exp = make_experiment(tmp_path / "exp", TABLE, count=2, seconds=(1.3, 1.5))
-    straight = tiny_config(exp, tmp_path / "straight", epochs=2, segment_size=1280)
+    straight = S2Config.from_dict(tiny_config(exp, tmp_path / "straight", epochs=2, segment_size=1280))
     full = trainer.train(straight, CPU)
-    split = tiny_config(exp, tmp_path / "split", epochs=1, segment_size=1280)
+    split = S2Config.from_dict(tiny_config(exp, tmp_path / "split", epochs=1, segment_size=1280))
     first = trainer.train(split, CPU)
     assert (first.epoch, first.step) == (1, 1)
-    split["train"]["epochs"] = 2
+    split.train.epochs = 2
     second = trainer.train(split, CPU)
     assert (second.epoch, second.step) == (2, 2) and len(second.history) == 1
     assert [p.name for p in second.exports] == ["tiny_e2_s2.pth"]
@@ -141,3 +141,27 @@ def test_resume_continues_from_saved_step_and_matches_uninterrupted(tmp_path, mo
     assert all(torch.equal(a[k], b[k]) for k in a)
     again = trainer.train(split, CPU)  # nothing left to do
     assert (again.epoch, again.step, again.history) == (2, 2, [])
+
+
+def test_export_describes_the_model_it_holds(tmp_path):
+    """The export's config and symbols rebuild exactly its shapes, also for a table larger than v2."""
+    from GPT_SoVITS.inference.loading import load_sovits
+    from GPT_SoVITS.text.symbols import SymbolTable
+
+    table = SymbolTable("v2+s2test", TABLE.symbols + ("s2test_a", "s2test_o", "s2test_x"), {}, base_name="v2")
+    exp = make_experiment(tmp_path / "exp", TABLE, count=1)
+    config = S2Config.from_dict(tiny_config(exp, tmp_path, max_steps=5, num_workers=0))
+    run = trainer.Run(config, CPU, table, trainer.build_models(config, table, CPU))
+    result = trainer.TrainResult(epoch=1, step=3)
+    trainer.save_point(run, result, finished_epoch=1, export=True)
+    checkpoint = wc.read_checkpoint(result.exports[0])
+    rows = checkpoint["weight"]["enc_p.text_embedding.weight"].shape[0]
+    assert rows == len(checkpoint["symbols"]) == len(table) == 735
+    stored = checkpoint["config"]
+    # upstream's reader builds the generator from `model.*` plus the data/train framing keys
+    assert stored["model"]["version"] == checkpoint["version"] == "v2"
+    assert stored["model"]["hidden_channels"] == 16 and stored["data"]["filter_length"] == 2048
+    assert "max_steps" not in stored["train"] and "num_workers" not in stored["train"]  # trainer-only keys
+    loaded = load_sovits(result.exports[0])  # ours: config + stored symbols -> strict load
+    assert loaded.model.enc_p.text_embedding.weight.shape == (735, 16)
+    assert loaded.table.symbols == table.symbols

@@ -57,15 +57,20 @@ def test_s2_config_on_cuda_keeps_gpus_and_fp16(tmp_path):
 
 
 def test_s2_config_is_accepted_by_the_sovits_trainer(tmp_path):
-    from GPT_SoVITS.config_files import read_s2_config as read_config
-    from GPT_SoVITS.s2.options import TrainOptions
+    from GPT_SoVITS.module.config import S2Config
+    from GPT_SoVITS.s2.options import check_trainable
 
     (tmp_path / "logs" / "voice").mkdir(parents=True)
-    options = TrainOptions.from_config(read_config(write_s2_config(S2_BASE, sovits_choices(), tmp_path, cuda=False)))
-    assert options.exp_dir == tmp_path / "logs" / "voice"
-    assert options.save_weight_dir == tmp_path / "SoVITS_weights_v2"
-    assert (options.epochs, options.batch_size, options.text_low_lr_rate) == (2, 3, 0.3)
-    assert options.fp16_run is False and options.name == "voice"
+    (tmp_path / "p").mkdir()
+    for name in ("s2G.pth", "s2D.pth"):
+        (tmp_path / "p" / name).write_bytes(b"weights")
+    choices = sovits_choices(pretrained_s2G=str(tmp_path / "p" / "s2G.pth"), pretrained_s2D=str(tmp_path / "p" / "s2D.pth"))
+    config = S2Config.from_file(write_s2_config(S2_BASE, choices, tmp_path, cuda=False))
+    check_trainable(config)
+    assert config.exp_dir == tmp_path / "logs" / "voice"
+    assert config.weight_dir == tmp_path / "SoVITS_weights_v2"
+    assert (config.train.epochs, config.train.batch_size, config.train.text_low_lr_rate) == (2, 3, 0.3)
+    assert config.train.fp16_run is False and config.run_name == "voice"
 
 
 def test_s1_config_keys_and_values_on_cpu(tmp_path):
@@ -111,3 +116,39 @@ def test_unreadable_base_configs_are_named(tmp_path):
     bad_yaml.write_text("- a list\n")
     with pytest.raises(ConfigError, match="bad.yaml: not an s1 config"):
         write_s1_config(bad_yaml, gpt_choices(), tmp_path, cuda=False)
+
+
+def test_s1_loader_workers_option(tmp_path):
+    base_workers = yaml.safe_load(S1_BASE.read_text())["data"]["num_workers"]
+    kept = yaml.safe_load(write_s1_config(S1_BASE, gpt_choices(), tmp_path, cuda=False).read_text())
+    assert kept["data"]["num_workers"] == base_workers  # not chosen: the base config's
+    chosen = yaml.safe_load(write_s1_config(S1_BASE, gpt_choices(num_workers=0), tmp_path, cuda=False).read_text())
+    assert chosen["data"]["num_workers"] == 0
+
+
+def test_gpt_form_loader_workers_field(tmp_path):
+    from GPT_SoVITS.AR.train_config import suggested_workers
+    from GPT_SoVITS.webui import training
+    from GPT_SoVITS.webui.settings import parse_settings
+
+    settings = parse_settings(["--root", str(tmp_path)], {})
+    assert training.default_num_workers(settings) == suggested_workers(4)  # configs/ asks for 4
+    form = dict(exp_name="voice", gpu_numbers="", half=False, batch_size=2, epochs=1, save_every_n_epoch=1,
+                if_save_latest=True, if_save_every_weights=True, pretrained_s1="")
+    assert training.gpt_choices(settings, **form, num_workers=0.0).num_workers == 0
+    assert training.gpt_choices(settings, **form, num_workers=2).num_workers == 2
+    with pytest.raises(ConfigError, match=r"data loader workers: expected a whole number >= 0, got -1"):
+        training.gpt_choices(settings, **form, num_workers=-1)
+
+
+def test_fine_tuning_tab_has_the_workers_field_in_russian(tmp_path):
+    from GPT_SoVITS.webui import training
+    from GPT_SoVITS.webui.app import build_app
+    from GPT_SoVITS.webui.i18n import EN, RU
+    from GPT_SoVITS.webui.settings import parse_settings
+
+    settings = parse_settings(["--root", str(tmp_path), "--lang", "ru"], {})
+    app = build_app(settings, cuda=False)
+    fields = [block for block in app.blocks.values() if getattr(block, "elem_id", None) == "s1_num_workers"]
+    assert len(fields) == 1 and fields[0].label == RU["num_workers"] != EN["num_workers"]
+    assert (fields[0].value, fields[0].minimum) == (training.default_num_workers(settings), 0)
