@@ -309,10 +309,10 @@ def test_interrupted_save_leaves_no_partial_file(tmp_path, monkeypatch):
     out.write_bytes(b"previous good file")
     real_save = torch.save
 
-    def dies_half_way(obj, f, *args, **kwargs):
+    def dies_half_way(obj, f, *args, **kwargs):  # f: the open temporary file torch writes to
         real_save(obj, f, *args, **kwargs)
-        with open(f, "r+b") as handle:
-            handle.truncate(10)
+        f.flush()
+        f.truncate(10)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(torch, "save", dies_half_way)
