@@ -82,9 +82,25 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        if isinstance(error, OSError) and not isinstance(error, OutputError) and error.errno in WRITE_ERRNOS:
-            raise output_error(path, error) from error
+        cause = _write_failure(error)
+        if cause is not None:
+            raise output_error(path, cause) from error
         raise
+
+
+def _write_failure(error: BaseException) -> OSError | None:
+    """The OS write failure (full disk, ...) behind `error`, if any. Writers may wrap it: torch's
+    zip writer, failing to finish after our file's OSError, raises a RuntimeError in its place."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OutputError):
+            return None
+        if isinstance(current, OSError) and current.errno in WRITE_ERRNOS:
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> None:

@@ -316,17 +316,6 @@ class SynthesizerTrn(nn.Module):
         codes = self.quantizer.encode_rows(self.project_ssl(frames.reshape(b * t2, -1)))  # [n_q, B * T2]
         return codes.view(-1, b, t2).transpose(0, 1)
 
-    @torch.no_grad()
-    def extract_latent_many(self, features: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        """Codes of several utterances [768, T_i] in one pass -> LongTensors [T_i // 2].
-
-        Frames are concatenated rather than padded: each code depends only on its own two
-        frames, so the result is the one-by-one result with no padding work at all.
-        """
-        grouped = [self._ssl_frames(f.unsqueeze(0))[0] for f in features]
-        codes = self.quantizer.encode_rows(self.project_ssl(torch.cat(grouped)))[0]
-        return list(codes.split([g.size(0) for g in grouped]))
-
     @staticmethod
     def _codes_first(codes: torch.Tensor) -> torch.Tensor:
         """Accept codes [B, 1, T] or [1, B, T] (upstream's layout); return [n_q=1, B, T]."""
