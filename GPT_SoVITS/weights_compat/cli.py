@@ -23,9 +23,7 @@ def describe(path: str | Path, source_table: str | SymbolTable | None = None) ->
     `source_table` names the table of a text embedding whose table cannot be inferred.
     """
     checkpoint = read_checkpoint(path)
-    if source_table is not None:
-        checkpoint["symbols"] = list(resolve_table(source_table).symbols)
-    info = identify(checkpoint, str(path))
+    info = identify(checkpoint, str(path), None if source_table is None else resolve_table(source_table))
     weight = checkpoint["weight"]
     dtypes = sorted({str(v.dtype).replace("torch.", "") for v in weight.values()})
     lines = [

@@ -102,18 +102,19 @@ def architecture_of(kind: str, weight: Weights) -> Architecture:
     return next(a for a in ARCHITECTURES if a.kind == kind and a.matches(weight))
 
 
-def identify(checkpoint: Mapping, source: str | None = None) -> CheckpointInfo:
+def identify(checkpoint: Mapping, source: str | None = None, source_table: SymbolTable | None = None) -> CheckpointInfo:
     """Identify a checkpoint (as returned by `read_checkpoint`) by its keys, shapes and stored
-    fields. Errors name `source` (the file) when given."""
+    fields; `source_table` is the text embedding's table when the caller knows it better. Errors
+    name `source` (the file) when given."""
     try:
-        return _identify(checkpoint)
+        return _identify(checkpoint, source_table)
     except CheckpointError as error:
         if source is None:
             raise
         raise CheckpointError(f"{source}: {error}") from None
 
 
-def _identify(checkpoint: Mapping) -> CheckpointInfo:
+def _identify(checkpoint: Mapping, source_table: SymbolTable | None) -> CheckpointInfo:
     weight = checkpoint["weight"]
     kind = kind_of(weight.keys())
     version = str(checkpoint.get("version") or architecture_of(kind, weight).version)
@@ -123,4 +124,4 @@ def _identify(checkpoint: Mapping) -> CheckpointInfo:
     if key is None:
         raise CheckpointError(f"{kind} checkpoint without its text embedding {TEXT_EMBEDDING_KEYS[kind]!r}")
     rows = weight[key].shape[0]
-    return CheckpointInfo(kind, version, checkpoint_table(kind, checkpoint, rows), rows)
+    return CheckpointInfo(kind, version, checkpoint_table(kind, checkpoint, rows, source_table), rows)

@@ -121,9 +121,7 @@ def load_into(
     is_file = isinstance(source, (str, Path))
     where = str(source) if is_file else "<state dict>"
     checkpoint = read_checkpoint(source) if is_file else as_checkpoint(source, where)
-    if source_table is not None:
-        checkpoint = {**checkpoint, "symbols": list(resolve_table(source_table).symbols)}
-    info = identify(checkpoint, where)
+    info = identify(checkpoint, where, None if source_table is None else resolve_table(source_table))
     if kind is not None and kind != info.kind:
         raise CheckpointError(f"{where}: expected a {kind} checkpoint but this is {info.kind}; check which file goes where")
     expected = module.state_dict()

@@ -59,9 +59,7 @@ def convert_checkpoint(source: str | Path, output: str | Path, table: str | Symb
                        source_table: str | SymbolTable | None = None) -> EmbeddingAdaptation | None:
     """Pre-adapt a checkpoint file to `table` once (no model needed); returns the adaptation."""
     checkpoint = read_checkpoint(source)
-    if source_table is not None:
-        checkpoint["symbols"] = list(resolve_table(source_table).symbols)
-    info = identify(checkpoint, str(source))
+    info = identify(checkpoint, str(source), None if source_table is None else resolve_table(source_table))
     target = resolve_table(table)
     weight = checkpoint["weight"]
     embedding = None

@@ -38,12 +38,12 @@ def resolve_table(table: str | SymbolTable | None = None, *, rows: int | None = 
     return resolved
 
 
-def checkpoint_table(kind: str, checkpoint: Mapping, rows: int) -> SymbolTable:
-    """The table of a checkpoint's `rows`-row text embedding: its stored `symbols`, else implied
-    by the row count (upstream files store none)."""
+def checkpoint_table(kind: str, checkpoint: Mapping, rows: int, given: SymbolTable | None = None) -> SymbolTable:
+    """The table of a checkpoint's `rows`-row text embedding: `given` (the user says), else its
+    stored `symbols`, else implied by the row count (upstream files store none)."""
     stored = checkpoint.get("symbols")
-    if stored:
-        table = find_table(stored) or SymbolTable("stored", tuple(stored))
+    if given is not None or stored:
+        table = given or find_table(stored) or SymbolTable("stored", tuple(stored))
         if len(table) > rows:
             raise CheckpointError(f"the checkpoint stores {len(table)} symbols but its text embedding has {rows} rows")
         return table
