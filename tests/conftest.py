@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.tools import SmallDisk, mount_tmpfs, remount_read_only, unmount
+from tests.tools import SmallDisk, mount_tmpfs, remount_read_only, restored_symbol_registry, unmount
 
 TESTS_DIR = Path(__file__).resolve().parent
 DATA_DIR = TESTS_DIR / "data"
@@ -30,17 +30,9 @@ def repo_root() -> Path:
 
 @pytest.fixture
 def symbol_registry() -> Iterator[None]:
-    """Tables a test registers (`register_table`) are forgotten after it: the registry has no
-    public unregister, so its two dicts are restored as they were."""
-    from GPT_SoVITS.text import symbols
-
-    factories, cache = dict(symbols._FACTORIES), dict(symbols._CACHE)
-    yield
-    with symbols._LOCK:
-        symbols._FACTORIES.clear()
-        symbols._FACTORIES.update(factories)
-        symbols._CACHE.clear()
-        symbols._CACHE.update(cache)
+    """Tables a test registers (`register_table`) are forgotten after it."""
+    with restored_symbol_registry():
+        yield
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ a broken setup. Full disks and read-only folders are made for real where the mac
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib.util
 import os
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -52,6 +54,23 @@ def require_browser() -> str:
     if not os.access(CHROMIUM, os.X_OK):
         tool_missing(f"{CHROMIUM} is missing (apt-get install -y chromium)")
     return CHROMIUM
+
+
+@contextlib.contextmanager
+def restored_symbol_registry() -> Iterator[None]:
+    """Forget every table registered inside the block: the registry has no public unregister, so
+    its two dicts are put back as they were."""
+    from GPT_SoVITS.text import symbols
+
+    factories, cache = dict(symbols._FACTORIES), dict(symbols._CACHE)
+    try:
+        yield
+    finally:
+        with symbols._LOCK:
+            symbols._FACTORIES.clear()
+            symbols._FACTORIES.update(factories)
+            symbols._CACHE.clear()
+            symbols._CACHE.update(cache)
 
 
 # --- file-system faults ---------------------------------------------------------------------
