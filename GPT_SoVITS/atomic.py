@@ -61,6 +61,13 @@ def _prepare(path: Path) -> Path:
     """Create `path`'s folder if needed and a temporary file in it; `OutputError` when impossible."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as error:
+        blocker = next(p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir())
+        raise OutputError(f"{path}: cannot create its folder: {blocker} is a file; choose another path",
+                          error.errno, str(path)) from error
+    except OSError as error:
+        raise output_error(path, error, f"cannot create its folder {path.parent}") from error
+    try:
         return _create_temp(path)
     except OSError as error:
         raise output_error(path, error) from error
