@@ -62,7 +62,7 @@ def _prepare(path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as error:
-        blocker = next(p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir())
+        blocker = next((p for p in (path.parent, *path.parent.parents) if p.exists() and not p.is_dir()), path.parent)
         raise OutputError(f"{path}: cannot create its folder: {blocker} is a file; choose another path",
                           error.errno, str(path)) from error
     except OSError as error:
@@ -85,14 +85,22 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     tmp = _prepare(path)
     try:
         yield tmp
-        os.replace(tmp, path)
     except BaseException as error:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        _remove(tmp)
         cause = _write_failure(error)
         if cause is not None:
             raise output_error(path, cause) from error
         raise
+    try:
+        os.replace(tmp, path)
+    except OSError as error:
+        _remove(tmp)
+        raise output_error(path, error) from error
+
+
+def _remove(tmp: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
 
 
 def _write_failure(error: BaseException) -> OSError | None:

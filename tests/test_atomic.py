@@ -141,3 +141,12 @@ def test_output_error_is_still_an_os_error_for_optional_writes():
     error = atomic.output_error(atomic.Path("/x/cache.spec.pt"), OSError(28, "No space left on device"))
     assert isinstance(error, OSError) and error.errno == 28
     assert str(error) == "/x/cache.spec.pt: cannot write it: no space left on device; free some space, then run again"
+
+
+def test_failed_rename_is_an_output_error_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "inside").write_text("")  # a non-empty folder where the file should go: rename fails
+    with pytest.raises(OutputError, match=f"^{target}: cannot write it: "):
+        write_text_atomic(target, "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
