@@ -42,3 +42,20 @@ class UnsupportedLanguageError(DataError):
 
 class CheckpointError(GptSovitsError):
     """A checkpoint cannot be read, identified or loaded into a model."""
+
+
+class OutputError(GptSovitsError, OSError):
+    """An output file cannot be written: full disk, read-only folder, no permission.
+
+    Also an `OSError` (with the original `errno`), so code that already tolerates failed writes
+    of optional files (caches) keeps doing so.
+    """
+
+    def __init__(self, message: str, errno_code: int | None = None, path: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errno = errno_code
+        self.filename = path
+
+    def __str__(self) -> str:  # OSError's own format would print "[Errno N] None: path"
+        return self.message

@@ -8,6 +8,7 @@ written atomically. Errors of this project print one `error: ...` line and exit 
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 from pathlib import Path
@@ -63,20 +64,24 @@ def _read_text(args: argparse.Namespace) -> str:
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
-    """Write float audio (-1..1) as 16-bit PCM mono WAV, atomically."""
+    """Write float audio (-1..1) as 16-bit PCM mono WAV, atomically.
+
+    The WAV is built in memory (seconds of audio) and written by the atomic writer, so a full
+    disk is reported as such rather than as libsndfile's "error opening" message.
+    """
     import soundfile as sf
 
-    from GPT_SoVITS.atomic import atomic_output
+    from GPT_SoVITS.atomic import write_bytes_atomic
 
     pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype(np.int16)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path) as tmp:
-        sf.write(tmp, pcm, sample_rate, subtype="PCM_16", format="WAV")
+    buffer = io.BytesIO()
+    sf.write(buffer, pcm, sample_rate, subtype="PCM_16", format="WAV")
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def run(args: argparse.Namespace) -> str:
     """Synthesise per `args`, write the WAV and return the summary line."""
+    from GPT_SoVITS.atomic import check_writable
     from GPT_SoVITS.inference import SynthesisParams, TTS
 
     params = SynthesisParams(
@@ -85,6 +90,7 @@ def run(args: argparse.Namespace) -> str:
         max_new_tokens=args.max_new_tokens,
     )
     text = _read_text(args)
+    check_writable(args.output)  # a bad -o is reported before minutes of loading and synthesis
     tts = TTS.from_files(args.gpt, args.sovits, args.hubert, device=args.device, half=args.half)
     result = tts.synthesize(args.ref, args.ref_text, text, language=args.lang, ref_language=args.ref_lang, params=params)
     write_wav(args.output, result.audio, result.sample_rate)

@@ -71,7 +71,7 @@ def test_duplicate_symbol_in_table_is_refused():
         append_inventory(get_table("v2"), [InventorySymbol("tt_a"), InventorySymbol("tt_a")], "v2+dup")
 
 
-def test_inventory_tsv_round_trip_and_registry(tmp_path):
+def test_inventory_tsv_round_trip_and_registry(tmp_path, symbol_registry):
     path = tmp_path / "phonemes.tsv"
     path.write_text("symbol\tipa\tsimilar\ntt_a1\ta\tAA1 a4\ntt_p\tp\tP\n", encoding="utf-8")
     inventory = read_inventory(path)

@@ -20,7 +20,7 @@ from torch import nn
 from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.manifest import ManifestModule as _ManifestModule
-from GPT_SoVITS.manifest import read_manifest, random_state_dict
+from GPT_SoVITS.manifest import ManifestEntry, read_manifest, random_state_dict
 from GPT_SoVITS.text.symbols import InventorySymbol, SymbolTable, append_inventory, get_table
 from tests.conftest import REPO_ROOT, manifest_path
 
@@ -309,10 +309,10 @@ def test_interrupted_save_leaves_no_partial_file(tmp_path, monkeypatch):
     out.write_bytes(b"previous good file")
     real_save = torch.save
 
-    def dies_half_way(obj, f, *args, **kwargs):
+    def dies_half_way(obj, f, *args, **kwargs):  # f: the open temporary file torch writes to
         real_save(obj, f, *args, **kwargs)
-        with open(f, "r+b") as handle:
-            handle.truncate(10)
+        f.flush()
+        f.truncate(10)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(torch, "save", dies_half_way)
@@ -359,3 +359,155 @@ def test_cli_reports_bad_file_in_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: ") and "not a PyTorch or safetensors checkpoint" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- wrong dtypes ---------------------------------------------------------------------------
+
+# A small s2G-shaped layout (the checks do not depend on the size): text embedding and two more.
+SMALL_S2G = [ManifestEntry(S2G_KEY, (732, 8), "float32"), ManifestEntry("dec.conv_pre.bias", (4,), "float32"),
+             ManifestEntry("ref_enc.spectral.0.fc.weight", (4, 704), "float32")]
+
+
+def _small_weight(dtype: torch.dtype, key: str = S2G_KEY) -> dict:
+    weight = random_state_dict(SMALL_S2G)
+    weight[key] = (weight[key] * 3).to(dtype)
+    return weight
+
+
+def _save(weight: dict, path, fmt: str):
+    if fmt == "safetensors":
+        from safetensors.torch import save_file
+
+        save_file(weight, str(path))
+    else:
+        torch.save({"weight": weight, "config": {"model": {"version": "v2"}}}, path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["safetensors", "pth"])
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64, torch.bool])
+def test_integer_or_bool_weights_are_refused_naming_the_key(tmp_path, fmt, dtype):
+    path = _save(_small_weight(dtype), tmp_path / f"bad.{fmt}", fmt)
+    expected = f"{path}: 1 weight\\(s\\) of the wrong type: {S2G_KEY} \\({str(dtype).removeprefix('torch.')}\\)"
+    with pytest.raises(CheckpointError, match=expected):
+        wc.load_into(_ManifestModule(SMALL_S2G), path, table="v2")
+    with pytest.raises(CheckpointError, match=expected):
+        wc.convert_checkpoint(path, tmp_path / "converted.pth", "v2")
+    assert not (tmp_path / "converted.pth").exists()
+
+
+@pytest.mark.parametrize("fmt", ["safetensors", "pth"])
+def test_cli_convert_of_an_int32_file_fails_naming_the_key(tmp_path, fmt):
+    path = _save(_small_weight(torch.int32), tmp_path / f"bad.{fmt}", fmt)
+    out = tmp_path / "converted.pth"
+    result = run_cli("convert", str(path), "--symbols", "v2", "-o", str(out))
+    assert result.returncode == 1 and not out.exists()
+    assert result.stderr.startswith(f"error: {path}: 1 weight(s) of the wrong type: {S2G_KEY} (int32)")
+
+
+def test_wrong_dtype_in_a_state_dict_given_in_memory_is_refused():
+    weight = _small_weight(torch.int32, key="dec.conv_pre.bias")
+    with pytest.raises(CheckpointError, match=r"<state dict>: .*dec\.conv_pre\.bias \(int32\)"):
+        wc.load_into(_ManifestModule(SMALL_S2G), weight)
+
+
+@pytest.mark.parametrize("fmt", ["safetensors", "pth"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_float_weights_of_every_width_convert_and_load(tmp_path, fmt, dtype):
+    weight = {key: value.to(dtype) for key, value in random_state_dict(SMALL_S2G).items()}
+    path = _save(weight, tmp_path / f"ok.{fmt}", fmt)
+    out = tmp_path / "converted.pth"
+    wc.convert_checkpoint(path, out, "v2")
+    model = _ManifestModule(SMALL_S2G)
+    wc.load_into(model, out, table="v2")
+    for key, value in weight.items():
+        assert torch.equal(model.state_dict()[key], value.float()), key
+
+
+def test_integer_counters_of_batch_norm_are_not_weights():
+    weight = {"sv.bn1.weight": torch.ones(4), "sv.bn1.num_batches_tracked": torch.tensor(7)}
+    wc.check_weight_dtypes(weight, "sv.pth")  # int64 counter: accepted
+    weight["sv.bn1.running_mean"] = torch.zeros(4, dtype=torch.int32)
+    with pytest.raises(CheckpointError, match=r"sv\.bn1\.running_mean \(int32\)"):
+        wc.check_weight_dtypes(weight, "sv.pth")
+
+
+# --- identification by content --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("keys,kind,version", [
+    ({S2G_KEY: (732, 1), "sv_emb.weight": (1, 1), "dec.conv_pre.weight": (768, 1, 1)}, "s2G", "v2ProPlus"),
+    ({S2G_KEY: (732, 1), "sv_emb.weight": (1, 1), "dec.conv_pre.weight": (512, 1, 1)}, "s2G", "v2Pro"),
+    ({S2G_KEY: (322, 1), "ref_enc.spectral.0.fc.weight": (128, 1025)}, "s2G", "v1"),
+    ({S2G_KEY: (732, 1), "ref_enc.spectral.0.fc.weight": (128, 704)}, "s2G", "v2"),
+    ({f"discriminators.{i}.conv_post.bias": (1,) for i in range(8)}, "s2D", "v2Pro"),
+    ({f"discriminators.{i}.conv_post.bias": (1,) for i in range(6)}, "s2D", "v2"),
+    ({S1_KEY: (512, 1)}, "s1", "v1"),
+    ({S1_KEY[len("model."):]: (322, 1)}, "s1", "v1"),
+    ({S1_KEY: (732, 1)}, "s1", "v2"),
+])
+def test_architecture_table_identifies_by_content(keys, kind, version):
+    info = wc.identify({"weight": {key: torch.zeros(shape) for key, shape in keys.items()}})
+    assert (info.kind, info.version) == (kind, version)
+    assert {a.kind for a in wc.ARCHITECTURES} == {"s2G", "s2D", "s1"}
+
+
+def test_one_table_resolver_for_models_and_loading(test_table):
+    assert wc.resolve_table(rows=732).name == "v2" and wc.resolve_table(rows=322).name == "v1"
+    assert wc.resolve_table(version="v1").name == "v1"
+    assert wc.resolve_table(test_table, rows=len(test_table)) is test_table
+    with pytest.raises(CheckpointError, match="732 rows but table 'v2\\+test' has 735"):
+        wc.resolve_table(test_table, rows=732)
+
+
+def test_adapt_state_dict_is_pure(s2g_v2, test_table):
+    weight = wc.read_checkpoint(s2g_v2)["weight"]
+    before = {key: value.clone() for key, value in weight.items()}
+    adapted, report = wc.adapt_state_dict(weight, get_table("v2"), test_table, "mean")
+    assert adapted is not weight and adapted[S2G_KEY].shape == (len(test_table), 192)
+    assert all(torch.equal(weight[key], before[key]) for key in before)  # the input is unchanged
+    assert all(adapted[key] is weight[key] for key in weight if key != S2G_KEY)  # other tensors shared
+    assert report.copied == 732 and report.new_symbols == ("tt_a1", "tt_sh", "tt_x")
+    with pytest.raises(CheckpointError, match="no text embedding"):
+        wc.adapt_state_dict({"discriminators.0.conv_post.bias": torch.zeros(1)}, get_table("v2"), test_table)
+
+
+# --- command line: small ones ---------------------------------------------------------------
+
+
+def test_inspect_accepts_the_source_table(tmp_path, test_table):
+    weight = random_state_dict(SMALL_S2G, overrides={S2G_KEY: (len(test_table), 8)})
+    path = tmp_path / "unknown-rows.pth"
+    torch.save({"weight": weight, "config": {"model": {"version": "v2"}}}, path)
+    symbols_file = tmp_path / "v2+test.txt"
+    symbols_file.write_text("\n".join(test_table.symbols) + "\n", encoding="utf-8")
+    plain = run_cli("inspect", str(path))
+    assert plain.returncode == 1 and "--source-table" in plain.stderr and str(path) in plain.stderr
+    given = run_cli("inspect", str(path), "--source-table", str(symbols_file))
+    assert given.returncode == 0, given.stderr
+    assert "symbols:    v2+test (735 symbols, 735 rows; given with --source-table)" in given.stdout
+
+
+def test_wrong_keys_error_names_the_file(tmp_path):
+    path = tmp_path / "hubert.pth"
+    torch.save({"encoder.layers.0.weight": torch.zeros(2), "feature_projection.bias": torch.zeros(2)}, path)
+    with pytest.raises(CheckpointError, match=f"^{path}: not a GPT-SoVITS s1/s2G/s2D state dict"):
+        wc.load_into(ManifestModule("s2D_v2"), path)
+    result = run_cli("convert", str(path), "--symbols", "v2", "-o", str(tmp_path / "out.pth"))
+    assert result.returncode == 1 and result.stderr.startswith(f"error: {path}: not a GPT-SoVITS")
+    misfit = tmp_path / "misfit.pth"
+    torch.save({"weight": random_state_dict(SMALL_S2G[:2])}, misfit)
+    with pytest.raises(CheckpointError, match=f"^{misfit}: the checkpoint does not fit the model:\n  missing \\(1\\)"):
+        wc.load_into(_ManifestModule(SMALL_S2G), misfit, table="v2")
+
+
+def test_config_less_file_says_its_config_is_missing(tmp_path):
+    source = tmp_path / "bare.pth"
+    torch.save(random_state_dict([ManifestEntry(S1_KEY, (732, 8), "float32")]), source)
+    out = tmp_path / "converted.ckpt"
+    converted = run_cli("convert", str(source), "--symbols", "v2", "-o", str(out))
+    assert converted.returncode == 0, converted.stderr
+    assert f"{source} has no config (model settings), so {out} has none either" in converted.stderr
+    inspected = run_cli("inspect", str(out))
+    assert "config:     missing (no model settings stored: training can start from this file, synthesis cannot" in inspected.stdout
+    assert "config:     sections model" in "\n".join(wc.describe(upstream_checkpoint("s2D_v2", tmp_path)))

@@ -6,13 +6,27 @@ code gives code(x) = argmin_k c_k - 2 x.M_k, with M = E W [1024, 1536] and c_k =
 one product per frame group instead of two, and `ssl_proj` never runs.
 
 Rows are laid out chunk by chunk in one reused buffer, straight from the [C, T] features. The
-scores are first computed in a fast precision (bfloat16 where the hardware multiplies it, else
-float32). A row whose winner leads by more than the rounding margin keeps it; after a bfloat16
-pass the others are re-scored in float32 on the few codes still in the running (all codes when
-more than GATHER_LIMIT are), and rows still close after float32 are settled in float64 over
-their close codes. The result is the float64 argmin: independent of
-batching and of the precision used first, where a plain float32 argmin flips on near-ties (up to
-a few frames in ten thousand in our tests).
+scores are first computed in a fast precision: bfloat16 where the hardware multiplies it
+(`bfloat16_is_native`), else float32. A row whose winner leads by more than the rounding margin
+keeps it; after a bfloat16 pass the others are re-scored in float32 on the few codes still in
+the running (all codes when more than GATHER_LIMIT are), and rows still close after float32 are
+settled in float64 over their close codes. The result is the float64 argmin, ties to the lowest
+id as `torch.argmin`: independent of batching and of the precision used first, where a plain
+float32 argmin flips on near-ties (up to a few frames in ten thousand in our tests).
+
+Rounding margin (the one argument every pass relies on). A score s = c - 2 x.M computed in
+precision p (unit roundoff u: 2^-8 bfloat16, 2^-24 float32) with a float32 accumulator (u_acc =
+2^-24; bf16 matrix units accumulate in float32) is off from the exact score by
+  - input rounding, of scale e = (u + sqrt(n) u_acc) * sqrt(sum_i x_i^2 max_k M_ki^2): x and M
+    rounded to p, and n rounded partial sums whose errors grow like sqrt(n) when independent. This
+    is a statistical scale, not a proof: the largest error measured was 1.9 e (random, clustered
+    and benchmark features, bf16 and float32), and the slack allowed is 2 SAFETY e = 8 e;
+  - output rounding, at most u |s| (strict).
+So low(s) = s - 8e - u|s| <= exact <= s + 8e + u|s| = high(s). A winner is trusted when
+low(runner-up) > high(winner); otherwise the codes with low(s_j) <= high(winner), which hold the
+exact winner, go on to the next precision. A wider margin sends more rows on; a narrower one
+risks trusting a winner that rounding put first.
+
 Not for training (no gradients, no codebook updates) and only for one quantizer layer (v1/v2).
 One search object serves one caller at a time (its row buffers are reused).
 """
@@ -25,15 +39,10 @@ from typing import Iterator, Sequence
 
 import torch
 
-# Relative rounding of one value in each precision (round to nearest: half a unit in the last place).
+# Unit roundoff u of each precision (round to nearest: half a unit in the last place).
 UNIT_ROUNDOFF = {torch.bfloat16: 2.0**-8, torch.float32: 2.0**-24}
-ACCUMULATOR_ROUNDOFF = 2.0**-24  # bf16 matrix units (AMX, tensor cores) accumulate in float32
-# Margin in units of a product's input-rounding scale e = (u + sqrt(n) u_acc) * norm (see `_slack`):
-# a score may be off by 2 SAFETY e = 8 e, plus u |s| for rounding the output (a strict bound).
-# The largest input-rounding error measured was 1.9 e (random, clustered and benchmark features,
-# bf16 and float32), a factor of 4.2 below the slack. A wider margin sends more rows to the next
-# precision; a narrower one risks trusting a winner that rounding put first.
-SAFETY = 4.0
+ACCUMULATOR_ROUNDOFF = 2.0**-24  # u_acc: bf16 matrix units (AMX, AVX512-BF16, tensor cores) accumulate in float32
+SAFETY = 4.0  # slack = 2 SAFETY e = 8 e per score, 4.2x the largest error measured (module docstring)
 # Rows per chunk: on a CPU the buffer and its [1024, 1024] scores stay in cache; a GPU needs
 # larger products to be busy.
 CHUNK_ROWS = {"cpu": 1024, "cuda": 16384}
@@ -42,6 +51,9 @@ EXACT_ROWS = 128  # rows per float64 re-scoring slice
 # in our benchmarks) are re-scored on those codes only; rows with more by a float32 product.
 GATHER_LIMIT = 8
 OFFSET_COLUMNS = 16  # columns after each frame group: three ones add the offsets in the product
+# CPU features (names of `torch.cpu.get_capabilities`) with bfloat16 matrix instructions, where a
+# bfloat16 product beats float32: AMX tiles (measured 5.7-8x) and AVX512-BF16 (docs/benchmarks.md).
+BF16_CPU_FEATURES = ("amx_bf16", "avx512_bf16")
 
 
 @dataclass
@@ -56,18 +68,22 @@ class SearchCounts:
         self.by_precision[name] = self.by_precision.get(name, 0) + rows
 
 
-def pick_fast_dtype(device: torch.device) -> torch.dtype:
-    """bfloat16 where the hardware multiplies it natively (CUDA GPUs that support it, CPUs with AMX
-    tiles); float32 elsewhere, where bfloat16 products are emulated and slower than float32.
+def bfloat16_is_native(device: torch.device) -> bool:
+    """Whether `device` multiplies bfloat16 matrices in hardware: a CUDA GPU that supports it, or a
+    CPU with one of BF16_CPU_FEATURES (elsewhere bf16 products are emulated, slower than float32).
 
-    On an AMX CPU the bfloat16 product is ~6x faster than float32; with the third of rows its
-    margin leaves open re-scored in float32 on their close codes, the whole search is ~1.4x faster
-    than float32 alone (docs/benchmarks.md). The codes are the same either way.
+    Public torch API only: `torch.cpu.get_capabilities` (absent from older torch: then False).
     """
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    has_amx = getattr(torch.cpu, "_is_amx_tile_supported", None)  # private in torch 2.13: guard it
-    return torch.bfloat16 if device.type == "cpu" and has_amx is not None and has_amx() else torch.float32
+        return torch.cuda.is_bf16_supported()
+    capabilities = getattr(torch.cpu, "get_capabilities", None)
+    return device.type == "cpu" and capabilities is not None and any(capabilities().get(f) for f in BF16_CPU_FEATURES)
+
+
+def pick_fast_dtype(device: torch.device) -> torch.dtype:
+    """The first pass's precision: bfloat16 where it is native, else float32. The codes are the
+    same either way; only the speed differs (docs/benchmarks.md, stage 3)."""
+    return torch.bfloat16 if bfloat16_is_native(device) else torch.float32
 
 
 class SemanticCodeSearch:
@@ -180,7 +196,8 @@ class SemanticCodeSearch:
     # --- the search --------------------------------------------------------------------------
 
     def _norms(self, rows: torch.Tensor) -> torch.Tensor:
-        """sqrt(sum_i x_i^2 max_k M_ki^2) per float32 row [R], raised by (1 + 4u) for its own rounding."""
+        """The margin's norm sqrt(sum_i x_i^2 max_k M_ki^2) per float32 row [R], raised by (1 + 4u)
+        for its own rounding."""
         squares = rows[:, : self.width].square() @ self.spread
         return squares.sqrt() * (1 + 4 * UNIT_ROUNDOFF[torch.float32])
 
@@ -237,16 +254,14 @@ class SemanticCodeSearch:
         return best
 
     def _slack(self, norms: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-        """2 SAFETY e per row: a bound on a score's error from input rounding, e = (u + sqrt(n) u_acc) norm."""
+        """The input-rounding slack 2 SAFETY e of each row's scores (module docstring)."""
         return 2 * SAFETY * (UNIT_ROUNDOFF[dtype] + math.sqrt(self.width) * ACCUMULATOR_ROUNDOFF) * norms
 
     def _certain(self, scores: torch.Tensor, norms: torch.Tensor, dtype: torch.dtype
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Scores [R, bins] in `dtype` -> (best [R], rows not yet certain [U], high [R]).
+        """Scores [R, bins] in `dtype` -> (best [R], rows not yet certain [U], high(winner) [R]).
 
-        A score s is off by at most the slack (input rounding) plus u |s| (output rounding), so
-        low(s) bounds the exact score from below and high(s) from above. The winner is certain when
-        low(runner-up) > high(winner).
+        The winner is certain when low(runner-up) > high(winner) (module docstring).
         """
         unit, slack = UNIT_ROUNDOFF[dtype], self._slack(norms, dtype)
         top = scores.topk(2, dim=1, largest=False)

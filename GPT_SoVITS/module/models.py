@@ -20,7 +20,8 @@ from GPT_SoVITS.module import attentions, commons, modules
 from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.module.norms import remove_weight_norm, spectral_norm, weight_norm
 from GPT_SoVITS.module.quantize import ResidualVectorQuantizer
-from GPT_SoVITS.text.symbols import SymbolTable, default_table_name, get_table
+from GPT_SoVITS.text.symbols import SymbolTable
+from GPT_SoVITS.weights_compat.tables import resolve_table
 
 logger = logging.getLogger(__name__)
 
@@ -173,14 +174,6 @@ class GeneratorOutput(NamedTuple):
     commit_loss: torch.Tensor  # scalar quantizer commitment loss (0 when frozen)
 
 
-def _resolve_table(table: SymbolTable | str | None, version: str) -> SymbolTable:
-    if isinstance(table, SymbolTable):
-        return table
-    if table is None:
-        table = "v1" if version == "v1" else default_table_name()
-    return get_table(table)
-
-
 class SynthesizerTrn(nn.Module):
     """The SoVITS generator (`s2G`). Built like upstream:
     `SynthesizerTrn(spec_channels, segment_size, n_speakers=300, **config.model, table=...)`.
@@ -202,7 +195,7 @@ class SynthesizerTrn(nn.Module):
             logger.debug("SynthesizerTrn: ignoring config keys %s", ", ".join(sorted(unused)))
         if semantic_frame_rate not in ("25hz", "50hz"):
             raise ValueError(f"semantic_frame_rate must be '25hz' or '50hz', got {semantic_frame_rate!r}")
-        self.table = _resolve_table(table, version)
+        self.table = resolve_table(table, version=version)
         self.version = version
         self.spec_channels = spec_channels
         self.segment_size = segment_size
@@ -322,17 +315,6 @@ class SynthesizerTrn(nn.Module):
         b, t2, _ = frames.shape
         codes = self.quantizer.encode_rows(self.project_ssl(frames.reshape(b * t2, -1)))  # [n_q, B * T2]
         return codes.view(-1, b, t2).transpose(0, 1)
-
-    @torch.no_grad()
-    def extract_latent_many(self, features: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        """Codes of several utterances [768, T_i] in one pass -> LongTensors [T_i // 2].
-
-        Frames are concatenated rather than padded: each code depends only on its own two
-        frames, so the result is the one-by-one result with no padding work at all.
-        """
-        grouped = [self._ssl_frames(f.unsqueeze(0))[0] for f in features]
-        codes = self.quantizer.encode_rows(self.project_ssl(torch.cat(grouped)))[0]
-        return list(codes.split([g.size(0) for g in grouped]))
 
     @staticmethod
     def _codes_first(codes: torch.Tensor) -> torch.Tensor:

@@ -34,6 +34,7 @@ from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.module.models import SSL_DIM, SynthesizerTrn, build_generator
 from GPT_SoVITS.prepare.progress import ProgressWriter
 from GPT_SoVITS.prepare.resume import plan_part
+from GPT_SoVITS.prepare.semantic_codes import code_search_for, extract_codes
 from GPT_SoVITS.prepare.stage_env import StageEnv, choose_device
 from GPT_SoVITS.prepare.stages import STAGES
 from GPT_SoVITS.prepare.summary import StageSummary
@@ -143,28 +144,6 @@ def iter_loaded(batches: list[list[tuple[int, ListEntry]]], ssl_dir: Path, prefe
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def code_search_for(model: SynthesizerTrn) -> SemanticCodeSearch | None:
-    """The folded search for `model`, or None (use the model's own path) when it cannot be folded."""
-    try:
-        return SemanticCodeSearch.for_model(model)
-    except ValueError as reason:
-        logger.info("semantic codes through the model's quantizer (%s)", reason)
-        return None
-
-
-def extract_codes(model: SynthesizerTrn, features: Sequence[torch.Tensor],
-                  search: SemanticCodeSearch | None = None) -> list[torch.Tensor]:
-    """Codes [T_i // 2] of each feature tensor [768, T_i], computed in one pass.
-
-    The frames of all utterances are concatenated (no padding): code k of an utterance reads only
-    its frames 2k and 2k+1, so the result equals one-by-one extraction.
-    """
-    search = search or code_search_for(model)
-    param = next(model.parameters())
-    with torch.inference_mode():
-        batch = [f.to(device=param.device, dtype=param.dtype) for f in features]
-        codes = search.codes_of(batch) if search is not None else model.extract_latent_many(batch)
-        return [c.cpu() for c in codes]
 
 
 def run_semantic_stage(env: StageEnv, model: SynthesizerTrn | None = None, batch_frames: int = BATCH_FRAMES,

@@ -11,7 +11,7 @@ import yaml
 
 from tests.conftest import REPO_ROOT
 
-from GPT_SoVITS.text.symbols import SymbolTable, get_table, register_table
+from GPT_SoVITS.text.symbols import SymbolTable, get_table
 
 TEST_TABLE = "v2+artest"
 
@@ -30,13 +30,12 @@ def tiny_config(**model_overrides) -> dict:
 
 
 def appended_table() -> SymbolTable:
-    """v2 plus three new symbols with look-alikes (registered as `v2+artest`)."""
+    """v2 plus three new symbols with look-alikes, named `v2+artest` (not registered: the tests
+    pass the table itself, so no test leaves it behind in the global registry)."""
     base = get_table("v2")
     symbols = base.symbols + ("ar_test_a", "ar_test_o", "ar_test_x")
     similar = {"ar_test_a": ("a1", "AA1"), "ar_test_o": ("OW1",), "ar_test_x": ()}
-    table = SymbolTable(TEST_TABLE, symbols, similar, base_name="v2")
-    register_table(TEST_TABLE, lambda: table)
-    return table
+    return SymbolTable(TEST_TABLE, symbols, similar, base_name="v2")
 
 
 def russian_or_test_table() -> SymbolTable:

@@ -137,3 +137,22 @@ def test_model_with_two_quantizer_layers_is_refused(tiny_generator):
     tiny_generator.quantizer.vq.layers.append(tiny_generator.quantizer.vq.layers[0])
     with pytest.raises(ValueError, match="one quantizer layer"):
         SemanticCodeSearch.for_model(tiny_generator)
+
+
+@pytest.mark.parametrize("features,expected", [
+    ({"amx_bf16": True, "avx512_bf16": True}, torch.bfloat16),
+    ({"amx_bf16": False, "avx512_bf16": True}, torch.bfloat16),
+    ({"amx_bf16": False, "avx512_bf16": False, "avx2": True}, torch.float32),
+    ({}, torch.float32),
+])
+def test_bfloat16_first_pass_only_where_the_cpu_multiplies_it(monkeypatch, features, expected):
+    """The choice reads torch's public capability map; the codes are the same either way (tests above)."""
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: features)
+    assert code_search.pick_fast_dtype(torch.device("cpu")) == expected
+    conv = _projection()
+    assert SemanticCodeSearch(conv.weight, conv.bias, torch.randn(BINS, CHANNELS)).fast_dtype == expected
+
+
+def test_without_the_capability_map_the_first_pass_is_float32(monkeypatch):
+    monkeypatch.delattr(torch.cpu, "get_capabilities")  # older torch
+    assert code_search.pick_fast_dtype(torch.device("cpu")) == torch.float32

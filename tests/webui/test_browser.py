@@ -2,8 +2,9 @@
 
 The UI runs as `python webui.py --root <tmp>` on a free localhost port with tiny configs and tiny
 pretrained files; the test fills the forms, presses the buttons and checks the files the stages and
-trainers write, the status boxes, and the synthesised audio. Screenshots of each tab go to
-`test-output/` (git-ignored).
+trainers write, the status boxes, and the synthesised audio. Screenshots of each tab go to a
+temporary folder (printed), or to `$GSV_SCREENSHOT_DIR` when set. Without Playwright or Chromium the
+test skips with the reason, and fails in CI (tests/tools.py).
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.tools import require_browser, require_espeak
 from tests.webui.ui_fixtures import REFERENCE_TEXT, make_project
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = REPO_ROOT / "test-output"
 
 
 def _free_port() -> int:
@@ -50,6 +50,8 @@ def _wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout:
 
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory):
+    require_browser()  # before minutes of setup: skip (locally) or fail (CI) when it is missing
+    require_espeak()
     project = make_project(tmp_path_factory.mktemp("ui"))
     port = _free_port()
     log = project.root.parent / "webui.log"
@@ -76,7 +78,7 @@ def page(ui):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=require_browser(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.goto(ui[1])
         page.wait_for_selector("#btn_all", timeout=60_000)
@@ -109,13 +111,21 @@ def _click_and_wait(page, button_id: str, status_id: str, pattern: str, timeout_
     pytest.fail(f"#{status_id} did not reach {pattern!r} within {timeout_s} s; it shows:\n{status.input_value()}")
 
 
-def _screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"webui-{name}.png"), full_page=True)
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    """Where the screenshots go: `$GSV_SCREENSHOT_DIR`, else a temporary folder; never the repository."""
+    folder = Path(os.environ["GSV_SCREENSHOT_DIR"]) if os.environ.get("GSV_SCREENSHOT_DIR") else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots: {folder}")
+    return folder
+
+
+def _screenshot(page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"webui-{name}.png"), full_page=True)
 
 
 @pytest.mark.slow
-def test_full_flow_dataset_training_synthesis(ui, page):
+def test_full_flow_dataset_training_synthesis(ui, page, screenshots):
     project, _, log = ui
     opt_dir = project.root / "logs" / "ru_test"
     notice = page.locator("#pretrained_notice").inner_text()
@@ -140,7 +150,7 @@ def test_full_flow_dataset_training_synthesis(ui, page):
     assert sorted(p.name for p in (opt_dir / "5-wav32k").iterdir()) == ["a.wav", "b.wav", "c.wav"]
     semantic = (opt_dir / "6-name2semantic.tsv").read_text(encoding="utf-8").splitlines()
     assert semantic[0] == "item_name\tsemantic_audio" and len(semantic) == 4
-    _screenshot(page, "1-dataset")
+    _screenshot(page, screenshots, "1-dataset")
 
     # 2. Fine-tuning: one epoch of each tiny model, from scratch where no pretrained file exists.
     page.get_by_role("tab", name="2. Fine-tuning").click()
@@ -160,7 +170,7 @@ def test_full_flow_dataset_training_synthesis(ui, page):
     assert status.startswith("done s1_train.py"), status
     gpt = sorted((project.root / "GPT_weights_v2").glob("ru_test-e1.ckpt"))
     assert gpt and gpt[0].name in status
-    _screenshot(page, "2-training")
+    _screenshot(page, screenshots, "2-training")
 
     # 3. Synthesis with the exported weights.
     page.get_by_role("tab", name="3. Synthesis").click()
@@ -180,4 +190,4 @@ def test_full_flow_dataset_training_synthesis(ui, page):
     assert re.search(r"seed 7\b", status)
     expect(page.locator("#tts_output audio, #tts_output [data-testid='waveform-Result']").first).to_be_attached(
         timeout=20_000)
-    _screenshot(page, "3-synthesis")
+    _screenshot(page, screenshots, "3-synthesis")

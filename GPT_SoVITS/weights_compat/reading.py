@@ -1,0 +1,158 @@
+"""Reading checkpoint files safely: format sniffing, allow-listed unpickling, dtype checks.
+
+Returns plain dicts (`{"weight": state dict, "config": dict, ...}`); it never executes code
+from a file and says nothing about what the weights are (that is `identification`).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+
+from GPT_SoVITS.errors import CheckpointError
+
+# Upstream writes these two bytes over a zip's leading "PK" to mark newer model families.
+VERSION_MARKERS = {b"03": "v3", b"04": "v4", b"05": "v2Pro", b"06": "v2ProPlus"}
+# Weights are stored in these; anything else where a weight belongs is a damaged or foreign file.
+WEIGHT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+# Integer tensors that are counters, not weights: BatchNorm's (int64 in upstream's SV encoder).
+INTEGER_BUFFER_SUFFIXES = ("num_batches_tracked",)
+
+
+class HParamsStandIn:
+    """Allow-listed stand-in for upstream's pickled `utils.HParams` config objects.
+
+    Only attribute storage is reconstructed (the pickle's BUILD step fills `__dict__`); no
+    upstream code runs. `to_dict` turns the nested objects back into the plain dict we use.
+    """
+
+    def to_dict(self) -> dict:
+        return {key: plain(value) for key, value in vars(self).items()}
+
+
+def plain(value: Any) -> Any:
+    """`value` with every `HParamsStandIn` (at any depth) turned into a dict."""
+    if isinstance(value, HParamsStandIn):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(item) for item in value)
+    return value
+
+
+_SAFE_EXTRA_GLOBALS = [(HParamsStandIn, "utils.HParams"), (HParamsStandIn, "GPT_SoVITS.utils.HParams")]
+
+
+def sniff_format(path: Path) -> str:
+    """'zip', 'pickle' or 'safetensors' from the leading bytes; a clear error otherwise."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: checkpoint not found; check the path") from None
+    except IsADirectoryError:
+        raise CheckpointError(f"{path}: is a folder, expected a checkpoint file") from None
+    if head[:2] == b"PK":
+        return "zip"
+    if head[:2] in VERSION_MARKERS:
+        family = VERSION_MARKERS[head[:2]]
+        raise CheckpointError(
+            f"{path}: this is an upstream {family} checkpoint (version marker {head[:2].decode()!r} in place of 'PK'); "
+            f"GPT-SoVITS-RU supports the v1/v2 family only: use the v2 pretrained files (s2G2333k.pth, s2D2333k.pth)"
+        )
+    if head[:1] == b"\x80":
+        return "pickle"
+    if len(head) >= 9 and head[8:9] == b"{":
+        return "safetensors"
+    raise CheckpointError(f"{path}: not a PyTorch or safetensors checkpoint (starts with {head[:8]!r}); was the right file given?")
+
+
+def _read_safetensors(path: Path) -> dict:
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            weight = {key: handle.get_tensor(key) for key in handle.keys()}
+            metadata = handle.metadata() or {}
+    except Exception as error:  # safetensors raises its own error types for damaged headers
+        raise CheckpointError(f"{path}: unreadable safetensors file ({error}); re-download or re-export it") from None
+    checkpoint: dict[str, Any] = {"weight": weight}
+    for key in ("config", "symbols"):
+        if key in metadata:
+            checkpoint[key] = json.loads(metadata[key])
+    for key in ("info", "version"):
+        if key in metadata:
+            checkpoint[key] = metadata[key]
+    return checkpoint
+
+
+def _read_torch(path: Path) -> Any:
+    try:
+        with torch.serialization.safe_globals(_SAFE_EXTRA_GLOBALS):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise CheckpointError(
+            f"{path}: refused to load: the file asks to run or build objects that are not plain weights "
+            f"({str(error).splitlines()[0]}); nothing from it was executed. Only load checkpoints from sources you trust, "
+            f"or convert them to safetensors"
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError) as error:
+        raise CheckpointError(
+            f"{path}: damaged or truncated checkpoint ({str(error).splitlines()[0]}); download or export it again"
+        ) from None
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    """Read a checkpoint without executing code from it.
+
+    Torch files load with `weights_only=True` (upstream's pickled `HParams` config is mapped to
+    an allow-listed stand-in and returned as a plain dict); safetensors files load natively.
+    The result is a dict with at least `weight`; a bare state dict is wrapped as `{"weight": sd}`.
+    A tensor of a non-float dtype where a weight belongs is refused, naming its key.
+    """
+    path = Path(path)
+    loaded = _read_safetensors(path) if sniff_format(path) == "safetensors" else _read_torch(path)
+    return as_checkpoint(loaded, str(path))
+
+
+def as_checkpoint(loaded: Any, source: str) -> dict:
+    """A read file or an in-memory (state) dict as a checked checkpoint dict `{"weight": ..., ...}`."""
+    if isinstance(loaded, Mapping) and "weight" in loaded:
+        checkpoint = dict(loaded)
+    elif isinstance(loaded, Mapping) and loaded and all(isinstance(v, torch.Tensor) for v in loaded.values()):
+        checkpoint = {"weight": loaded}
+    else:
+        raise CheckpointError(f"{source}: a torch file, but not a GPT-SoVITS checkpoint (no 'weight' state dict)")
+    if not isinstance(checkpoint["weight"], Mapping):
+        raise CheckpointError(f"{source}: 'weight' is not a state dict")
+    check_weight_dtypes(checkpoint["weight"], source)
+    if "config" in checkpoint:
+        checkpoint["config"] = plain(checkpoint["config"])
+    return checkpoint
+
+
+def check_weight_dtypes(weight: Mapping[str, Any], source: str) -> None:
+    """CheckpointError naming the keys whose values are not float tensors (integer counters aside).
+
+    Loading would silently cast them: an int32 text embedding becomes rows of zeros and ones.
+    """
+    wrong = [
+        f"{key} ({str(value.dtype).removeprefix('torch.')})" if isinstance(value, torch.Tensor) else f"{key} ({type(value).__name__})"
+        for key, value in weight.items()
+        if not (isinstance(value, torch.Tensor) and (value.dtype in WEIGHT_DTYPES or _is_integer_buffer(key, value)))
+    ]
+    if wrong:
+        shown = ", ".join(wrong[:5]) + (f", ... ({len(wrong) - 5} more)" if len(wrong) > 5 else "")
+        raise CheckpointError(
+            f"{source}: {len(wrong)} weight(s) of the wrong type: {shown}; weights must be float16, bfloat16, float32 "
+            f"or float64 tensors. The file is damaged or was written by a tool that changed their type: export it again"
+        )
+
+
+def _is_integer_buffer(key: str, value: torch.Tensor) -> bool:
+    return key.endswith(INTEGER_BUFFER_SUFFIXES) and value.dtype in (torch.int32, torch.int64)
