@@ -10,16 +10,19 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from GPT_SoVITS.errors import UnsupportedLanguageError
 
 TEXT_DIR = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
-class CleanedText:
-    """A frontend's result: phones, phones per word of `norm_text`, and the normalised text."""
+class CleanedText(NamedTuple):
+    """A frontend's result: phones, phones per word of `norm_text`, and the normalised text.
+
+    A NamedTuple, so upstream's `phones, word2ph, norm_text = clean_text(text, lang)` unpacks
+    it and `cleaned.phones` keeps working.
+    """
 
     phones: list[str]
     word2ph: list[int] | None
