@@ -109,6 +109,16 @@ def test_function_word_alone_in_its_phrase_is_stressed(text: str, phones: list[s
     assert clean(text).phones == phones
 
 
+@pytest.mark.parametrize(("text", "phones"), [
+    ("США", ["ru_s", "ru_e0", "ru_sh", "ru_e0", "ru_a1"]),  # [sɛ ʂɛ ˈa]: last letter stressed
+    ("МГУ", ["ru_e0", "ru_m", "ru_g", "ru_e0", "ru_u1"]),  # [ɛm gɛ ˈu]
+])
+def test_spelled_abbreviation_is_one_word_stressed_on_its_last_letter(text: str, phones: list[str]) -> None:
+    cleaned = clean(text)
+    assert cleaned.phones == phones
+    assert cleaned.word2ph == [len(phones)]
+
+
 def test_yo_is_stressed_and_kept_in_norm_text() -> None:
     cleaned = clean("Ёжик")
     assert cleaned.norm_text == "ёжик"

@@ -29,6 +29,8 @@ _VOICE = {"p": "b", "f": "v", "k": "g", "t": "d", "s": "z", "sh": "zh", "shch": 
 _OBSTRUENTS = frozenset(_DEVOICE) | frozenset(_VOICE) | {"ts", "ch"}
 _VOICELESS = frozenset(_VOICE) | {"ts", "ch"}
 _SCHWA_BEFORE = frozenset("мхт")
+#: Unstressed vowels of spelled letter names keep their quality ("эм-гэ-+у": [ɛm gɛ ˈu]).
+_LETTER_NAME_VOWELS = {"э": "ru_e0", "е": "ru_e0", "а": "ru_ah", "я": "ru_ah", "о": "ru_o0"}
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,15 @@ class Piece:
     """One written word (or hyphen-separated part) to convert.
 
     `stressed` holds indices of stressed vowels counted among the piece's vowels; `owner` is
-    the index of the token of `norm_text` its phones are counted under.
+    the index of the token of `norm_text` its phones are counted under. `letter_name` marks an
+    unstressed letter name of a spelled-out abbreviation (`сэ` in `сэ-шэ-+а`): it stays
+    unstressed and its vowel is not reduced.
     """
 
     letters: str
     stressed: frozenset[int]
     owner: int
+    letter_name: bool = False
 
 
 @dataclass
@@ -147,7 +152,8 @@ def _resolve_stress(pieces: list[Piece]) -> list[frozenset[int]]:
         if not stressed and "ё" in piece.letters:
             vowels = [c for c in piece.letters if c in VOWELS]
             stressed = frozenset({vowels.index("ё")})
-        elif not stressed and lexicon.vowel_count(piece.letters) == 1 and piece.letters not in lexicon.UNSTRESSED_WORDS:
+        elif (not stressed and lexicon.vowel_count(piece.letters) == 1 and not piece.letter_name
+              and piece.letters not in lexicon.UNSTRESSED_WORDS):
             stressed = frozenset({0})
         resolved.append(stressed)
     return resolved
@@ -185,6 +191,8 @@ def _build(pieces: list[Piece], letters_list: list[str]) -> list[_Phone]:
             symbol = _vowel(letter, context, stressed, positions[vowel_index], final, nxt)
             if unreduced_o and letter == "о" and not stressed:
                 symbol = "ru_o0"
+            elif piece.letter_name and not stressed:
+                symbol = _LETTER_NAME_VOWELS.get(letter, symbol)
             phones.append(_Phone(symbol, False, piece.owner, piece_index, vowel=True))
             vowel_index += 1
     return phones
@@ -276,8 +284,15 @@ def group_clitics(pieces: list[Piece]) -> list[list[Piece]]:
     return groups
 
 
+def word_pieces(accented_word: str, owner: int) -> list[Piece]:
+    """The hyphen parts of one written word; unstressed letter names of `сэ-шэ-+а` are flagged."""
+    parts = [part for part in accented_word.split("-") if part]
+    spelled = lexicon.is_spelled_abbreviation(parts)
+    return [Piece(*parse_accented(part), owner=owner, letter_name=spelled and "+" not in part) for part in parts]
+
+
 @lru_cache(maxsize=65536)
 def word_phones(accented_word: str) -> tuple[str, ...]:
     """Phones of one accented word on its own (hyphen parts included), e.g. for a lexicon."""
-    pieces = [Piece(*parse_accented(part), owner=0) for part in accented_word.split("-") if part]
+    pieces = word_pieces(accented_word, owner=0)
     return tuple(symbol for _, symbol in phonetic_word_phones(pieces))

@@ -74,6 +74,21 @@ CLUSTER_RULES = (
 )
 
 
+#: Names of letters as read in spelled-out abbreviations: the standard ones (эл, эс, ка, ша)
+#: and the colloquial consonant + э forms ru-normalizr writes (США "сэ шэ а", ГРУ "гэ рэ у").
+LETTER_NAMES = frozenset(
+    "а е ё и о у ы э ю я эл эм эн эр эс эф ка ха ша ща че "
+    "бэ вэ гэ дэ жэ зэ кэ лэ мэ нэ пэ рэ сэ тэ фэ хэ цэ чэ шэ щэ".split()
+)
+
+
+def is_spelled_abbreviation(parts: list[str]) -> bool:
+    """True for the parts of `сэ-шэ-+а`: 2+ letter names, exactly one (the last) stressed."""
+    plain = [part.replace("+", "") for part in parts]
+    marked = [i for i, part in enumerate(parts) if "+" in part]
+    return len(parts) >= 2 and marked == [len(parts) - 1] and all(p in LETTER_NAMES for p in plain)
+
+
 def vowel_count(word: str) -> int:
     """How many vowel letters `word` has (its syllable count)."""
     return sum(1 for letter in word if letter in VOWELS)

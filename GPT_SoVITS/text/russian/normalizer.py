@@ -14,8 +14,10 @@ import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from GPT_SoVITS.text.russian import lexicon
 from GPT_SoVITS.text.russian.translit import transliterate_latin
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,8 @@ _CHAR_MAP = str.maketrans({
 _DASHES = re.compile(r"\s*[—–‒―]\s*|(?<=\s)-(?=\s)|^-\s+")
 _ABBREVIATIONS = (
     (r"т\.\s?е\.", "то есть"), (r"т\.\s?д\.", "так далее"), (r"т\.\s?п\.", "тому подобное"),
-    (r"т\.\s?к\.", "так как"), (r"др\.", "другие"), (r"ул\.", "улица"), (r"руб\.", "рублей"),
+    (r"т\.\s?к\.", "так как"), (r"т\.\s?н\.", "так называемый"), (r"др\.", "другие"), (r"ул\.", "улица"), (r"руб\.", "рублей"),
+    (r"им\.", "имени"), (r"см\.(?=\s*[а-яё])", "смотри"), (r"рис\.", "рисунок"), (r"стр\.", "страница"),
     (r"коп\.", "копеек"), (r"г\.", "год"), (r"млн\b", "миллионов"), (r"млрд\b", "миллиардов"),
     (r"кг\b", "килограммов"), (r"км\b", "километров"), (r"см\b", "сантиметров"),
 )
@@ -69,7 +72,8 @@ def _library_normalizer() -> Any | None:
                 logger.warning("ru-normalizr is not installed: numbers will not be expanded")
                 _NORMALIZER["n"] = None
             else:
-                _NORMALIZER["n"] = Normalizer(NormalizeOptions.tts())
+                # "single": США is "сэ шэ а", not the TTS profile's default "сэ шэ аа"
+                _NORMALIZER["n"] = Normalizer(NormalizeOptions.tts(letter_vowel_mode="single"))
         return _NORMALIZER["n"]
 
 
@@ -139,12 +143,49 @@ def _normalize_keeping_marks(library: Any, text: str) -> str:
     return _WORD.sub(restore, plain)
 
 
+_CAPS_WORD = re.compile(r"(?<![а-яёА-ЯЁ])[А-ЯЁ]{2,}(?![а-яёА-ЯЁ])")
+_LETTER_NAME_FIXES = {"же": "жэ", "зз": "зэ"}  # ru-normalizr's ЖКХ "же" is the particle's spelling
+
+
+@lru_cache(maxsize=4096)
+def _letter_reading(token: str) -> str | None:
+    """ru-normalizr's reading of an all-caps word when it spells it letter by letter (США)."""
+    library = _library_normalizer()
+    words = library.normalize(token).lower().split() if library is not None else []
+    spelled = len(words) == len(token) >= 2 and {_LETTER_NAME_FIXES.get(w, w) for w in words} <= lexicon.LETTER_NAMES
+    return " ".join(words) if spelled else None
+
+
+def _spell_abbreviations(source: str, normalized: str) -> str:
+    """Join each spelled-out abbreviation into one word stressed on its last letter.
+
+    `США` -> `сэ-шэ-+а`, `МГУ` -> `эм-гэ-+у`, as Russians say them: one phonetic word whose
+    last letter name carries the stress; the G2P keeps the other names unstressed, unreduced.
+    """
+    position = 0
+    for token in _CAPS_WORD.findall(source):
+        reading = _letter_reading(token)
+        if reading is None:
+            continue
+        match = re.compile(rf"(?<![а-яё+-]){re.escape(reading)}(?![а-яё+-])").search(normalized, position)
+        if match is None:
+            continue
+        names = [_LETTER_NAME_FIXES.get(name, name) for name in reading.split()]
+        last = names[-1]
+        vowel = next(i for i, letter in enumerate(last) if letter in lexicon.VOWELS)
+        chain = "-".join([*names[:-1], f"{last[:vowel]}+{last[vowel:]}"])
+        normalized = normalized[: match.start()] + chain + normalized[match.end():]
+        position = match.start() + len(chain)
+    return normalized
+
+
 def normalize(text: str) -> NormalizedText:
     """Normalise raw Russian `text` for stress and G2P (see the module docstring)."""
     text = clean_unicode(text)
+    source = text
     library = _library_normalizer() if _NEEDS_LIBRARY.search(text) else None
     if library is not None:
-        text = _normalize_keeping_marks(library, text)
+        text = _spell_abbreviations(source, _normalize_keeping_marks(library, text).lower())
     text = _expand_leftovers(text.lower())
     text = transliterate_latin(text)
     removed: Counter = Counter()
