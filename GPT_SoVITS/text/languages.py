@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from GPT_SoVITS.errors import UnsupportedLanguageError
+from GPT_SoVITS.errors import DataError, UnsupportedLanguageError
 
 TEXT_DIR = Path(__file__).resolve().parent
 
@@ -27,6 +27,19 @@ class CleanedText(NamedTuple):
     phones: list[str]
     word2ph: list[int] | None
     norm_text: str
+
+
+class DroppedTextError(DataError):
+    """Part of a text cannot be read aloud and would be dropped (emoji, other scripts, symbols).
+
+    Training text must match its audio, so stage 1 fails the line; synthesis may go on with
+    `cleaned`, the result without the dropped characters, after telling the user.
+    """
+
+    def __init__(self, message: str, dropped: dict[str, int], cleaned: CleanedText):
+        super().__init__(message)
+        self.dropped = dropped
+        self.cleaned = cleaned
 
 
 @dataclass(frozen=True)

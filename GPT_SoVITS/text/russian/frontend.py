@@ -16,7 +16,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from GPT_SoVITS.errors import DataError
-from GPT_SoVITS.text.languages import CleanedText
+from GPT_SoVITS.text.languages import CleanedText, DroppedTextError
 from GPT_SoVITS.text.russian import g2p, lexicon
 from GPT_SoVITS.text.russian.normalizer import PUNCTUATION, normalize
 from GPT_SoVITS.text.russian.stress import accentuate
@@ -72,7 +72,9 @@ def phonemize(accented: str) -> tuple[list[str], list[int]]:
 def clean(text: str) -> CleanedText:
     """Normalise, stress and phonemise Russian `text` (the `clean_text(text, "ru")` frontend).
 
-    Raises `DataError` when nothing pronounceable is left (empty or punctuation-only text).
+    Raises `DataError` when nothing pronounceable is left (empty or punctuation-only text)
+    and `DroppedTextError` (carrying the result without them) when characters that cannot be
+    read aloud were dropped.
     """
     normalized = normalize(text)
     if not re.search(r"[а-яё]", normalized.text):
@@ -83,4 +85,12 @@ def clean(text: str) -> CleanedText:
         )
     accented = accentuate(normalized.text)
     phones, word2ph = phonemize(accented)
-    return CleanedText(phones=phones, word2ph=word2ph, norm_text=accented.replace("+", ""))
+    cleaned = CleanedText(phones=phones, word2ph=word2ph, norm_text=accented.replace("+", ""))
+    if normalized.removed:
+        listed = ", ".join(f"{char!r} x{count}" for char, count in normalized.removed.items())
+        raise DroppedTextError(
+            f"Russian text {text!r} has characters that cannot be read aloud: {listed}; "
+            "write them out in words or remove them from the text (and the audio)",
+            dict(normalized.removed), cleaned,
+        )
+    return cleaned

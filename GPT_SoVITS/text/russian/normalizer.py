@@ -2,8 +2,9 @@
 
 Unicode clean-up, then ru-normalizr (MIT, offline) for numbers with case agreement,
 dates, times, currency, abbreviations and Latin words, then our own fallbacks and the
-mapping of punctuation onto v2's symbols `, . ! ? - …`. Characters that cannot be spoken
-are removed and counted (`NormalizedText.removed`), never silently. No stress or phones here.
+mapping of punctuation onto v2's symbols `, . ! ? - …`. A number too long to read as a
+number, or with leading zeros, is read digit by digit. Characters that cannot be spoken are
+removed and counted (`NormalizedText.removed`, quotes excepted), never silently. No stress or phones here.
 """
 
 from __future__ import annotations
@@ -92,8 +93,21 @@ def _expand_leftovers(text: str) -> str:
     return text
 
 
+#: Marks that are not read aloud by convention; dropping them loses nothing (not counted).
+_SILENT = frozenset("\"'`")
+_DIGIT_NAMES = "ноль один два три четыре пять шесть семь восемь девять".split()
+# A number ru-normalizr leaves (34+ digits) or would shorten (leading zeros: "007").
+_LONG_NUMBER = re.compile(r"\d{34,}")
+_LEADING_ZEROS = re.compile(r"(?<![\d.,])0\d+(?![.,]?\d)")
+
+
+def spell_digits(digits: str) -> str:
+    """`"007"` -> `"ноль ноль семь"`: a number read digit by digit."""
+    return " ".join(_DIGIT_NAMES[int(digit)] for digit in digits if digit.isdigit())
+
+
 def _map_punctuation(text: str, removed: Counter) -> str:
-    """Map punctuation onto v2's symbols and drop (and count) what cannot be spoken."""
+    """Map punctuation onto v2's symbols and drop what cannot be spoken, counting all but quotes."""
     text = _DASHES.sub(" - ", text)
     text = re.sub(r"\.{3,}", "…", text).translate(_PUNCT_MAP)
     text = re.sub(r"\+(?![аоуыэияюеё])", "", text)
@@ -102,7 +116,8 @@ def _map_punctuation(text: str, removed: Counter) -> str:
         if _KEEP.match(char):
             kept.append(char)
         else:
-            removed[char] += 1
+            if char not in _SILENT:
+                removed[char] += 1
             kept.append(" ")
     return "".join(kept)
 
@@ -182,12 +197,15 @@ def _spell_abbreviations(source: str, normalized: str) -> str:
 def normalize(text: str) -> NormalizedText:
     """Normalise raw Russian `text` for stress and G2P (see the module docstring)."""
     text = clean_unicode(text)
+    text = _LEADING_ZEROS.sub(lambda match: f" {spell_digits(match.group(0))} ", text)
+    text = _LONG_NUMBER.sub(lambda match: f" {spell_digits(match.group(0))} ", text)
     source = text
     library = _library_normalizer() if _NEEDS_LIBRARY.search(text) else None
     if library is not None:
         text = _spell_abbreviations(source, _normalize_keeping_marks(library, text).lower())
     text = _expand_leftovers(text.lower())
     text = transliterate_latin(text)
+    text = re.sub(r"\d+", lambda match: f" {spell_digits(match.group(0))} ", text)  # any the library left
     removed: Counter = Counter()
     text = _tidy(_map_punctuation(text, removed))
     if removed:
