@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from GPT_SoVITS.errors import DataError
 from GPT_SoVITS.text.languages import CleanedText, DroppedTextError
-from GPT_SoVITS.text.russian import g2p, lexicon
+from GPT_SoVITS.text.russian import g2p, lexicon, user_lexicon
 from GPT_SoVITS.text.russian.normalizer import PUNCTUATION, normalize
 from GPT_SoVITS.text.russian.stress import accentuate
 
@@ -38,6 +38,9 @@ def _group_phones(key: PieceKey) -> tuple[tuple[int, str], ...]:
     """Phones of one phonetic word given its pieces; owners are piece positions in `key`."""
     pieces = [g2p.Piece(letters, stressed, i, letter_name) for i, (letters, stressed, letter_name) in enumerate(key)]
     return tuple(g2p.phonetic_word_phones(pieces))
+
+
+user_lexicon.on_change(_group_phones.cache_clear)
 
 
 def _run_phones(words: list[tuple[int, str]], per_token: dict[int, list[str]]) -> None:

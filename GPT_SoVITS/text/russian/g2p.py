@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from GPT_SoVITS.text.russian import lexicon
+from GPT_SoVITS.text.russian import lexicon, user_lexicon
 from GPT_SoVITS.text.russian.lexicon import VOWELS
 
 _CONSONANTS = {
@@ -94,18 +94,25 @@ def respell(letters: str, final_stressed: bool = False) -> str:
         letters = letters[:-2] + "во"
     elif letters == "его":
         letters = "ево"
-    for stem in lexicon.HARD_E_STEMS:
-        plain = stem.lstrip("^")
-        if (letters.startswith(plain) if stem[0] == "^" else plain in letters):
-            letters = letters.replace(plain, plain.replace("е", "э"), 1)
-    if final_stressed and letters[-1:] == "е" and letters[-2:-1] in _HARD_BEFORE_FINAL_E and _indeclinable(letters):
-        letters = letters[:-1] + "э"
+    if not user_lexicon.spelled_by_user(letters):
+        letters = _hard_e(letters, final_stressed)
     for pattern, replacement in lexicon.CLUSTER_RULES:
         letters = pattern.sub(replacement, letters)
     return letters
 
 
 _HARD_BEFORE_FINAL_E = frozenset("тдсзнрфмпбвкл")
+
+
+def _hard_e(letters: str, final_stressed: bool) -> str:
+    """е -> э after the hard consonant of a loan stem, or of an indeclinable noun's stressed final е."""
+    for stem in lexicon.HARD_E_STEMS:
+        plain = stem.lstrip("^")
+        if (letters.startswith(plain) if stem[0] == "^" else plain in letters):
+            letters = letters.replace(plain, plain.replace("е", "э"), 1)
+    if final_stressed and letters[-1:] == "е" and letters[-2:-1] in _HARD_BEFORE_FINAL_E and _indeclinable(letters):
+        letters = letters[:-1] + "э"
+    return letters
 
 
 def _indeclinable(word: str) -> bool:
@@ -351,3 +358,7 @@ def word_phones(accented_word: str) -> tuple[str, ...]:
     """Phones of one accented word on its own (hyphen parts included), e.g. for a lexicon."""
     pieces = word_pieces(accented_word, owner=0)
     return tuple(symbol for _, symbol in phonetic_word_phones(pieces))
+
+
+user_lexicon.on_change(respell.cache_clear)
+user_lexicon.on_change(word_phones.cache_clear)

@@ -15,6 +15,7 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Callable
 
 from GPT_SoVITS.errors import ConfigError
 
@@ -25,7 +26,13 @@ DEFAULT_PATH = Path(__file__).resolve().parents[3] / "user_lexicon_ru.tsv"
 _WORD = re.compile(r"[а-яё]+(?:-[а-яё]+)*")
 _MARKED = re.compile(r"[а-яё+]+(?:-[а-яё+]+)*")
 _LOCK = threading.Lock()
-_CACHE: dict[str, object] = {"key": None, "entries": {}}
+_CACHE: dict[str, object] = {"key": None, "entries": {}, "spelled": frozenset()}
+_ON_CHANGE: list[Callable[[], None]] = []
+
+
+def on_change(callback: Callable[[], None]) -> None:
+    """Call `callback` whenever the lexicon in force changes (to clear caches of results)."""
+    _ON_CHANGE.append(callback)
 
 
 def lexicon_paths() -> list[Path]:
@@ -81,8 +88,17 @@ def current() -> dict[str, str]:
                 entries.update(parse_lexicon(path))
             if entries:
                 logger.info("user lexicon: %d word(s) from %s", len(entries), ", ".join(map(str, paths)))
-            _CACHE.update(key=key, entries=entries)
+            spelled = frozenset(part.replace("+", "") for form in entries.values() for part in form.split("-"))
+            _CACHE.update(key=key, entries=entries, spelled=spelled)
+            for callback in _ON_CHANGE:
+                callback()
         return _CACHE["entries"]  # type: ignore[return-value]
+
+
+def spelled_by_user(letters: str) -> bool:
+    """Whether `letters` is how a lexicon entry spells a word: the G2P then takes its е and э
+    as written (no loanword hard-е rule), so `с+ервис` in the lexicon is read soft."""
+    return letters in _CACHE["spelled"]  # type: ignore[operator]
 
 
 def lookup_in(entries: dict[str, str], word: str) -> str | None:
