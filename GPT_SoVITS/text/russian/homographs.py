@@ -139,6 +139,7 @@ def yo_allowed(reading: str, word: str) -> bool:
     return any(reading.replace("+", "") == p.word for p in parses(word))
 
 
+@lru_cache(maxsize=65536)
 def is_possible(reading: str, word: str) -> bool:
     """The agreement check: the stress falls where some form of the word's lexemes has it (the
     same stem vowel, or somewhere in the ending), and ё stands only where a form has it.
