@@ -117,7 +117,9 @@ def reading_of(parse: Any, word: str) -> str | None:
         return word[:-1] + "+" + word[-1]  # дом+а, учител+я: masculine plurals in -а/-я end-stressed
     else:
         return None
-    return map_stress(silero.word_stress(sibling), word) if sibling else None
+    if sibling is None or silero.listed_readings(sibling):
+        return None  # the sibling is itself a stress homograph (дорогой: noun or adjective)
+    return map_stress(silero.word_stress(sibling), word)
 
 
 @lru_cache(maxsize=8192)
@@ -156,8 +158,11 @@ def is_possible(reading: str, word: str) -> bool:
         return False
     if "+" not in reading:
         return True
-    profile = _stress_profile(word)
-    if not profile:
+    return _fits_profile(reading, _stress_profile(word))
+
+
+def _fits_profile(reading: str, profile: tuple[tuple[int, int], ...]) -> bool:
+    if not profile or "+" not in reading:
         return True
     position = reading.index("+")
     return any((position < stem and stressed == position) or (position >= stem and stressed >= stem)
@@ -190,6 +195,12 @@ def _lexemes(word: str) -> frozenset[str]:
     for parse in parses(word):
         scores[parse.normal_form] = scores.get(parse.normal_form, 0.0) + parse.score
     return frozenset(lemma for lemma, score in scores.items() if score >= 0.05)
+
+
+def _single_lemma(word: str) -> bool:
+    """Every analysis is a form of one word (`пары` is not: пара and, rarely, пар), so two
+    readings silero lists for it are two forms of that word."""
+    return len({p.normal_form for p in parses(word)}) == 1
 
 
 @lru_cache(maxsize=65536)
@@ -296,10 +307,10 @@ def _count_form(word: str, readings: set[str]) -> str | None:
         known = {reading_of(p, word) for p in plural}
         if len(known) == 1 and None not in known:
             return known.pop()
-        one_noun = len(_lexemes(word)) == 1
+        one_noun = _single_lemma(word)
         others = {r for r in readings if r != genitive}
         return others.pop() if one_noun and genitive is not None and len(others) == 1 else None
-    if nouns[0].normal_form in COUNT_FORM_NOUNS and genitive is not None:
+    if nouns[0].normal_form in COUNT_FORM_NOUNS:
         last = max(i for i, c in enumerate(word) if c in VOWELS)
         return word[:last] + "+" + word[last:]
     return genitive
@@ -328,14 +339,19 @@ def resolve(tokens: list[str], index: int, readings: set[str]) -> tuple[str, str
         return kept_readings.pop(), name
     # An unknown kept reading is told apart by exclusion only when that is sound: the kept
     # forms are spelled without ё, so they are none of the ё readings (мы моем -> м+оем); or
-    # the word is forms of one noun with two readings, one of them excluded (эти з+имы).
+    # silero lists two readings and one is excluded, where the word is forms of one noun
+    # (эти з+имы) or a short adjective after an intensifier against a noun's form (очень
+    # добр+а against д+обра: a short adjective and a noun of another lexeme).
     excluded = {r for r, ok in zip(readings_of, allowed_flags) if not ok} - {None}
     if kept_readings != {None} or not excluded:
         return None
+    listed = set(silero.listed_readings(word))
     if all("ё" in r for r in excluded):
         left = {r for r in readings if "ё" not in r}
-    elif len(_lexemes(word)) == 1 and len(set(silero.listed_readings(word))) == 2:
-        left = set(silero.listed_readings(word)) - excluded
+    elif len(listed) == 2 and _single_lemma(word):
+        left = listed - excluded
+    elif len(listed) == 2 and name == "short adjective":
+        left = listed - excluded
     else:
         return None
     return (left.pop(), name) if len(left) == 1 else None
