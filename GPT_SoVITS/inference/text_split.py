@@ -9,9 +9,21 @@ from __future__ import annotations
 
 import re
 
-# Sentence ends: one or more of . ! ? … (plus closing quotes/brackets) followed by a space or
-# the end. A full stop inside a number ("3.5") or a word is not followed by a space: kept.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”')\]]*\s+")
+# A sentence-end candidate: one or more of . ! ? … (plus closing quotes/brackets) followed by
+# a space. A full stop inside a number ("3.5", "24.11.2025", "10.30") has no space after it.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"»”')\]]*\s+")
+# Words a full stop abbreviates, never a sentence end when written with that stop (lower case):
+# "т.е. приезжайте", "в г. Москве", "ул. Ленина", "им. Пушкина", "см. ниже", "А. С. Пушкин".
+_ABBREVIATIONS_BEFORE_WORD = frozenset(
+    "т.е т.к т.н т.о т.ч и.о г гг ул им см ср рис стр ст гл п пп д кв корп пр просп пер пл обл "
+    "р-н пос дер с ок св акад проф доц тов гр руб коп тыс млн млрд вв напр"
+    .split()
+)
+# Abbreviations that often end a sentence ("… и т.д. Потом"): a boundary only before a capital.
+_ABBREVIATIONS_AT_END = frozenset("т.д т.п др пр".split())
+# Units after a number end a sentence before a capital ("Длина 3 см. Ширина…", "в 1799 г. В…").
+_UNITS = frozenset("г гг в вв см мм км кг руб коп тыс млн млрд мин сек ч шт".split())
+_LAST_WORD = re.compile(r"(?:(\d)\s+)?(\S+?)[.!?…]*[\"»”')\]]*\s+$")
 _CLAUSE_END = re.compile(r"(?<=[;:])\s+")
 _COMMA = re.compile(r"(?<=,)\s+")
 _LETTER = re.compile(r"\w")
@@ -22,6 +34,33 @@ DEFAULT_MAX_CHARS = 150
 
 def _split_keep(text: str, pattern: re.Pattern) -> list[str]:
     return [part.strip() for part in pattern.split(text) if part.strip()]
+
+
+def _is_sentence_end(text: str, end: re.Match) -> bool:
+    """Whether a candidate end is real: not after an abbreviation, an initial or before lower case."""
+    following = text[end.end():end.end() + 1]
+    if not following or end.group(0)[0] != ".":
+        return True
+    if following.islower() or following.isdigit():
+        return False  # "в 1990 г. в городе", "т.е. приезжайте": the sentence goes on
+    last = _LAST_WORD.search(text[:end.end()])
+    if last is None:
+        return True
+    word = last.group(2).lower().rstrip(".")
+    if len(word) == 1 and word.isalpha() and last.group(2)[0].isupper():
+        return False  # an initial: "А. С. Пушкин"
+    return word not in _ABBREVIATIONS_BEFORE_WORD or (last.group(1) is not None and word in _UNITS)
+
+
+def _split_sentences(line: str) -> list[str]:
+    """A line cut after each real sentence end (see `_is_sentence_end`), punctuation kept."""
+    sentences, start = [], 0
+    for end in _SENTENCE_END.finditer(line):
+        if _is_sentence_end(line, end):
+            sentences.append(line[start:end.end()].strip())
+            start = end.end()
+    sentences.append(line[start:].strip())
+    return [sentence for sentence in sentences if sentence]
 
 
 def _split_long(piece: str, max_chars: int) -> list[str]:
@@ -49,10 +88,13 @@ def _pack(parts: list[str], max_chars: int) -> list[str]:
 
 
 def _merge_unpronounceable(pieces: list[str]) -> list[str]:
-    """Attach pieces without letters or digits (a stray "…" or "!") to the previous piece."""
+    """Attach pieces without letters or digits (a stray "…" or "!") to the previous piece, or
+    to the next one when they open the text ("… туристов.")."""
     merged: list[str] = []
     for piece in pieces:
         if merged and not _LETTER.search(piece):
+            merged[-1] = f"{merged[-1]} {piece}"
+        elif merged and not _LETTER.search(merged[-1]):
             merged[-1] = f"{merged[-1]} {piece}"
         else:
             merged.append(piece)
@@ -70,7 +112,7 @@ def split_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
         raise ValueError(f"max_chars must be positive, got {max_chars}")
     pieces: list[str] = []
     for line in text.splitlines():
-        for sentence in _split_keep(line, _SENTENCE_END):
+        for sentence in _split_sentences(line):
             pieces.extend(_split_long(sentence, max_chars))
     return _merge_unpronounceable(pieces)
 

@@ -100,8 +100,13 @@ class TTS:
     def phone_ids(self, text: str, language: str) -> tuple[list[str], list[int]]:
         """Phones and ids of `text`; a clear error when the weights' table lacks a phone."""
         from GPT_SoVITS.text.cleaner import clean_text
+        from GPT_SoVITS.text.languages import DroppedTextError
 
-        phones = clean_text(text, language).phones
+        try:
+            phones = clean_text(text, language).phones
+        except DroppedTextError as error:  # synthesis may skip an emoji; training may not
+            logger.warning("%s; synthesising without them", error)
+            phones = error.cleaned.phones
         try:
             return phones, self.table.to_ids(phones, text=text)
         except UnknownSymbolError as error:

@@ -10,20 +10,36 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
-from GPT_SoVITS.errors import UnsupportedLanguageError
+from GPT_SoVITS.errors import DataError, UnsupportedLanguageError
 
 TEXT_DIR = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
-class CleanedText:
-    """A frontend's result: phones, phones per word of `norm_text`, and the normalised text."""
+class CleanedText(NamedTuple):
+    """A frontend's result: phones, phones per word of `norm_text`, and the normalised text.
+
+    A NamedTuple, so upstream's `phones, word2ph, norm_text = clean_text(text, lang)` unpacks
+    it and `cleaned.phones` keeps working.
+    """
 
     phones: list[str]
     word2ph: list[int] | None
     norm_text: str
+
+
+class DroppedTextError(DataError):
+    """Part of a text cannot be read aloud and would be dropped (emoji, other scripts, symbols).
+
+    Training text must match its audio, so stage 1 fails the line; synthesis may go on with
+    `cleaned`, the result without the dropped characters, after telling the user.
+    """
+
+    def __init__(self, message: str, dropped: dict[str, int], cleaned: CleanedText):
+        super().__init__(message)
+        self.dropped = dropped
+        self.cleaned = cleaned
 
 
 @dataclass(frozen=True)

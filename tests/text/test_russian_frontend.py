@@ -80,6 +80,20 @@ def test_clean_text_dispatches_ru_and_alias() -> None:
     assert cleaned.word2ph == [4, 4, 4, 1]
 
 
+def test_clean_text_unpacks_like_upstream() -> None:
+    """`phones, word2ph, norm_text = clean_text(...)` works, and attribute access still does."""
+    cleaned = clean_text("Мама мыла раму.", "ru")
+    phones, word2ph, norm_text = clean_text("Мама мыла раму.", "ru")
+    assert (phones, word2ph, norm_text) == (cleaned.phones, cleaned.word2ph, cleaned.norm_text)
+    assert isinstance(cleaned, tuple) and cleaned._fields == ("phones", "word2ph", "norm_text")
+
+
+def test_accentuate_is_exported_from_the_package() -> None:
+    from GPT_SoVITS.text.russian import accentuate
+
+    assert accentuate("молоко") == "молок+о"
+
+
 def test_user_marks_change_the_phones() -> None:
     assert clean("з+амок").phones == ["ru_z", "ru_a1", "ru_m", "ru_ax", "ru_k"]
     assert clean("замо\u0301к").phones == ["ru_z", "ru_ah", "ru_m", "ru_o1", "ru_k"]
@@ -93,6 +107,16 @@ def test_user_marks_change_the_phones() -> None:
 ])
 def test_function_word_alone_in_its_phrase_is_stressed(text: str, phones: list[str]) -> None:
     assert clean(text).phones == phones
+
+
+@pytest.mark.parametrize(("text", "phones"), [
+    ("США", ["ru_s", "ru_e0", "ru_sh", "ru_e0", "ru_a1"]),  # [sɛ ʂɛ ˈa]: last letter stressed
+    ("МГУ", ["ru_e0", "ru_m", "ru_g", "ru_e0", "ru_u1"]),  # [ɛm gɛ ˈu]
+])
+def test_spelled_abbreviation_is_one_word_stressed_on_its_last_letter(text: str, phones: list[str]) -> None:
+    cleaned = clean(text)
+    assert cleaned.phones == phones
+    assert cleaned.word2ph == [len(phones)]
 
 
 def test_yo_is_stressed_and_kept_in_norm_text() -> None:

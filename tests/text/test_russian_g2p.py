@@ -190,7 +190,51 @@ OTHER_VOWELS = [  # у ю -> ʊ (uh), ы -> ɨ (y0), э unstressed -> ɪ, stress
     ("мыл+о", "m y0 l o1"),
 ]
 
-ALL_WORDS = (AKANYE + IKANYE + FINAL_E + HARD_SIBILANTS + SOFT_ONLY + IOTATION + PALATALISATION
+REFLEXIVE = [  # -ся/-сь are soft, except the hard [s] of the past masculine -лся (Moscow norm)
+    ("дов+ёлся", "d ah vj o1 l s ax"),
+    ("бо+ялся", "b ah j a1 l s ax"),
+    ("ум+ылась", "uh m y1 l ax sj"),
+    ("улыб+ались", "uh l y0 b a1 lj ih sj"),
+    ("нам+етятся", "n ah mj e1 tj ax ts ax"),  # -ятся: [ə] before the affricate, as before т
+    ("в+идятся", "vj i1 dj ax ts ax"),
+]
+
+HARD_E_LOANS = [  # loan stems with a hard consonant before е; stressed final е of indeclinable nouns
+    ("т+ест", "t e1 s t"),
+    ("т+естовый", "t e1 s t ax v y0 j"),
+    ("прот+ест", "p r ah tj e1 s t"),  # anchored stem: протест is read soft
+    ("компь+ютер", "k ah m pj j u1 t y0 r"),
+    ("ант+енна", "ah n t e1 n ax"),
+    ("майон+ез", "m ax j ah n e1 s"),
+    ("хешт+ег", "x y0 sh t e1 k"),
+    ("каф+е", "k ah f e1"),  # indeclinable, final е stressed
+    ("кашн+е", "k ah sh n e1"),
+    ("резюм+е", "rj ih zj uh m e1"),
+    ("к+офе", "k o1 fj e0"),  # indeclinable but the final е is unstressed: soft
+]
+
+SECONDARY_STRESS = [  # a compound's first element keeps an unreduced vowel before a long second element
+    ("нефтегаз+овый", "nj e0 f tj ih g ah z o1 v y0 j"),
+    ("ценообразов+ание", "ts e0 n ah ah b r ax z ah v a1 nj ih j e0"),
+    ("телев+изор", "tj ih lj ih vj i1 z ax r"),  # lexicalised: no secondary stress
+    ("авт+обус", "ah f t o1 b uh s"),
+]
+
+MORE_CLUSTERS = [  # стск -> ск, нтг -> нг, тск/дск -> цк before any vowel
+    ("тур+истский", "t uh rj i1 s kj ih j"),
+    ("рентг+ен", "rj ih n gj e1 n"),
+    ("городск+ому", "g ax r ah ts k o1 m uh"),
+    ("гиг+антский", "gj ih g a1 n s kj ih j"),
+]
+
+HIATUS = [  # pre-pretonic о/а: [ɐ] before a vowel or after о/а, [ə] after another vowel
+    ("соотнес+ёт", "s ah ah t nj ih sj o1 t"),
+    ("реорганиз+ация", "rj ih ax r g ax nj ih z a1 ts y0 j ax"),
+    ("преодол+ело", "p rj ih ax d ah lj e1 l ax"),
+    ("воев+ода", "v ax j ih v o1 d ax"),  # е after о starts with [j]: no hiatus
+]
+
+ALL_WORDS = (REFLEXIVE + HARD_E_LOANS + SECONDARY_STRESS + MORE_CLUSTERS + HIATUS + AKANYE + IKANYE + FINAL_E + HARD_SIBILANTS + SOFT_ONLY + IOTATION + PALATALISATION
              + ASSIMILATIVE_SOFTENING + FINAL_DEVOICING + VOICING_ASSIMILATION + CLUSTERS
              + GENITIVE_AND_LEXICAL + OTHER_VOWELS)
 

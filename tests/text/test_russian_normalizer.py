@@ -28,6 +28,9 @@ CASES = [
     ("5 млн и 3 млрд", "пять миллионов и три миллиарда"),
     ("10 км и 15 см", "десять километров и пятнадцать сантиметров"),
     ("Яблоки, груши и др.", "яблоки, груши и другие."),
+    ("Музей им. Пушкина", "музей имени пушкина"),
+    ("См. ниже", "смотри ниже"),
+    ("Это т.н. тест", "это так называемый тест"),
 ]
 
 
@@ -80,3 +83,20 @@ def test_latin_is_transliterated_not_dropped() -> None:
 @pytest.mark.parametrize(("latin", "cyrillic"), [("shop", "шоп"), ("chat", "чат"), ("bob", "боб"), ("city", "сити"), ("make", "мак")])
 def test_fallback_transliteration(latin: str, cyrillic: str) -> None:
     assert latin_to_cyrillic(latin) == cyrillic
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Он уехал в США.", "он уехал в сэ-шэ-+а."),
+    ("Учился в МГУ", "учился в эм-гэ-+у"),
+    ("ФСБ и МВД", "эф-эс-б+э и эм-вэ-д+э"),
+    ("Счета ЖКХ", "счета жэ-кэ-х+а"),
+    ("США, США и США", "сэ-шэ-+а, сэ-шэ-+а и сэ-шэ-+а"),
+])
+def test_letter_abbreviations_are_one_word_stressed_on_the_last_letter(raw: str, expected: str) -> None:
+    """The last letter name is not doubled ("а", not "аа") and carries the stress."""
+    assert normalize(raw).text == expected
+
+
+def test_abbreviations_read_as_words_stay_words() -> None:
+    assert normalize("Страны НАТО").text == "страны нато"
+    assert normalize("ЁЖИК").text == "ёжик"

@@ -16,8 +16,8 @@ from dataclasses import replace
 from functools import lru_cache
 
 from GPT_SoVITS.errors import DataError
-from GPT_SoVITS.text.languages import CleanedText
-from GPT_SoVITS.text.russian import g2p, lexicon
+from GPT_SoVITS.text.languages import CleanedText, DroppedTextError
+from GPT_SoVITS.text.russian import g2p, lexicon, user_lexicon
 from GPT_SoVITS.text.russian.normalizer import PUNCTUATION, normalize
 from GPT_SoVITS.text.russian.stress import accentuate
 
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"[а-яё+]+(?:-[а-яё+]+)*|[,.!?…-]")
 
-PieceKey = tuple[tuple[str, frozenset[int]], ...]
+PieceKey = tuple[tuple[str, frozenset[int], bool], ...]
 
 
 def split_tokens(norm_text: str) -> list[str]:
@@ -36,23 +36,21 @@ def split_tokens(norm_text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def _group_phones(key: PieceKey) -> tuple[tuple[int, str], ...]:
     """Phones of one phonetic word given its pieces; owners are piece positions in `key`."""
-    pieces = [g2p.Piece(letters, stressed, owner=i) for i, (letters, stressed) in enumerate(key)]
+    pieces = [g2p.Piece(letters, stressed, i, letter_name) for i, (letters, stressed, letter_name) in enumerate(key)]
     return tuple(g2p.phonetic_word_phones(pieces))
+
+
+user_lexicon.on_change(_group_phones.cache_clear)
 
 
 def _run_phones(words: list[tuple[int, str]], per_token: dict[int, list[str]]) -> None:
     """Convert a run of words with no punctuation between them, filling `per_token`."""
-    pieces = [
-        g2p.Piece(*g2p.parse_accented(part), owner=token)
-        for token, word in words
-        for part in word.split("-")
-        if part
-    ]
+    pieces = [piece for token, word in words for piece in g2p.word_pieces(word, token)]
     if len(pieces) == 1 and not pieces[0].stressed and lexicon.vowel_count(pieces[0].letters) == 1:
         # A function word alone in its phrase ("Да.", "А?", "Но, ...") carries the phrase stress.
         pieces[0] = replace(pieces[0], stressed=frozenset({0}))
     for group in g2p.group_clitics(pieces):
-        key = tuple((piece.letters, piece.stressed) for piece in group)
+        key = tuple((piece.letters, piece.stressed, piece.letter_name) for piece in group)
         for position, symbol in _group_phones(key):
             per_token[group[position].owner].append(symbol)
 
@@ -77,7 +75,9 @@ def phonemize(accented: str) -> tuple[list[str], list[int]]:
 def clean(text: str) -> CleanedText:
     """Normalise, stress and phonemise Russian `text` (the `clean_text(text, "ru")` frontend).
 
-    Raises `DataError` when nothing pronounceable is left (empty or punctuation-only text).
+    Raises `DataError` when nothing pronounceable is left (empty or punctuation-only text)
+    and `DroppedTextError` (carrying the result without them) when characters that cannot be
+    read aloud were dropped.
     """
     normalized = normalize(text)
     if not re.search(r"[а-яё]", normalized.text):
@@ -88,4 +88,12 @@ def clean(text: str) -> CleanedText:
         )
     accented = accentuate(normalized.text)
     phones, word2ph = phonemize(accented)
-    return CleanedText(phones=phones, word2ph=word2ph, norm_text=accented.replace("+", ""))
+    cleaned = CleanedText(phones=phones, word2ph=word2ph, norm_text=accented.replace("+", ""))
+    if normalized.removed:
+        listed = ", ".join(f"{char!r} x{count}" for char, count in normalized.removed.items())
+        raise DroppedTextError(
+            f"Russian text {text!r} has characters that cannot be read aloud: {listed}; "
+            "write them out in words or remove them from the text (and the audio)",
+            dict(normalized.removed), cleaned,
+        )
+    return cleaned

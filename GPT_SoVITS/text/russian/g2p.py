@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from GPT_SoVITS.text.russian import lexicon
+from GPT_SoVITS.text.russian import lexicon, user_lexicon
 from GPT_SoVITS.text.russian.lexicon import VOWELS
 
 _CONSONANTS = {
@@ -29,6 +29,8 @@ _VOICE = {"p": "b", "f": "v", "k": "g", "t": "d", "s": "z", "sh": "zh", "shch": 
 _OBSTRUENTS = frozenset(_DEVOICE) | frozenset(_VOICE) | {"ts", "ch"}
 _VOICELESS = frozenset(_VOICE) | {"ts", "ch"}
 _SCHWA_BEFORE = frozenset("мхт")
+#: Unstressed vowels of spelled letter names keep their quality ("эм-гэ-+у": [ɛm gɛ ˈu]).
+_LETTER_NAME_VOWELS = {"э": "ru_e0", "е": "ru_e0", "а": "ru_ah", "я": "ru_ah", "о": "ru_o0"}
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,15 @@ class Piece:
     """One written word (or hyphen-separated part) to convert.
 
     `stressed` holds indices of stressed vowels counted among the piece's vowels; `owner` is
-    the index of the token of `norm_text` its phones are counted under.
+    the index of the token of `norm_text` its phones are counted under. `letter_name` marks an
+    unstressed letter name of a spelled-out abbreviation (`сэ` in `сэ-шэ-+а`): it stays
+    unstressed and its vowel is not reduced.
     """
 
     letters: str
     stressed: frozenset[int]
     owner: int
+    letter_name: bool = False
 
 
 @dataclass
@@ -78,19 +83,43 @@ def parse_accented(word: str) -> tuple[str, frozenset[int]]:
 
 
 @lru_cache(maxsize=65536)
-def respell(letters: str) -> str:
-    """Apply whole-word respellings, -ого genitives, hard-е loans and cluster rules."""
+def respell(letters: str, final_stressed: bool = False) -> str:
+    """Apply whole-word respellings, -ого genitives, hard-е loans and cluster rules.
+
+    `final_stressed`: the word's last letter is a stressed vowel (кафе, кашне: an
+    indeclinable noun's stressed final е follows a hard consonant).
+    """
     letters = lexicon.WORD_RESPELLINGS.get(letters, letters)
     if letters.endswith(("ого", "его")) and letters not in lexicon.KEEP_G_OGO and len(letters) > 3:
         letters = letters[:-2] + "во"
     elif letters == "его":
         letters = "ево"
-    for stem in lexicon.HARD_E_STEMS:
-        if stem in letters:
-            letters = letters.replace(stem, stem.replace("е", "э"))
+    if not user_lexicon.spelled_by_user(letters):
+        letters = _hard_e(letters, final_stressed)
     for pattern, replacement in lexicon.CLUSTER_RULES:
         letters = pattern.sub(replacement, letters)
     return letters
+
+
+_HARD_BEFORE_FINAL_E = frozenset("тдсзнрфмпбвкл")
+
+
+def _hard_e(letters: str, final_stressed: bool) -> str:
+    """е -> э after the hard consonant of a loan stem, or of an indeclinable noun's stressed final е."""
+    for stem in lexicon.HARD_E_STEMS:
+        plain = stem.lstrip("^")
+        if (letters.startswith(plain) if stem[0] == "^" else plain in letters):
+            letters = letters.replace(plain, plain.replace("е", "э"), 1)
+    if final_stressed and letters[-1:] == "е" and letters[-2:-1] in _HARD_BEFORE_FINAL_E and _indeclinable(letters):
+        letters = letters[:-1] + "э"
+    return letters
+
+
+def _indeclinable(word: str) -> bool:
+    """An indeclinable noun per pymorphy3 (кафе, шоссе, резюме; not кофе, which ends unstressed)."""
+    from GPT_SoVITS.text.russian.homographs import parses  # pymorphy3, loaded on first use
+
+    return any(p.tag.POS == "NOUN" and "Fixd" in p.tag for p in parses(word))
 
 
 def _vowel(letter: str, context: str, stressed: bool, position: str, final: bool, next_letter: str = "") -> str:
@@ -147,7 +176,8 @@ def _resolve_stress(pieces: list[Piece]) -> list[frozenset[int]]:
         if not stressed and "ё" in piece.letters:
             vowels = [c for c in piece.letters if c in VOWELS]
             stressed = frozenset({vowels.index("ё")})
-        elif not stressed and lexicon.vowel_count(piece.letters) == 1 and piece.letters not in lexicon.UNSTRESSED_WORDS:
+        elif (not stressed and lexicon.vowel_count(piece.letters) == 1 and not piece.letter_name
+              and piece.letters not in lexicon.UNSTRESSED_WORDS):
             stressed = frozenset({0})
         resolved.append(stressed)
     return resolved
@@ -168,6 +198,9 @@ def _build(pieces: list[Piece], letters_list: list[str]) -> list[_Phone]:
     vowel_index = 0
     for piece_index, (piece, letters) in enumerate(zip(pieces, letters_list)):
         unreduced_o = piece.letters in lexicon.UNREDUCED_O_WORDS
+        secondary = _secondary_stress(piece)
+        reflexive_t = piece.letters.endswith(("тся", "ться"))
+        first_vowel = vowel_index
         for i, letter in enumerate(letters):
             prev = letters[i - 1] if i else ""
             nxt = letters[i + 1] if i + 1 < len(letters) else ""
@@ -182,12 +215,44 @@ def _build(pieces: list[Piece], letters_list: list[str]) -> list[_Phone]:
                 phones.append(_Phone("j", True, piece.owner, piece_index))
                 context = "soft"
             final = i == len(letters) - 1 and piece_index == len(pieces) - 1
+            if reflexive_t and i == len(letters) - 3:
+                nxt = "т"  # the vowel before -тся/-ться (respelled -ца) reduces as before т (-ятся [ətsə])
             symbol = _vowel(letter, context, stressed, positions[vowel_index], final, nxt)
-            if unreduced_o and letter == "о" and not stressed:
+            if not stressed and vowel_index - first_vowel == secondary:
+                symbol = _SECONDARY.get(letter, symbol)
+            elif not stressed and letter in "оа" and positions[vowel_index] == "pre" and i > 0:
+                symbol = _hiatus_vowel(prev, nxt, symbol)
+            elif unreduced_o and letter == "о" and not stressed:
                 symbol = "ru_o0"
+            elif piece.letter_name and not stressed:
+                symbol = _LETTER_NAME_VOWELS.get(letter, symbol)
             phones.append(_Phone(symbol, False, piece.owner, piece_index, vowel=True))
             vowel_index += 1
     return phones
+
+
+def _hiatus_vowel(prev: str, nxt: str, symbol: str) -> str:
+    """Pre-pretonic о/а next to a vowel: [ɐ] before a vowel (not е ё ю я, which start with
+    [j]) or after о/а (соотнес+ёт sɐɐ, самоощущ+ение), [ə] after another vowel
+    (реорганиз+ация, преодол+еть)."""
+    if (nxt in VOWELS and nxt not in _IOTATED) or prev in "оа":
+        return "ru_ah"
+    return "ru_ax" if prev in VOWELS else symbol
+
+
+_SECONDARY = {"о": "ru_o0", "е": "ru_e0", "э": "ru_e0", "а": "ru_ah", "я": "ru_ah"}
+
+
+def _secondary_stress(piece: Piece) -> int | None:
+    """Vowel index (within the piece) of a compound element's secondary stress, if any."""
+    for prefix, vowel in lexicon.SECONDARY_STRESS_PREFIXES.items():
+        if not piece.letters.startswith(prefix) or len(piece.letters) == len(prefix):
+            continue
+        own = lexicon.vowel_count(prefix)
+        rest = lexicon.vowel_count(piece.letters) - own
+        if rest >= 3 and piece.stressed and min(piece.stressed) >= own:
+            return vowel
+    return None
 
 
 def _context(letter: str, prev: str, phones: list[_Phone], word_start: bool) -> str:
@@ -204,6 +269,8 @@ def _context(letter: str, prev: str, phones: list[_Phone], word_start: bool) -> 
     base = _CONSONANTS.get(prev, "")
     if base in ("zh", "sh", "ts"):
         return "sib"
+    if letter == "о" and base == "j":
+        return "hard"  # written о after й reduces like after a hard consonant (майон+ез [məjɐˈnɛs])
     if base in _ALWAYS_SOFT or letter in _IOTATED or letter == "и" or prev == "ь":
         return "soft"
     return "hard"
@@ -250,7 +317,10 @@ def _collapse_geminates(phones: list[_Phone]) -> list[_Phone]:
 
 def phonetic_word_phones(pieces: list[Piece]) -> list[tuple[int, str]]:
     """Phones of one phonetic word (a host with its clitics) as (owner, symbol) pairs."""
-    letters_list = [respell(piece.letters) for piece in pieces]
+    letters_list = [
+        respell(piece.letters, lexicon.vowel_count(piece.letters) - 1 in piece.stressed and piece.letters[-1:] in VOWELS)
+        for piece in pieces
+    ]
     phones = _build(pieces, letters_list)
     _assimilate_softness(phones)
     _assimilate_voicing(phones)
@@ -276,8 +346,19 @@ def group_clitics(pieces: list[Piece]) -> list[list[Piece]]:
     return groups
 
 
+def word_pieces(accented_word: str, owner: int) -> list[Piece]:
+    """The hyphen parts of one written word; unstressed letter names of `сэ-шэ-+а` are flagged."""
+    parts = [part for part in accented_word.split("-") if part]
+    spelled = lexicon.is_spelled_abbreviation(parts)
+    return [Piece(*parse_accented(part), owner=owner, letter_name=spelled and "+" not in part) for part in parts]
+
+
 @lru_cache(maxsize=65536)
 def word_phones(accented_word: str) -> tuple[str, ...]:
     """Phones of one accented word on its own (hyphen parts included), e.g. for a lexicon."""
-    pieces = [Piece(*parse_accented(part), owner=0) for part in accented_word.split("-") if part]
+    pieces = word_pieces(accented_word, owner=0)
     return tuple(symbol for _, symbol in phonetic_word_phones(pieces))
+
+
+user_lexicon.on_change(respell.cache_clear)
+user_lexicon.on_change(word_phones.cache_clear)

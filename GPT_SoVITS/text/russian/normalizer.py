@@ -2,8 +2,9 @@
 
 Unicode clean-up, then ru-normalizr (MIT, offline) for numbers with case agreement,
 dates, times, currency, abbreviations and Latin words, then our own fallbacks and the
-mapping of punctuation onto v2's symbols `, . ! ? - …`. Characters that cannot be spoken
-are removed and counted (`NormalizedText.removed`), never silently. No stress or phones here.
+mapping of punctuation onto v2's symbols `, . ! ? - …`. A number too long to read as a
+number, or with leading zeros, is read digit by digit. Characters that cannot be spoken are
+removed and counted (`NormalizedText.removed`, quotes excepted), never silently. No stress or phones here.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from GPT_SoVITS.text.russian import lexicon
 from GPT_SoVITS.text.russian.translit import transliterate_latin
 
 logger = logging.getLogger(__name__)
@@ -31,7 +34,8 @@ _CHAR_MAP = str.maketrans({
 _DASHES = re.compile(r"\s*[—–‒―]\s*|(?<=\s)-(?=\s)|^-\s+")
 _ABBREVIATIONS = (
     (r"т\.\s?е\.", "то есть"), (r"т\.\s?д\.", "так далее"), (r"т\.\s?п\.", "тому подобное"),
-    (r"т\.\s?к\.", "так как"), (r"др\.", "другие"), (r"ул\.", "улица"), (r"руб\.", "рублей"),
+    (r"т\.\s?к\.", "так как"), (r"т\.\s?н\.", "так называемый"), (r"др\.", "другие"), (r"ул\.", "улица"), (r"руб\.", "рублей"),
+    (r"им\.", "имени"), (r"см\.(?=\s*[а-яё])", "смотри"), (r"рис\.", "рисунок"), (r"стр\.", "страница"),
     (r"коп\.", "копеек"), (r"г\.", "год"), (r"млн\b", "миллионов"), (r"млрд\b", "миллиардов"),
     (r"кг\b", "килограммов"), (r"км\b", "километров"), (r"см\b", "сантиметров"),
 )
@@ -69,7 +73,8 @@ def _library_normalizer() -> Any | None:
                 logger.warning("ru-normalizr is not installed: numbers will not be expanded")
                 _NORMALIZER["n"] = None
             else:
-                _NORMALIZER["n"] = Normalizer(NormalizeOptions.tts())
+                # "single": США is "сэ шэ а", not the TTS profile's default "сэ шэ аа"
+                _NORMALIZER["n"] = Normalizer(NormalizeOptions.tts(letter_vowel_mode="single"))
         return _NORMALIZER["n"]
 
 
@@ -88,8 +93,21 @@ def _expand_leftovers(text: str) -> str:
     return text
 
 
+#: Marks that are not read aloud by convention; dropping them loses nothing (not counted).
+_SILENT = frozenset("\"'`")
+_DIGIT_NAMES = "ноль один два три четыре пять шесть семь восемь девять".split()
+# A number ru-normalizr leaves (34+ digits) or would shorten (leading zeros: "007").
+_LONG_NUMBER = re.compile(r"\d{34,}")
+_LEADING_ZEROS = re.compile(r"(?<![\d.,])0\d+(?![.,]?\d)")
+
+
+def spell_digits(digits: str) -> str:
+    """`"007"` -> `"ноль ноль семь"`: a number read digit by digit."""
+    return " ".join(_DIGIT_NAMES[int(digit)] for digit in digits if digit.isdigit())
+
+
 def _map_punctuation(text: str, removed: Counter) -> str:
-    """Map punctuation onto v2's symbols and drop (and count) what cannot be spoken."""
+    """Map punctuation onto v2's symbols and drop what cannot be spoken, counting all but quotes."""
     text = _DASHES.sub(" - ", text)
     text = re.sub(r"\.{3,}", "…", text).translate(_PUNCT_MAP)
     text = re.sub(r"\+(?![аоуыэияюеё])", "", text)
@@ -98,7 +116,8 @@ def _map_punctuation(text: str, removed: Counter) -> str:
         if _KEEP.match(char):
             kept.append(char)
         else:
-            removed[char] += 1
+            if char not in _SILENT:
+                removed[char] += 1
             kept.append(" ")
     return "".join(kept)
 
@@ -139,14 +158,54 @@ def _normalize_keeping_marks(library: Any, text: str) -> str:
     return _WORD.sub(restore, plain)
 
 
+_CAPS_WORD = re.compile(r"(?<![а-яёА-ЯЁ])[А-ЯЁ]{2,}(?![а-яёА-ЯЁ])")
+_LETTER_NAME_FIXES = {"же": "жэ", "зз": "зэ"}  # ru-normalizr's ЖКХ "же" is the particle's spelling
+
+
+@lru_cache(maxsize=4096)
+def _letter_reading(token: str) -> str | None:
+    """ru-normalizr's reading of an all-caps word when it spells it letter by letter (США)."""
+    library = _library_normalizer()
+    words = library.normalize(token).lower().split() if library is not None else []
+    spelled = len(words) == len(token) >= 2 and {_LETTER_NAME_FIXES.get(w, w) for w in words} <= lexicon.LETTER_NAMES
+    return " ".join(words) if spelled else None
+
+
+def _spell_abbreviations(source: str, normalized: str) -> str:
+    """Join each spelled-out abbreviation into one word stressed on its last letter.
+
+    `США` -> `сэ-шэ-+а`, `МГУ` -> `эм-гэ-+у`, as Russians say them: one phonetic word whose
+    last letter name carries the stress; the G2P keeps the other names unstressed, unreduced.
+    """
+    position = 0
+    for token in _CAPS_WORD.findall(source):
+        reading = _letter_reading(token)
+        if reading is None:
+            continue
+        match = re.compile(rf"(?<![а-яё+-]){re.escape(reading)}(?![а-яё+-])").search(normalized, position)
+        if match is None:
+            continue
+        names = [_LETTER_NAME_FIXES.get(name, name) for name in reading.split()]
+        last = names[-1]
+        vowel = next(i for i, letter in enumerate(last) if letter in lexicon.VOWELS)
+        chain = "-".join([*names[:-1], f"{last[:vowel]}+{last[vowel:]}"])
+        normalized = normalized[: match.start()] + chain + normalized[match.end():]
+        position = match.start() + len(chain)
+    return normalized
+
+
 def normalize(text: str) -> NormalizedText:
     """Normalise raw Russian `text` for stress and G2P (see the module docstring)."""
     text = clean_unicode(text)
+    text = _LEADING_ZEROS.sub(lambda match: f" {spell_digits(match.group(0))} ", text)
+    text = _LONG_NUMBER.sub(lambda match: f" {spell_digits(match.group(0))} ", text)
+    source = text
     library = _library_normalizer() if _NEEDS_LIBRARY.search(text) else None
     if library is not None:
-        text = _normalize_keeping_marks(library, text)
+        text = _spell_abbreviations(source, _normalize_keeping_marks(library, text).lower())
     text = _expand_leftovers(text.lower())
     text = transliterate_latin(text)
+    text = re.sub(r"\d+", lambda match: f" {spell_digits(match.group(0))} ", text)  # any the library left
     removed: Counter = Counter()
     text = _tidy(_map_punctuation(text, removed))
     if removed:

@@ -1,75 +1,28 @@
-"""Word stress for normalised Russian text: user marks, then ё, then silero-stress, then a rule.
+"""Word stress for Russian text: user marks, the user lexicon, ё, silero-stress, our homograph
+rules, then a fallback rule.
 
 Order of authority: a user's `+` before a vowel (or U+0301 after it, converted by the
-normaliser) wins; a written ё is stressed; otherwise silero-stress (MIT, its model ships in
-the wheel, nothing is downloaded) decides, with sentence context for homographs; a word it
-leaves unmarked gets the fallback rule (`fallback_stress`). Monosyllables carry no mark.
-This module does not convert to phones (`g2p.py`).
+normaliser) wins; then a word of the user lexicon (`user_lexicon.py`); a written ё is
+stressed; otherwise silero-stress decides (`silero.py`), with its sentence solver for the
+homographs it knows; our context rules (`homographs.py`) overrule it where the grammar of
+the neighbours fixes the form, and its readings must pass the agreement check; a word left
+unmarked gets `fallback_stress`. Lookups are case-insensitive and the original case is
+restored. Monosyllables carry no mark. This module does not convert to phones (`g2p.py`).
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-from functools import lru_cache
-from typing import Any
+from dataclasses import dataclass
 
+from GPT_SoVITS.text.russian import homographs, silero, user_lexicon
 from GPT_SoVITS.text.russian.lexicon import VOWELS, vowel_count
 
-logger = logging.getLogger(__name__)
-
-WORD_RE = re.compile(r"[а-яё+]+(?:-[а-яё+]+)*")
-_SILERO_WORD_RE = re.compile(r"[а-яёА-ЯЁ+]+")
-_LOCK = threading.Lock()
-_MODEL: dict[str, Any] = {}
+WORD_RE = re.compile(r"[а-яёА-ЯЁ+]+(?:-[а-яёА-ЯЁ+]+)*")
+_TOKEN_RE = re.compile(r"[а-яё+]+(?:-[а-яё+]+)*|[,.!?…;:—–]|(?<!\S)-(?!\S)")
 #: Unstressed suffixes that move the fallback stress one syllable left (a documented guess).
 _POSTTONIC_ENDINGS = ("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ешь", "ет", "ся", "сь")
-
-
-def _load_silero() -> Any | None:
-    """The silero-stress model, loaded once; None when the package is not installed.
-
-    silero sets torch's thread count and disables autograd globally when imported/loaded;
-    both are restored so a trainer that cleans text keeps its own settings.
-    """
-    with _LOCK:
-        if "model" in _MODEL:
-            return _MODEL["model"]
-        try:
-            import torch
-            from silero_stress import load_accentor
-        except ImportError:
-            logger.warning("silero-stress is not installed: using the fallback stress rule only")
-            _MODEL["model"] = None
-            return None
-        threads, grad = torch.get_num_threads(), torch.is_grad_enabled()
-        try:
-            model = load_accentor("ru")
-        finally:
-            torch.set_num_threads(threads)
-            torch.set_grad_enabled(grad)
-        _MODEL["model"] = model
-        _MODEL["context_words"] = _context_words(model)
-        return model
-
-
-def _context_words(model: Any) -> frozenset[str] | None:
-    """Words silero resolves from context (homographs); None means 'treat every word so'."""
-    solver = getattr(model, "homosolver", None)
-    homodict = getattr(solver, "homodict", None)
-    if not isinstance(homodict, dict):
-        return None
-    phrases = getattr(solver, "compiled_phrases", {}) or {}
-    return frozenset(homodict) | frozenset(phrases)
-
-
-def _call_silero(model: Any, text: str) -> str:
-    """Run silero (or its homograph solver) without changing torch's global autograd state."""
-    import torch
-
-    with torch.no_grad():
-        return model(text)
+_THIRD_FROM_END = ("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими")
 
 
 def fallback_stress(word: str) -> str:
@@ -81,15 +34,10 @@ def fallback_stress(word: str) -> str:
     if "ё" in word:
         position = word.index("ё")
     elif word.endswith(_POSTTONIC_ENDINGS) and len(vowels) >= 3:
-        position = vowels[-3] if word.endswith(("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими")) else vowels[-2]
+        position = vowels[-3] if word.endswith(_THIRD_FROM_END) else vowels[-2]
     else:
         position = vowels[-2]
     return word[:position] + "+" + word[position:]
-
-
-def _strip_monosyllable(word: str) -> str:
-    """Remove a model's mark from a one-vowel word (clitics and function words stay unstressed)."""
-    return word.replace("+", "") if vowel_count(word) <= 1 else word
 
 
 def _mark_yo(word: str) -> str:
@@ -100,66 +48,104 @@ def _mark_yo(word: str) -> str:
     return word[:position] + "+" + word[position:]
 
 
-@lru_cache(maxsize=65536)
-def _word_stress(word: str) -> str:
-    """Context-free stress of one unmarked word (cached: most words are not homographs)."""
-    model = _load_silero()
-    marked = _call_silero(model, word).lower() if model is not None else word
-    if marked.replace("+", "").replace("ё", "е") != word.replace("ё", "е"):
-        marked = word
-    marked = _strip_monosyllable(marked)
-    return fallback_stress(marked) if "+" not in marked else marked
+@dataclass
+class _Part:
+    """One hyphen part of a word: its letters, its reading so far, and its token index."""
+
+    word: str
+    reading: str
+    token: int
+    fixed: bool  # marked by the user, the user lexicon or a written ё: no model may change it
 
 
-def _part_stress(part: str, in_context: dict[int, str], index: int) -> str:
-    """Stress of one hyphen part: user mark, ё, context result, or the cached word result."""
-    if "+" in part or "ё" in part:
-        return _mark_yo(part) if "+" not in part else part
-    contextual = in_context.get(index)
-    if vowel_count(part) < 2:
-        # only ё restoration matters here (все -> всё, еж -> ёж); no mark is kept
-        if contextual is not None:
-            return contextual
-        return _word_stress(part) if "е" in part else part
-    if contextual is not None and "+" in contextual:
-        return contextual
-    return _word_stress(part)
+def _initial_reading(part: str, listed: str | None) -> tuple[str, bool]:
+    if "+" in part:
+        return part, True
+    if listed is not None:
+        return listed, True
+    if "ё" in part:
+        return _mark_yo(part), True
+    reading = silero.word_stress(part)
+    if not homographs.yo_allowed(reading, part):
+        reading = reading.replace("ё", "е")  # a ё no form of the word is spelled with
+    return reading, False
 
 
-def _contextual(parts: list[str]) -> dict[int, str]:
-    """Silero's sentence-level output for homograph parts, keyed by part index."""
-    model = _load_silero()
-    context_words = _MODEL.get("context_words")
-    wanted = [i for i, p in enumerate(parts) if "+" not in p and "ё" not in p and (context_words is None or p in context_words)]
-    if model is None or not wanted:
-        return {}
-    # only the homograph solver needs the sentence; the other words come from the word cache
-    solver = getattr(model, "homosolver", None) if context_words is not None else None
-    output = _SILERO_WORD_RE.findall(_call_silero(solver or model, " ".join(parts)).lower())
-    if len(output) != len(parts):
-        logger.debug("silero output does not align with the input words; using word-level stress")
-        return {}
-    result = {}
-    for i in wanted:
-        candidate = _strip_monosyllable(output[i])
-        if candidate.replace("+", "").replace("ё", "е") == parts[i].replace("ё", "е"):
-            result[i] = candidate
-    return result
+def _candidates(part: _Part, contextual: str | None) -> set[str]:
+    """Readings to choose from, each passing the agreement check."""
+    found = {part.reading, *silero.listed_readings(part.word)}
+    if contextual is not None:
+        found.add(contextual)
+    return {r for r in found if r != part.word and homographs.is_possible(r, part.word)}
+
+
+def _resolve_in_context(parts: list[_Part], tokens: list[str], sentence: str) -> None:
+    """silero's solver for the homographs it knows, then our rules and the agreement check."""
+    open_parts = [p for p in parts if not p.fixed]
+    contextual: list[str | None] = [None] * len(parts)
+    if any(silero.is_context_word(p.word) for p in open_parts):
+        solved = silero.sentence_readings(sentence[:1].upper() + sentence[1:], [p.word for p in parts])
+        if solved is not None:
+            contextual = [reading if reading != part.word else None for reading, part in zip(solved, parts)]
+    for part, in_context in zip(parts, contextual):
+        homograph = in_context is not None or silero.is_context_word(part.word) or homographs.is_ambiguous(part.word)
+        if part.fixed or not (homograph or homographs.after_count_word(tokens, part.token)):
+            continue
+        candidates = _candidates(part, in_context)
+        if in_context in candidates:
+            part.reading = in_context
+        elif part.reading not in candidates and len(candidates) == 1:
+            part.reading = next(iter(candidates))  # the current reading failed the agreement check
+        decided = homographs.resolve(tokens, part.token, candidates | {part.reading})
+        if decided is not None and homographs.is_possible(decided[0], part.word):
+            part.reading = decided[0]
+
+
+def _finish(part: _Part) -> str:
+    """Monosyllables lose a model's mark (not a user's); unmarked words get the fallback rule."""
+    reading = part.reading
+    if vowel_count(part.word) <= 1:
+        return reading if part.fixed else reading.replace("+", "")
+    return reading if "+" in reading else fallback_stress(reading)
+
+
+def _restore_case(original: str, reading: str) -> str:
+    """`reading` (lower case) spelled with the capitals of `original` (`Замок` + `з+амок`)."""
+    letters = iter(original.replace("+", ""))
+    out = []
+    for char in reading:
+        if char == "+":
+            out.append(char)
+            continue
+        source = next(letters, char)
+        out.append(char.upper() if source.isupper() else char)
+    return "".join(out)
 
 
 def accentuate(text: str) -> str:
     """Return `text` with `+` before the stressed vowel of every word of two or more vowels.
 
-    Expects normalised lower-case text (`normalizer.normalize`); keeps user marks, stresses
-    written ё, resolves homographs from the sentence, and leaves monosyllables unmarked
-    unless the user marked them.
+    Any letter case is accepted (lookups are case-insensitive; capitals are kept); keeps user
+    marks, stresses written ё, resolves homographs from the sentence, and leaves
+    monosyllables unmarked unless the user marked them.
     """
-    words = WORD_RE.findall(text)
-    parts = [part for word in words for part in word.split("-")]
-    in_context = _contextual(parts)
-    stressed_parts = iter(_part_stress(part, in_context, i) for i, part in enumerate(parts))
+    lower = text.lower()
+    tokens = _TOKEN_RE.findall(lower)
+    entries = user_lexicon.current()
+    parts: list[_Part] = []
+    for index, token in enumerate(tokens):
+        if token[0] in ",.!?…;:—–-":
+            continue
+        whole = user_lexicon.lookup_in(entries, token) if "+" not in token else None
+        words = [w for w in token.split("-") if w]
+        listed = whole.split("-") if whole else [user_lexicon.lookup_in(entries, w) for w in words]
+        for word, entry in zip(words, listed):
+            reading, fixed = _initial_reading(word, entry)
+            parts.append(_Part(word.replace("+", ""), reading, index, fixed))
+    _resolve_in_context(parts, [t.replace("+", "") for t in tokens], lower.replace("+", ""))
+    readings = iter(_finish(part) for part in parts)
 
     def replace(match: re.Match[str]) -> str:
-        return "-".join(next(stressed_parts) for _ in match.group(0).split("-"))
+        return "-".join(_restore_case(piece, next(readings)) for piece in match.group(0).split("-") if piece)
 
     return WORD_RE.sub(replace, text)

@@ -1,0 +1,82 @@
+"""The user lexicon (word<TAB>marked form): its format, its errors, and that stress, stage 1
+and re-reading honour it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.prepare.merge import name2text_part
+from GPT_SoVITS.prepare.stage_env import StageEnv
+from GPT_SoVITS.prepare.text_stage import run_text_stage
+from GPT_SoVITS.text.cleaner import clean_text
+from GPT_SoVITS.text.russian import user_lexicon
+from GPT_SoVITS.text.russian.stress import accentuate
+
+
+@pytest.fixture()
+def lexicon(tmp_path, monkeypatch):
+    path = tmp_path / "lexicon.tsv"
+    path.write_text("# my words\nзамок\tзам+ок\n\nсервис\tс+ервис  # read soft, as some say it\n", encoding="utf-8")
+    monkeypatch.setenv(user_lexicon.ENV_VAR, str(path))
+    return path
+
+
+def test_entries_override_the_model_in_any_case(lexicon) -> None:
+    assert accentuate("на горе стоял старинный замок") == "на гор+е сто+ял стар+инный зам+ок"
+    assert accentuate("Замок") == "Зам+ок"
+    assert accentuate("з+амок") == "з+амок"  # a mark in the text still wins
+
+
+def test_an_entry_may_respell_to_change_the_rules(lexicon, monkeypatch) -> None:
+    soft = clean_text("сервис", "ru").phones
+    monkeypatch.delenv(user_lexicon.ENV_VAR)
+    assert soft[:2] == ["ru_sj", "ru_e1"]
+    assert clean_text("сервис", "ru").phones[:2] == ["ru_s", "ru_e1"]  # the built-in hard-е stem
+
+
+def test_the_file_is_re_read_when_it_changes(lexicon) -> None:
+    assert accentuate("замок") == "зам+ок"
+    lexicon.write_text("замок\tз+амок\n", encoding="utf-8")
+    os.utime(lexicon, ns=(1, 2_000_000_000_000_000_000))
+    assert accentuate("замок") == "з+амок"
+
+
+def test_the_default_path_is_used_when_the_variable_is_unset(tmp_path, monkeypatch) -> None:
+    default = tmp_path / "user_lexicon_ru.tsv"
+    default.write_text("молоко\tм+олоко\n", encoding="utf-8")
+    monkeypatch.delenv(user_lexicon.ENV_VAR, raising=False)
+    monkeypatch.setattr(user_lexicon, "DEFAULT_PATH", default)
+    assert accentuate("молоко") == "м+олоко"
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("замок", "expected `word<TAB>marked form`"),
+    ("замок\tзам+ок\tлишнее", "expected `word<TAB>marked form`"),
+    ("castle\tзам+ок", "expected `word<TAB>marked form`"),
+    ("кто-нибудь\tкт+онибудь", "as many hyphen parts"),
+])
+def test_a_malformed_line_names_file_and_line(tmp_path, line: str, message: str) -> None:
+    path = tmp_path / "bad.tsv"
+    path.write_text(f"# header\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as caught:
+        user_lexicon.parse_lexicon(path)
+    assert f"{path}:2:" in str(caught.value)
+
+
+def test_a_missing_file_named_by_the_variable_is_an_error(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(user_lexicon.ENV_VAR, str(tmp_path / "nope.tsv"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        accentuate("замок")
+
+
+def test_stage_one_reads_the_lexicon(lexicon, tmp_path) -> None:
+    list_path = tmp_path / "data.list"
+    list_path.write_text("a.wav|spk|ru|Старинный замок.\n", encoding="utf-8")
+    env = StageEnv.from_environ({"inp_text": str(list_path), "opt_dir": str(tmp_path / "exp")})
+    assert run_text_stage(env).done == 1
+    phones = name2text_part(env.opt_dir, 0).read_text(encoding="utf-8").split("\t")[1].split(" ")
+    assert phones == clean_text("Старинный зам+ок.", "ru").phones
+    assert phones != clean_text("Старинный з+амок.", "ru").phones
