@@ -61,8 +61,9 @@ class TextEncoder(nn.Module):
         y = self.mrte(y, y_mask, text, text_mask, ge)
         y = self.encoder2(y * y_mask, y_mask)
         if speed != 1.0:
-            # Speed changes the number of frames the decoder renders (linear resampling in time).
-            frames = max(1, int(round(y.size(2) / speed)))
+            # Speed changes the number of frames the decoder renders (linear resampling in time);
+            # int(T / speed) + 1 frames as upstream, so lengths and samples match its output.
+            frames = int(y.size(2) / speed) + 1
             y = F.interpolate(y, size=frames, mode="linear", align_corners=False)
             y_mask = F.interpolate(y_mask, size=frames, mode="nearest")
         stats = self.proj(y) * y_mask
@@ -347,7 +348,7 @@ class SynthesizerTrn(nn.Module):
         """Synthesize audio [B, 1, hop * frames] from 25 Hz codes, phone ids [B, N] and a
         reference spectrogram [B, 1025, T_ref] (or a list of them: their style vectors are averaged).
 
-        frames = 2 * T25 at speed 1, else round(2 * T25 / speed); noise_scale scales the prior sample.
+        frames = 2 * T25 at speed 1, else int(2 * T25 / speed) + 1; noise_scale scales the prior sample.
         """
         refers = [refer] if isinstance(refer, torch.Tensor) else list(refer)
         ge = torch.stack([self.style(r) for r in refers]).mean(dim=0)
