@@ -220,6 +220,8 @@ def test_padded_batch_of_mixed_lengths_equals_one_by_one(encoder):
     assert not torch.allclose(unmasked, batched[0], atol=1e-3)
     with pytest.raises(ValueError, match=r"\[B, N\]"):
         encoder.embed(batch[0])
+    with pytest.raises(ValueError, match="lengths must be"):
+        encoder.embed(batch, lengths=torch.tensor([5000, batch.size(1) + 1, 400]))
 
 
 def test_load_accepts_a_file_without_step_counters(sv_checkpoint, tmp_path):

@@ -39,6 +39,8 @@ class SpeakerEncoder(ERes2NetV2):
         """
         if wav16k.dim() != 2:
             raise ValueError(f"wav16k must be [B, N] (16 kHz samples), got shape {tuple(wav16k.shape)}")
+        if lengths is not None and (lengths.shape != (wav16k.size(0),) or not bool((lengths <= wav16k.size(1)).all())):
+            raise ValueError(f"lengths must be [B] sample counts of at most N={wav16k.size(1)}, got {lengths.tolist()}")
         feats, frames = batch_fbank(wav16k, lengths)
         parameter = self.conv1.weight
         feats = feats.to(device=parameter.device, dtype=parameter.dtype)
