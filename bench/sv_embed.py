@@ -123,6 +123,7 @@ def main() -> None:
         for size in times:
             seconds, outputs[size] = timed(lambda size=size: run(size))
             times[size].append(seconds)
+            print(f"round {len(times[size])}: B={size} {seconds:.1f} s", file=sys.stderr, flush=True)
     median = {size: statistics.median(values) for size, values in times.items()}
     print(f"{args.clips} clips, {audio_seconds:.1f} s of 16 kHz audio ({args.min_seconds:g}-{args.max_seconds:g} s), "
           f"{args.device} {str(dtype).removeprefix('torch.')}, {torch.get_num_threads()} torch threads, "
