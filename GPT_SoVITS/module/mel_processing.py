@@ -1,7 +1,7 @@
 """Linear and mel spectrograms at SoVITS's framing (32 kHz: n_fft 2048, hop 640, 1025 bins).
 
 Matches upstream's numerics: reflect padding of (n_fft - hop) / 2 on each side, `center=False`,
-Hann window, magnitude sqrt(re^2 + im^2 + 1e-6); the mel filter bank is librosa's (Slaney).
+Hann window, magnitude sqrt(re^2 + im^2 + 1e-8); the mel filter bank is librosa's (Slaney).
 Windows and filter banks are cached per (size, device, dtype). No log compression is applied
 to the linear spectrogram (the model takes it raw); `mel` helpers apply log(clamp(x, 1e-5)).
 """
@@ -13,7 +13,10 @@ import threading
 import torch
 from torch.nn import functional as F
 
-_MAGNITUDE_EPS = 1e-6
+# Added to re^2 + im^2 before the square root, in the linear and (through it) the mel
+# spectrogram: upstream's current value (1e-6 before April 2025), which the Pro models and
+# every later upstream run use; docs/training.md says why we follow it.
+MAGNITUDE_FLOOR = 1e-8
 _CACHE: dict[tuple, torch.Tensor] = {}
 _LOCK = threading.Lock()
 
@@ -68,7 +71,7 @@ def spectrogram(y: torch.Tensor, n_fft: int = 2048, hop_size: int = 640, win_siz
         window=_window(win_size, y.device, torch.float32),
         center=False, pad_mode="reflect", normalized=False, onesided=True, return_complex=True,
     )
-    return torch.sqrt(spec.real.pow(2) + spec.imag.pow(2) + _MAGNITUDE_EPS)
+    return torch.sqrt(spec.real.pow(2) + spec.imag.pow(2) + MAGNITUDE_FLOOR)
 
 
 def spec_to_mel(spec: torch.Tensor, n_fft: int = 2048, n_mels: int = 128, sampling_rate: int = 32000,

@@ -1,8 +1,8 @@
-"""The SoVITS v2 networks: generator `SynthesizerTrn` (content/text prior, posterior, flow,
-HiFi-GAN decoder, style encoder, semantic quantizer) and `MultiPeriodDiscriminator`.
+"""The SoVITS v2 / v2Pro / v2ProPlus networks: generator `SynthesizerTrn` (content/text prior,
+posterior, flow, HiFi-GAN decoder, style encoder, semantic quantizer) and `MultiPeriodDiscriminator`.
 
-Parameter names and shapes equal upstream's checkpoints (`tests/data/manifests/s2G_v2_*`,
-`s2D_v2_*`), so pretrained weights load through `weights_compat`. Paper symbols: `m_p`,
+Parameter names and shapes equal upstream's checkpoints (`tests/data/manifests/s2G_*`,
+`s2D_*`), so pretrained weights load through `weights_compat`. Paper symbols: `m_p`,
 `logs_p` are the prior's mean and log-std, `m_q`, `logs_q` the posterior's, `z` a posterior
 sample, `z_p` that sample mapped by the flow into the prior space, `ge` the global style vector.
 """
@@ -27,6 +27,15 @@ logger = logging.getLogger(__name__)
 
 SSL_DIM = 768  # chinese-hubert-base hidden size
 V2_REF_BINS = 704  # v2's style encoder sees spectrogram bins 0..703 (v1: all of them)
+PRO_VERSIONS = ("v2Pro", "v2ProPlus")  # v2 plus a speaker-verification vector in the style
+SV_DIM = 20480  # the ERes2NetV2 speaker vector (GPT_SoVITS.sv)
+PRO_TEXT_STYLE_DIM = 512  # Pro's MRTE keeps v2's 512-wide style input: `ge_to512` maps gin to it
+PERIODS = {"v2": (2, 3, 5, 7, 11), "v2Pro": (2, 3, 5, 7, 11, 17, 23)}
+
+
+def is_pro_version(version: str | None) -> bool:
+    """Whether `model.version` names a v2Pro-family model (speaker vector in the style)."""
+    return version in PRO_VERSIONS
 
 
 class TextEncoder(nn.Module):
@@ -62,8 +71,9 @@ class TextEncoder(nn.Module):
         y = self.mrte(y, y_mask, text, text_mask, ge)
         y = self.encoder2(y * y_mask, y_mask)
         if speed != 1.0:
-            # Speed changes the number of frames the decoder renders (linear resampling in time).
-            frames = max(1, int(round(y.size(2) / speed)))
+            # Speed changes the number of frames the decoder renders (linear resampling in time);
+            # int(T / speed) + 1 frames as upstream, so lengths and samples match its output.
+            frames = int(y.size(2) / speed) + 1
             y = F.interpolate(y, size=frames, mode="linear", align_corners=False)
             y_mask = F.interpolate(y_mask, size=frames, mode="nearest")
         stats = self.proj(y) * y_mask
@@ -181,6 +191,7 @@ class SynthesizerTrn(nn.Module):
     `table` (a `SymbolTable` or its name) sets the rows of `enc_p.text_embedding`; everything
     else follows the config. `n_layers_q` and `use_spectral_norm` are accepted and unused, as
     upstream does; `n_speakers` is accepted for signature compatibility (no speaker embedding).
+    `version` v2Pro/v2ProPlus adds `sv_emb`, `prelu` and `ge_to512` (see `style_vectors`).
     """
 
     def __init__(self, spec_channels: int, segment_size: int, inter_channels: int, hidden_channels: int,
@@ -201,11 +212,13 @@ class SynthesizerTrn(nn.Module):
         self.segment_size = segment_size
         self.semantic_frame_rate = semantic_frame_rate
         self.ref_bins = spec_channels if version == "v1" else V2_REF_BINS
+        self.is_pro = is_pro_version(version)
         self.hop_length = 1
         for rate in upsample_rates:
             self.hop_length *= rate
+        text_style_dim = PRO_TEXT_STYLE_DIM if self.is_pro else gin_channels
         self.enc_p = TextEncoder(inter_channels, hidden_channels, filter_channels, n_heads, n_layers,
-                                 kernel_size, p_dropout, len(self.table), gin_channels)
+                                 kernel_size, p_dropout, len(self.table), text_style_dim)
         self.dec = Generator(inter_channels, resblock, resblock_kernel_sizes, resblock_dilation_sizes,
                              upsample_rates, upsample_initial_channel, upsample_kernel_sizes, gin_channels)
         self.enc_q = PosteriorEncoder(spec_channels, inter_channels, hidden_channels, 5, 1, 16, gin_channels)
@@ -215,6 +228,10 @@ class SynthesizerTrn(nn.Module):
         self.ssl_proj = nn.Conv1d(SSL_DIM, SSL_DIM, stride, stride=stride)
         self.quantizer = ResidualVectorQuantizer(dimension=SSL_DIM, n_q=1, bins=1024)
         self.quantizer_frozen = False
+        if self.is_pro:
+            self.sv_emb = nn.Linear(SV_DIM, gin_channels)
+            self.ge_to512 = nn.Linear(gin_channels, PRO_TEXT_STYLE_DIM)
+            self.prelu = nn.PReLU(num_parameters=gin_channels)
         if freeze_quantizer:
             self.freeze_quantizer_parts()
 
@@ -283,19 +300,47 @@ class SynthesizerTrn(nn.Module):
         mask = commons.sequence_mask(spec_lengths, spec.size(2)).unsqueeze(1).to(spec.dtype)
         return self.ref_enc(spec[:, : self.ref_bins] * mask, mask)
 
+    def _check_sv(self, sv_emb: object) -> None:
+        if self.is_pro and sv_emb is None:
+            raise ValueError(f"a {self.version} model needs the reference's speaker vector sv_emb [B, {SV_DIM}]")
+        if not self.is_pro and sv_emb is not None:
+            raise ValueError(f"sv_emb was given to a {self.version} model, which has no speaker-vector input")
+
+    def style_vectors(self, refers: Sequence[torch.Tensor], spec_lengths: torch.Tensor | None = None,
+                      sv_embs: Sequence[torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(ge, ge_text): the style for flow/dec/enc_q [B, gin, 1] and for enc_p's MRTE.
+
+        Each reference spectrogram gives `style(refer)`; several references are averaged. Pro
+        adds the reference's speaker vector, `prelu(style + sv_emb(sv))` per reference, averages
+        after the PReLU and maps the average to 512 channels with `ge_to512` for MRTE only
+        (a Linear commutes with the mean). v2 uses the same `ge` for both.
+        """
+        if not self.is_pro:
+            ge = torch.stack([self.style(r, spec_lengths) for r in refers]).mean(dim=0)
+            return ge, ge
+        if sv_embs is None or len(sv_embs) != len(refers):
+            raise ValueError(f"{self.version}: give one speaker vector per reference spectrogram "
+                             f"({len(refers)} references, {0 if sv_embs is None else len(sv_embs)} vectors)")
+        per_reference = [self.prelu(self.style(r, spec_lengths) + self.sv_emb(sv).unsqueeze(-1))  # [B, gin, 1]
+                         for r, sv in zip(refers, sv_embs)]
+        ge = torch.stack(per_reference).mean(dim=0)
+        return ge, self.ge_to512(ge.transpose(1, 2)).transpose(1, 2)  # [B, gin, 1] -> [B, 512, 1]
+
     # --- training -----------------------------------------------------------------------
 
     def forward(self, ssl: torch.Tensor, spec: torch.Tensor, spec_lengths: torch.Tensor,
-                text: torch.Tensor, text_lengths: torch.Tensor) -> GeneratorOutput:
+                text: torch.Tensor, text_lengths: torch.Tensor, sv_emb: torch.Tensor | None = None) -> GeneratorOutput:
         """Training pass: ssl [B, 768, T_ssl], spec [B, 1025, T], text [B, N] -> GeneratorOutput.
 
-        The content path (ssl_proj, quantizer, x2 repeat) is trimmed or edge-padded to the T
-        spectrogram frames when an odd length leaves it one frame off.
+        Pro models also take `sv_emb` [B, 20480], the utterances' speaker vectors. The content
+        path (ssl_proj, quantizer, x2 repeat) is trimmed or edge-padded to the T spectrogram
+        frames when an odd length leaves it one frame off.
         """
-        ge = self.style(spec, spec_lengths)
+        self._check_sv(sv_emb)
+        ge, ge_text = self.style_vectors([spec], spec_lengths, None if sv_emb is None else [sv_emb])
         quantized, commit_loss = self._quantize(ssl)
         content = commons.match_length(self._upsample_content(quantized), spec.size(2))
-        _, m_p, logs_p, _ = self.enc_p(content, spec_lengths, text, text_lengths, ge)
+        _, m_p, logs_p, _ = self.enc_p(content, spec_lengths, text, text_lengths, ge_text)
         z, m_q, logs_q, spec_mask = self.enc_q(spec, spec_lengths, g=ge)
         z_p = self.flow(z, spec_mask, g=ge)
         z_slice, ids_slice = commons.rand_slice_segments(z, spec_lengths, self.segment_size)
@@ -325,22 +370,27 @@ class SynthesizerTrn(nn.Module):
 
     @torch.no_grad()
     def decode(self, codes: torch.Tensor, text: torch.Tensor, refer: torch.Tensor | Sequence[torch.Tensor],
-               noise_scale: float = 0.5, speed: float = 1.0) -> torch.Tensor:
+               noise_scale: float = 0.5, speed: float = 1.0,
+               sv_emb: torch.Tensor | Sequence[torch.Tensor] | None = None) -> torch.Tensor:
         """Synthesize audio [B, 1, hop * frames] from 25 Hz codes, phone ids [B, N] and a
         reference spectrogram [B, 1025, T_ref] (or a list of them: their style vectors are averaged).
 
-        frames = 2 * T25 at speed 1, else round(2 * T25 / speed); noise_scale scales the prior sample.
+        Pro models also take the reference's speaker vector `sv_emb` [B, 20480] (a list of them,
+        one per reference, when `refer` is a list). frames = 2 * T25 at speed 1, else
+        int(2 * T25 / speed) + 1; noise_scale scales the prior sample.
         """
+        self._check_sv(sv_emb)
         refers = [refer] if isinstance(refer, torch.Tensor) else list(refer)
-        ge = torch.stack([self.style(r) for r in refers]).mean(dim=0)
+        sv_embs = [sv_emb] if isinstance(sv_emb, torch.Tensor) else sv_emb
+        ge, ge_text = self.style_vectors(refers, None, sv_embs)
         codes = self._codes_first(codes)
         content = self._upsample_content(self.quantizer.decode(codes))
         batch = content.size(0)
         if ge.size(0) != batch:
-            ge = ge.expand(batch, -1, -1)
+            ge, ge_text = ge.expand(batch, -1, -1), ge_text.expand(batch, -1, -1)
         y_lengths = torch.full((batch,), content.size(2), device=content.device, dtype=torch.long)
         text_lengths = torch.full((batch,), text.size(1), device=text.device, dtype=torch.long)
-        _, m_p, logs_p, y_mask = self.enc_p(content, y_lengths, text, text_lengths, ge, speed)
+        _, m_p, logs_p, y_mask = self.enc_p(content, y_lengths, text, text_lengths, ge_text, speed)
         z_p = m_p + torch.randn_like(m_p) * torch.exp(logs_p) * noise_scale
         z = self.flow(z_p, y_mask, g=ge, reverse=True)
         return self.dec(z * y_mask, g=ge)
@@ -424,10 +474,14 @@ class DiscriminatorS(nn.Module):
 
 
 class MultiPeriodDiscriminator(nn.Module):
-    """`s2D`: the scale discriminator (index 0) then period discriminators 2, 3, 5, 7, 11."""
+    """`s2D`: the scale discriminator (index 0) then period discriminators 2, 3, 5, 7, 11, and
+    for `version` v2Pro/v2ProPlus also 17 and 23 (`periods` overrides both)."""
 
-    def __init__(self, use_spectral_norm: bool = False, periods: Sequence[int] = (2, 3, 5, 7, 11)):
+    def __init__(self, use_spectral_norm: bool = False, periods: Sequence[int] | None = None,
+                 version: str | None = None):
         super().__init__()
+        if periods is None:
+            periods = PERIODS["v2Pro"] if is_pro_version(version) else PERIODS["v2"]
         discs = [DiscriminatorS(use_spectral_norm)]
         discs += [DiscriminatorP(p, use_spectral_norm=use_spectral_norm) for p in periods]
         self.discriminators = nn.ModuleList(discs)

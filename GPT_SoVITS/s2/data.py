@@ -161,11 +161,14 @@ def spectrogram_of(audio: torch.Tensor, params: SpectrogramParams) -> torch.Tens
 
 
 def _cache_key(wav_path: Path, params: SpectrogramParams) -> dict:
+    from GPT_SoVITS.module.mel_processing import MAGNITUDE_FLOOR
+
     stat = wav_path.stat()
     return {
         "wav_size": int(stat.st_size),
         "wav_mtime_ns": int(stat.st_mtime_ns),
         "stft": [params.filter_length, params.hop_length, params.win_length],
+        "magnitude_floor": MAGNITUDE_FLOOR,  # caches written with another floor are recomputed
     }
 
 

@@ -77,8 +77,21 @@ def test_spectrogram_matches_a_direct_fft():
     padded = np.pad(audio[0].numpy().astype(np.float64), (704, 704), mode="reflect")
     window = np.hanning(2049)[:-1]  # periodic Hann, as torch.hann_window
     frame = padded[2 * 640: 2 * 640 + 2048] * window
-    expected = np.sqrt(np.abs(np.fft.rfft(frame)) ** 2 + 1e-6)
+    expected = np.sqrt(np.abs(np.fft.rfft(frame)) ** 2 + 1e-8)  # upstream's current magnitude floor
     np.testing.assert_allclose(spec[0, :, 2].numpy(), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_silence_sits_on_upstreams_magnitude_floor_in_linear_and_mel():
+    import librosa
+
+    silence = torch.zeros(1, 640 * 4)
+    spec = mel_processing.spectrogram(silence)
+    assert torch.allclose(spec, torch.full_like(spec, 1e-4), rtol=1e-6)  # sqrt(0 + 1e-8); 1e-6 gave 1e-3
+    mel = mel_processing.mel_spectrogram(silence)
+    basis = librosa.filters.mel(sr=32000, n_fft=2048, n_mels=128, fmin=0.0, fmax=None)
+    expected = np.log(np.clip(basis.sum(axis=1) * 1e-4, 1e-5, None))
+    np.testing.assert_allclose(mel[0].numpy(), np.repeat(expected[:, None], mel.shape[2], axis=1), rtol=1e-5)
+    assert float(mel.max()) < np.log(basis.sum(axis=1).max() * 1e-3)  # below the old floor's mel everywhere
 
 
 def test_mel_spectrogram_uses_librosa_filters():

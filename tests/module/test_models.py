@@ -133,10 +133,12 @@ def test_unfrozen_quantizer_learns_with_commit_loss():
     assert model.ssl_proj.weight.grad is not None
 
 
-@pytest.mark.parametrize("speed, frames", [(1.0, 40), (2.0, 20), (0.8, 50)])
-def test_decode_length_follows_codes_and_speed(tiny_generator, speed, frames):
+# At speed != 1 upstream renders int(T / speed) + 1 frames (T = 2 * codes), so 0.8 at T=80
+# gives 101 frames and even exact quotients get one more frame (2.0 at T=40: 21).
+@pytest.mark.parametrize("speed, codes_len, frames", [(1.0, 20, 40), (2.0, 20, 21), (0.8, 20, 51), (0.8, 40, 101), (1.6, 40, 51)])
+def test_decode_length_follows_codes_and_speed(tiny_generator, speed, codes_len, frames):
     tiny_generator.eval()
-    codes = torch.randint(0, 1024, (2, 1, 20))
+    codes = torch.randint(0, 1024, (2, 1, codes_len))
     text = torch.randint(1, 732, (2, 9))
     refer = torch.rand(2, 1025, 30)
     audio = tiny_generator.decode(codes, text, refer, noise_scale=0.5, speed=speed)

@@ -87,6 +87,19 @@ def test_spectrogram_cache_written_reused_and_recomputed_when_corrupt(tmp_path):
     assert torch.equal(uncached, first)
 
 
+def test_spectrogram_cache_from_another_magnitude_floor_is_recomputed(tmp_path):
+    root = make_experiment(tmp_path, TABLE, count=1, seconds=(1.3,))
+    utterances, _ = data.scan_experiment(root, TABLE)
+    dataset = data.S2Dataset(utterances, data.SpectrogramParams(), use_cache=True)
+    first = dataset[0].spec
+    cache = root / "5-wav32k" / "utt0.wav.spec.pt"
+    stored = torch.load(cache, weights_only=True)
+    old_key = {**stored["key"], "magnitude_floor": 1e-6}  # as a cache from before the parity fix
+    torch.save({"key": old_key, "spec": torch.full_like(stored["spec"], 7.0)}, cache)
+    assert torch.equal(dataset[0].spec, first)
+    assert torch.load(cache, weights_only=True)["key"]["magnitude_floor"] == 1e-8
+
+
 def test_corrupt_ssl_raises_naming_file(tmp_path):
     root = make_experiment(tmp_path, TABLE, count=1)
     (root / "4-cnhubert" / "utt0.wav.pt").write_bytes(b"garbage")
