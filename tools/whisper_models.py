@@ -91,7 +91,7 @@ def download_whisper(size: str, root: str | os.PathLike | None = None) -> Path:
     from faster_whisper import download_model
 
     if size not in model_sizes():
-        raise ConfigError(f"--download needs a model size ({', '.join(model_sizes())}), got {size!r}")
+        raise ConfigError(f"Whisper model size {size!r}: expected one of {', '.join(model_sizes())}")
     folder = whisper_folder(size, root)
     logger.info("downloading %s from %s into %s ...", size, hub_repo(size), folder)
     try:

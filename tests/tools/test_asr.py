@@ -95,6 +95,20 @@ def test_download_failure_is_one_clear_error(monkeypatch, tmp_path):
         download_whisper("tiny", tmp_path)
 
 
+def test_download_pretrained_fetches_whisper_on_request_only(monkeypatch, tmp_path, capsys):
+    import faster_whisper
+
+    from tools import download_pretrained, whisper_models
+
+    calls = []
+    monkeypatch.setattr(whisper_models, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(faster_whisper, "download_model", lambda size, output_dir: calls.append((size, output_dir)))
+    assert download_pretrained.main(["--whisper", "small"]) == 0
+    assert calls == [("small", str(whisper_folder("small", tmp_path)))]
+    assert download_pretrained.main(["--whisper", "huge"]) == 1
+    assert "Whisper model size 'huge': expected one of" in capsys.readouterr().err
+
+
 def test_device_choice():
     assert choose_device("cpu") == ("cpu", "int8")
     assert choose_device("cuda") == ("cuda", "float16")
