@@ -96,7 +96,7 @@ def stream_tool(settings: UiSettings, slots: JobSlots, name: str, argv: list[str
     yield outcome + "\n" + "\n".join(job.tail(30))
 
 
-def existing(path_text: str, want_dir: bool) -> str | None:
+def existing_path(path_text: str, want_dir: bool) -> str | None:
     """`path_text` when it names an existing folder (or file), else None: what to fill into the next step."""
     path = Path(path_text) if path_text else None
     if path is None or not (path.is_dir() if want_dir else path.is_file()):

@@ -295,11 +295,11 @@ def build(gr, tr, settings: UiSettings, slots, stop: Callable[[], str]) -> Recor
             proofread_list = _proofreading(gr, tr, settings)
         with gr.Tab(tr("sub_report"), elem_id="tab_report"):
             report_list = _report(gr, tr, settings)
-    slice_event.then(lambda path: recordings.existing(path, want_dir=True) or gr.skip(), slice_out, asr_clips)
+    slice_event.then(lambda path: recordings.existing_path(path, want_dir=True) or gr.skip(), slice_out, asr_clips)
     return RecordingsHandles(asr_event, asr_out, [proofread_list, report_list])
 
 
 def fill_list_fields(gr, path_text: str, count: int) -> list[Any]:
     """The ASR's .list for `count` fields, or no change when it was not written."""
-    path = recordings.existing(path_text, want_dir=False)
+    path = recordings.existing_path(path_text, want_dir=False)
     return [path if path else gr.skip() for _ in range(count)]

@@ -264,11 +264,12 @@ def test_recordings_tab_from_a_long_recording_to_a_proofread_list(ui, page, tmp_
     expect(page.locator("#report_image img")).to_be_visible()
     _screenshot(page, "0d-report")
 
-    # The proofread list is accepted by dataset formatting (stage 1a), and its report follows.
+    # One-click formatting accepts the proofread list, and its report follows.
     page.get_by_role("tab", name="1. Dataset formatting").click()
     _fill(page, "exp_name", "ru_rec")
     _fill(page, "wav_dir", "")
-    status = _click_and_wait(page, "btn_text", "dataset_status", r"(^|\n)(finished;|failed |stopped |error)", 120)
-    assert f"done 1-get-text.py: {len(saved)}/{len(saved)}" in status, status
+    status = _click_and_wait(page, "btn_all", "dataset_status", r"(^|\n)(finished;|failed |stopped |error)", 180)
+    for script in ("1-get-text.py", "2-get-hubert-wav32k.py", "3-get-semantic.py"):
+        assert f"done {script}: {len(saved)}/{len(saved)}" in status, status
     expect(_field(page, "dataset_report_text")).to_have_value(re.compile(rf": {len(saved)} clip"), timeout=60_000)
     assert (project.root / "logs" / "ru_rec" / "dataset_report.png").is_file()

@@ -32,7 +32,7 @@ def test_slicing_runs_as_a_job_and_reports_its_summary(settings, tmp_path):
     assert statuses[-1].startswith("done tools.slice"), statuses[-1]
     assert "slice (silence): 1 file(s) read, 0 skipped; 2 clip(s)" in statuses[-1]
     assert len(list(output.glob("talk.wav_*.wav"))) == 2
-    assert recordings.existing(str(output), want_dir=True) == str(output)
+    assert recordings.existing_path(str(output), want_dir=True) == str(output)
 
 
 def test_slicing_inputs_are_checked_before_a_start(settings, tmp_path):
