@@ -27,14 +27,14 @@ class RecordingsHandles:
     list_fields: list[Any]
 
 
-def _streaming(fn: Callable[..., Iterator[tuple[str, str]]]) -> Callable[..., Iterator[tuple[str, str]]]:
-    """Our errors end a (status, path) stream with one `error:` line and the path unchanged."""
+def _streaming(gr, fn: Callable[..., Iterator[tuple[str, str]]]) -> Callable[..., Iterator[tuple[str, Any]]]:
+    """Our errors end a (status, path) stream with one `error:` line and the path field unchanged."""
 
     def wrapped(*args):
         try:
             yield from fn(*args)
         except GptSovitsError as error:
-            yield f"error: {error}", ""
+            yield f"error: {error}", gr.skip()
 
     wrapped.__name__ = fn.__name__
     return wrapped
@@ -78,7 +78,7 @@ def _slicing(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any]:
         for text in recordings.stream_tool(settings, slots, "tools.slice", argv):
             yield text, str(output)
 
-    event = start.click(_streaming(run_slicer), [source, out_dir, mode, min_clip, max_clip, *fields],
+    event = start.click(_streaming(gr, run_slicer), [source, out_dir, mode, min_clip, max_clip, *fields],
                         [status, out_dir])
     stop_button.click(stop, None, status)
     return event, out_dir
@@ -108,7 +108,7 @@ def _asr(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any, Any]:
         for text in recordings.stream_tool(settings, slots, "tools.asr", argv):
             yield text, str(target)
 
-    event = start.click(_streaming(run_asr), [clips, output, language, model, speaker], [status, output])
+    event = start.click(_streaming(gr, run_asr), [clips, output, language, model, speaker], [status, output])
     stop_button.click(stop, None, status)
     return event, clips, output
 
@@ -153,9 +153,26 @@ def _render(gr, tr, rows: _Rows, doc, page_number) -> list[Any]:
     return [view.info, view.page + 1, *visible, *selects, *audios, *texts, *readings]
 
 
-def _proofreading(gr, tr, settings: UiSettings) -> Any:
-    from tools.proofread import ListConflictError
+@dataclass
+class _ProofreadPage:
+    doc_state: Any
+    list_path: Any
+    open_button: Any
+    info: Any
+    rows: _Rows
+    prev: Any
+    page: Any
+    following: Any
+    delete: Any
+    merge: Any
+    save: Any
+    status: Any
 
+    def outputs(self) -> list[Any]:
+        return [self.doc_state, self.status, self.info, self.page, *self.rows.outputs()]
+
+
+def _proofreading_layout(gr, tr) -> _ProofreadPage:
     doc_state = gr.State(None)
     with gr.Row():
         list_path = gr.Textbox(label=tr("pr_list"), elem_id="pr_list", scale=4)
@@ -171,30 +188,37 @@ def _proofreading(gr, tr, settings: UiSettings) -> Any:
         merge = gr.Button(tr("btn_merge"), elem_id="btn_pr_merge")
         save = gr.Button(tr("btn_save"), variant="primary", elem_id="btn_pr_save")
     status = gr.Textbox(label=tr("status"), lines=3, interactive=False, elem_id="pr_status")
-    outputs = [doc_state, status, info, page, *rows.outputs()]
+    return _ProofreadPage(doc_state, list_path, open_button, info, rows, prev, page, following, delete, merge, save,
+                          status)
 
-    def action(fn: Callable[..., tuple[Any, str, int]]) -> Callable[..., list[Any]]:
-        """Run a page action (doc, page, *args) -> (doc, status, page to show), then redraw the page."""
 
-        def run(doc, page_number, *args):
-            try:
-                doc, message, page_number = fn(doc, int(page_number or 1), *args)
-            except ListConflictError as error:
-                message = f"error: {error}; press {tr('btn_open')} to reload the file from disk"
-            except GptSovitsError as error:
-                message = f"error: {error}"
-            return [doc, message, *_render(gr, tr, rows, doc, page_number)]
+def _page_action(gr, tr, rows: _Rows, fn: Callable[..., tuple[Any, str, int]],
+                 needs_document: bool) -> Callable[..., list[Any]]:
+    """Run a page action (doc, page, *args) -> (doc, status, page to show), then redraw the page."""
+    from tools.proofread import ListConflictError
 
-        run.__name__ = fn.__name__
-        return run
+    def run(doc, page_number, *args):
+        try:
+            if doc is None and needs_document:
+                raise ConfigError(tr("pr_no_list"))
+            doc, message, page_number = fn(doc, int(page_number or 1), *args)
+        except ListConflictError as error:
+            message = f"error: {error}; press {tr('btn_open')} to reload the file from disk"
+        except GptSovitsError as error:
+            message = f"error: {error}"
+        return [doc, message, *_render(gr, tr, rows, doc, page_number)]
+
+    run.__name__ = fn.__name__
+    return run
+
+
+def _proofreading(gr, tr, settings: UiSettings) -> Any:
+    """The proofreading page; returns its .list field (the ASR fills it)."""
+    ui = _proofreading_layout(gr, tr)
 
     def open_list(doc, page_number, list_text):
         doc, message = recordings.open_document(settings, list_text)
         return doc, message, 1
-
-    def needs(doc) -> None:
-        if doc is None:
-            raise ConfigError(tr("pr_no_list"))
 
     def turn(step: int):
         def turn_page(doc, page_number):
@@ -202,27 +226,27 @@ def _proofreading(gr, tr, settings: UiSettings) -> Any:
         return turn_page
 
     def delete_lines(doc, page_number, *selected):
-        needs(doc)
         return doc, recordings.delete_selected(doc, page_number - 1, list(selected)), page_number
 
     def merge_lines(doc, page_number, *selected):
-        needs(doc)
         return doc, recordings.merge_selected(doc, page_number - 1, list(selected)), page_number
 
     def save_list(doc, page_number):
-        needs(doc)
         return doc, recordings.save_document(doc), page_number
 
-    open_button.click(action(open_list), [doc_state, page, list_path], outputs)
-    prev.click(action(turn(-1)), [doc_state, page], outputs)
-    following.click(action(turn(+1)), [doc_state, page], outputs)
-    page.submit(action(turn(0)), [doc_state, page], outputs)
-    delete.click(action(delete_lines), [doc_state, page, *rows.selects], outputs)
-    merge.click(action(merge_lines), [doc_state, page, *rows.selects], outputs)
-    save.click(action(save_list), [doc_state, page], outputs)
-    for slot, text in enumerate(rows.texts):
-        text.input(_editor(tr, slot), [doc_state, page, text], [doc_state, rows.readings[slot], info])
-    return list_path
+    def wire(event, fn, *inputs, needs_document: bool = True):
+        event(_page_action(gr, tr, ui.rows, fn, needs_document), [ui.doc_state, ui.page, *inputs], ui.outputs())
+
+    wire(ui.open_button.click, open_list, ui.list_path, needs_document=False)
+    wire(ui.prev.click, turn(-1))
+    wire(ui.following.click, turn(+1))
+    wire(ui.page.submit, turn(0))
+    wire(ui.delete.click, delete_lines, *ui.rows.selects)
+    wire(ui.merge.click, merge_lines, *ui.rows.selects)
+    wire(ui.save.click, save_list)
+    for slot, text in enumerate(ui.rows.texts):
+        text.input(_editor(tr, slot), [ui.doc_state, ui.page, text], [ui.doc_state, ui.rows.readings[slot], ui.info])
+    return ui.list_path
 
 
 def _editor(tr, slot: int) -> Callable[..., tuple[Any, str, str]]:

@@ -212,6 +212,10 @@ def test_recordings_tab_from_a_long_recording_to_a_proofread_list(ui, page, tmp_
     page.get_by_role("tab", name="0b. Speech recognition").click()
     expect(_field(page, "asr_input")).to_have_value(str(clips_dir))
     model_field = page.locator("#asr_model input").first
+    model_field.fill(str(work / "no-model"))
+    model_field.press("Enter")
+    status = _click_and_wait(page, "btn_asr", "asr_status", r"^(done|failed|stopped|error)", 60)
+    assert status == f"error: Whisper model folder {work / 'no-model'} not found", status  # and nothing started
     model_field.fill(str(model))
     model_field.press("Enter")
     status = _click_and_wait(page, "btn_asr", "asr_status", r"^(done|failed|stopped|error)", 120)
