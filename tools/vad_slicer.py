@@ -20,6 +20,9 @@ CUT_BASE_S = 0.5
 # Cost per second outside [min_clip, max_clip]: far above any pause reward, so the target
 # range wins over the choice of pause.
 LENGTH_COST_PER_S = 10.0
+# Shorter sounds are not speech to the VAD. silero's default is 250 ms, which can miss a lone
+# "Да." between long pauses; clicks rarely reach its speech probability anyway.
+MIN_SPEECH_MS = 100
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,8 @@ def speech_segments(audio_16k: np.ndarray, model: Any, params: VadParams, max_cl
 
     stamps = get_speech_timestamps(
         torch.from_numpy(np.ascontiguousarray(audio_16k, dtype=np.float32)), model, threshold=params.threshold,
-        sampling_rate=VAD_SR, min_silence_duration_ms=params.min_pause, speech_pad_ms=0,
+        sampling_rate=VAD_SR, min_speech_duration_ms=MIN_SPEECH_MS, min_silence_duration_ms=params.min_pause,
+        speech_pad_ms=0,
         max_speech_duration_s=max_clip)
     return [(int(stamp["start"]), int(stamp["end"])) for stamp in stamps]
 

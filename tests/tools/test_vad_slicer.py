@@ -77,3 +77,14 @@ def test_vad_hears_no_speech_in_silence(vad_model):
     import numpy as np
 
     assert vad_spans(np.zeros(32000 * 3, dtype=np.float32), 32000, vad_model, VadParams(), 3.0, 12.0) == []
+
+
+def test_a_lone_short_word_between_long_pauses_is_kept(tmp_path, vad_model):
+    import librosa
+
+    sentences = ("Мы поехали на дачу в субботу утром.", "Да.", "Завтра будет тёплый и солнечный день.")
+    recording = espeak_recording(tmp_path / "yes.wav", pauses=[1.5, 1.5], sentences=sentences)
+    audio, sr = librosa.load(recording.path, sr=32000)
+    clips = [(start / sr, end / sr) for start, end in vad_spans(audio, sr, vad_model, VadParams(), 3.0, 12.0)]
+    start, end = recording.speech[1]
+    assert any(a <= start + TOLERANCE and end - TOLERANCE <= b for a, b in clips), (recording.speech, clips)
