@@ -2,7 +2,8 @@
 
 Run once while online: `python tools/download_pretrained.py [--only cnhubert s2G ...] [--force]`.
 Files come from the Hugging Face repository lj1995/GPT-SoVITS; items already present are kept.
-Nothing else in the project downloads; tests never call this.
+`--whisper large-v3` fetches a faster-whisper model for `tools.asr` instead (with `--only`, both).
+Nothing else in the project downloads (`tools.asr --download` is the same Whisper fetch); tests never call this.
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ def fetch(keys: list[str], force: bool = False) -> list[str]:
     return []
 
 
+def _fetch_whisper(size: str) -> bool:
+    """Download a faster-whisper model into GPT_SoVITS/pretrained_models/faster-whisper-<size>."""
+    from GPT_SoVITS.errors import GptSovitsError
+    from tools.whisper_models import download_whisper
+
+    try:
+        print(f"Whisper {size} ready in {download_whisper(size)}")
+    except GptSovitsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))  # run by path from anywhere
@@ -55,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=sorted(PRETRAINED), help="items to fetch (default: all)")
     parser.add_argument("--force", action="store_true", help="download again even when present")
+    parser.add_argument("--whisper", metavar="SIZE",
+                        help="fetch this faster-whisper model for tools.asr (e.g. large-v3) instead of the items above")
     args = parser.parse_args(argv)
     setup_logging()
     try:
@@ -62,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("error: huggingface_hub is not installed: pip install huggingface_hub", file=sys.stderr)
         return 1
+    if args.whisper and not _fetch_whisper(args.whisper):
+        return 1
+    if args.whisper and not args.only:
+        return 0
     keys = args.only or list(PRETRAINED)
     problems = fetch(keys, force=args.force)
     if problems:

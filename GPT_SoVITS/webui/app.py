@@ -1,4 +1,4 @@
-"""The Gradio app: layout of the three tabs (upstream's order) and thin callbacks into the library.
+"""The Gradio app: layout of the tabs (upstream's order, tab 0 first) and thin callbacks into the library.
 
 Every callback turns a `GptSovitsError` into an `error: ...` line in its status box instead of
 a traceback; long runs are generators, so the status streams while the subprocess works.
@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Sequence
 
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.pretrained import PRETRAINED, missing_pretrained, missing_pretrained_message
-from GPT_SoVITS.webui import dataset, training
+from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
 from GPT_SoVITS.webui.i18n import translator
 from GPT_SoVITS.webui.jobs import JobSlots
@@ -109,7 +109,8 @@ def _experiment_row(gr, tr, cuda: bool):
     return exp_name, gpus, half
 
 
-def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> None:
+def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list):
+    """Tab 1; returns its .list field (tab 0 fills it)."""
     with gr.Row():
         list_path = gr.Textbox(label=tr("list_path"), elem_id="list_path")
         wav_dir = gr.Textbox(label=tr("wav_dir"), elem_id="wav_dir")
@@ -128,9 +129,14 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, max_lines=STATUS_LINES * 2,
                         interactive=False, elem_id="dataset_status")
     inputs = [*common, list_path, wav_dir, hubert, s2g]
-    for stages, button in buttons.items():
-        button.click(callbacks.dataset_runner(stages), inputs, status)
+    events = [button.click(callbacks.dataset_runner(stages), inputs, status) for stages, button in buttons.items()]
     stop.click(callbacks.stop(dataset.SLOT), None, status)
+    with gr.Accordion(tr("report_after"), open=False) as report_box:
+        image, text = recordings_tab.report_section(gr, tr, settings, "dataset_report")
+    for event in events:
+        event.then(lambda *fields: [*recordings_tab.report_after_formatting(settings, *fields), gr.Accordion(open=True)],
+                   [list_path, wav_dir, common[0]], [image, text, report_box])
+    return list_path
 
 
 def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> None:
@@ -237,8 +243,10 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
         exp_name, gpus, half = _experiment_row(gr, tr, cuda)
         common = [exp_name, gpus, half]
         with gr.Tabs():
+            with gr.Tab(tr("tab_recordings"), elem_id="tab_recordings"):
+                handles = recordings_tab.build(gr, tr, settings, callbacks.slots, callbacks.stop(recordings.SLOT))
             with gr.Tab(tr("tab_dataset"), elem_id="tab_dataset"):
-                _dataset_tab(gr, tr, settings, callbacks, common)
+                list_path = _dataset_tab(gr, tr, settings, callbacks, common)
             with gr.Tab(tr("tab_train"), elem_id="tab_train"):
                 with gr.Row():
                     with gr.Column():
@@ -247,6 +255,9 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
                         _gpt_column(gr, tr, settings, callbacks, common)
             with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
                 _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
+        targets = [*handles.list_fields, list_path]
+        handles.asr_event.then(lambda path: recordings_tab.fill_list_fields(gr, path, len(targets)),
+                               handles.asr_output, targets)
     app.callbacks = callbacks  # for a clean shutdown (stop running jobs)
     return app
 

@@ -81,7 +81,7 @@ def page(ui):
         browser = playwright.chromium.launch(executable_path=require_browser(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.goto(ui[1])
-        page.wait_for_selector("#btn_all", timeout=60_000)
+        page.wait_for_selector("#btn_slice", timeout=60_000)  # tab 0 opens first
         yield page
         browser.close()
 
@@ -132,6 +132,7 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots):
     assert "s2D2333k.pth" in notice and "s1bert25hz" in notice  # tiny HuBERT and s2G are present
     assert "chinese-hubert-base" not in notice
 
+    page.get_by_role("tab", name="1. Dataset formatting").click()
     # 1. Dataset formatting: a bad experiment name is refused in the status box, then the real run.
     _fill(page, "exp_name", "bad name!")
     _fill(page, "list_path", project.list_path)
@@ -191,3 +192,98 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots):
     expect(page.locator("#tts_output audio, #tts_output [data-testid='waveform-Result']").first).to_be_attached(
         timeout=20_000)
     _screenshot(page, screenshots, "3-synthesis")
+
+
+@pytest.mark.slow
+def test_recordings_tab_from_a_long_recording_to_a_proofread_list(ui, page, screenshots, tmp_path_factory):
+    """Tab 0 alone: slice an espeak-ng chapter, transcribe it with a tiny Whisper, proofread, report, format."""
+    from playwright.sync_api import expect
+
+    from tests.tools.recordings import espeak_recording
+    from tests.tools.tiny_whisper import TEXT, build_tiny_whisper
+
+    project = ui[0]
+    work = tmp_path_factory.mktemp("recordings")
+    model = build_tiny_whisper(work / "whisper")
+    recording = espeak_recording(work / "chapter.wav", pauses=[0.5, 0.8, 0.45, 0.9, 0.6])
+    page.get_by_role("tab", name="0. Recordings").click()
+
+    # 0a. Slicing (speech-aware mode, the default) into the default folder.
+    page.get_by_role("tab", name="0a. Slicing").click()
+    _fill(page, "slice_input", recording.path)
+    status = _click_and_wait(page, "btn_slice", "slice_status", r"^(done|failed|stopped|error)", 120)
+    assert status.startswith("done tools.slice") and "slice (vad): 1 file(s) read, 0 skipped" in status, status
+    clips_dir = project.root / "output" / "slicer_opt"
+    clips = sorted(clips_dir.glob("chapter.wav_*.wav"))
+    assert len(clips) >= 3, clips
+    _screenshot(page, screenshots, "0a-slicing")
+
+    # 0b. ASR: the slicer's folder is filled in; the model is given as a folder.
+    page.get_by_role("tab", name="0b. Speech recognition").click()
+    expect(_field(page, "asr_input")).to_have_value(str(clips_dir))
+    model_field = page.locator("#asr_model input").first
+    model_field.fill(str(work / "no-model"))
+    model_field.press("Enter")
+    status = _click_and_wait(page, "btn_asr", "asr_status", r"^(done|failed|stopped|error)", 60)
+    assert status == f"error: Whisper model folder {work / 'no-model'} not found", status  # and nothing started
+    model_field.fill(str(model))
+    model_field.press("Enter")
+    status = _click_and_wait(page, "btn_asr", "asr_status", r"^(done|failed|stopped|error)", 120)
+    assert status.startswith("done tools.asr"), status
+    list_path = project.root / "output" / "asr_opt" / "slicer_opt.list"
+    original = list_path.read_text(encoding="utf-8")
+    assert original.splitlines() == [f"{clip}|slicer_opt|ru|{TEXT}" for clip in clips]
+    expect(_field(page, "asr_output")).to_have_value(str(list_path))
+    _screenshot(page, screenshots, "0b-asr")
+    page.get_by_role("tab", name="1. Dataset formatting").click()
+    expect(_field(page, "list_path")).to_have_value(str(list_path))  # filled into tab 1
+    page.get_by_role("tab", name="0. Recordings").click()
+
+    # 0c. Proofreading: edit with a stress mark, delete a line, merge two, save.
+    page.get_by_role("tab", name="0c. Proofreading").click()
+    expect(_field(page, "pr_list")).to_have_value(str(list_path))
+    page.locator("#btn_pr_open").click()
+    expect(page.locator("#pr_info")).to_contain_text(f"Page 1 of 1, {len(clips)} lines", timeout=60_000)
+    expect(page.locator("#pr_reading_0")).to_contain_text("ма\u0301ма", timeout=60_000)
+    _field(page, "pr_text_0").fill("Он открыл з+амок")
+    _field(page, "pr_text_0").press_sequentially(".")  # a key press is what fires Gradio's input event
+    expect(page.locator("#pr_reading_0")).to_contain_text("за\u0301мок", timeout=30_000)
+    expect(page.locator("#pr_info")).to_contain_text("unsaved changes")
+    _screenshot(page, screenshots, "0c-proofreading")
+    page.locator("#pr_select_2 input[type=checkbox]").check()
+    status = _click_and_wait(page, "btn_pr_delete", "pr_status", r"^(deleted|error)", 30)
+    assert status.startswith("deleted 1 line(s)"), status
+    for slot in (0, 1):
+        page.locator(f"#pr_select_{slot} input[type=checkbox]").check()
+    status = _click_and_wait(page, "btn_pr_merge", "pr_status", r"^(merged|error)", 30)
+    assert status.startswith("merged lines 1 and 2"), status
+    status = _click_and_wait(page, "btn_pr_save", "pr_status", r"^(saved|error|nothing)", 30)
+    assert status.startswith(f"saved {len(clips) - 2} line(s)"), status
+    saved = list_path.read_text(encoding="utf-8").splitlines()
+    merged_path, _, _, merged_text = saved[0].split("|")
+    assert merged_text == f"Он открыл з+амок. {TEXT}" and len(saved) == len(clips) - 2
+    assert saved[1:] == original.splitlines()[3:]
+    import soundfile
+
+    assert soundfile.info(merged_path).frames == sum(soundfile.info(str(clip)).frames for clip in clips[:2])
+    backups = list(list_path.parent.glob("slicer_opt.list.*.bak"))
+    assert len(backups) == 1 and backups[0].read_text(encoding="utf-8") == original
+
+    # 0d. Dataset report of the proofread list.
+    page.get_by_role("tab", name="0d. Dataset report").click()
+    expect(_field(page, "report_list")).to_have_value(str(list_path))
+    page.locator("#btn_report").click()
+    expect(_field(page, "report_text")).to_have_value(re.compile(rf"^{re.escape(str(list_path))}: {len(saved)} clip"),
+                                                      timeout=60_000)
+    expect(page.locator("#report_image img")).to_be_visible()
+    _screenshot(page, screenshots, "0d-report")
+
+    # One-click formatting accepts the proofread list, and its report follows.
+    page.get_by_role("tab", name="1. Dataset formatting").click()
+    _fill(page, "exp_name", "ru_rec")
+    _fill(page, "wav_dir", "")
+    status = _click_and_wait(page, "btn_all", "dataset_status", r"(^|\n)(finished;|failed |stopped |error)", 180)
+    for script in ("1-get-text.py", "2-get-hubert-wav32k.py", "3-get-semantic.py"):
+        assert f"done {script}: {len(saved)}/{len(saved)}" in status, status
+    expect(_field(page, "dataset_report_text")).to_have_value(re.compile(rf": {len(saved)} clip"), timeout=60_000)
+    assert (project.root / "logs" / "ru_rec" / "dataset_report.png").is_file()

@@ -1,0 +1,229 @@
+"""Tab 0 "Recordings -> .list": slicing and ASR as jobs, the proofreading page, the dataset report.
+
+Slicing and ASR run as `python -m tools.slice` / `python -m tools.asr` processes through the
+same `JobSlots` as the other tabs (one at a time in the `recordings` slot, stoppable); the
+proofreading page works on a `tools.proofread.ListDocument` kept in the session's state.
+Everything here returns plain values; `recordings_tab` turns them into Gradio components.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from GPT_SoVITS.errors import ConfigError, GptSovitsError
+from GPT_SoVITS.webui import checks
+from GPT_SoVITS.webui.jobs import JobSlots, ProcessSpec
+from GPT_SoVITS.webui.settings import UiSettings, environ_copy
+
+SLOT = "recordings"
+PAGE_SIZE = 5
+
+
+def slicer_output_default(settings: UiSettings) -> Path:
+    return settings.root / "output" / "slicer_opt"  # upstream's folder
+
+
+def asr_output_for(settings: UiSettings, clips_dir: Path, output_text: str) -> Path:
+    """The ASR's .list: as typed, else `output/asr_opt/<clips folder>.list` (upstream's folder)."""
+    value = checks.clean_path_text(output_text)
+    if value:
+        return checks.resolve(value, settings.root)
+    return settings.root / "output" / "asr_opt" / f"{clips_dir.name}.list"
+
+
+def slice_argv(settings: UiSettings, *, source: str, out_dir: str, mode: str, min_clip, max_clip, threshold,
+               min_length, min_interval, hop_size, max_sil_kept, max_peak, alpha) -> tuple[list[str], Path]:
+    """The slicer's command line and output folder, checked before anything starts."""
+    from tools.silence_slicer import SilenceParams
+    from tools.slice import SliceOptions
+
+    value = checks.clean_path_text(source)
+    if not value:
+        raise ConfigError("recording: give an audio file or a folder of recordings")
+    path = checks.resolve(value, settings.root)
+    if not path.exists():
+        raise ConfigError(f"recording: {path} not found")
+    output = checks.resolve(checks.clean_path_text(out_dir), settings.root) if checks.clean_path_text(out_dir) \
+        else slicer_output_default(settings)
+    silence = SilenceParams(threshold=float(threshold), min_length=int(min_length), min_interval=int(min_interval),
+                            hop_size=int(hop_size), max_sil_kept=int(max_sil_kept))
+    SliceOptions(mode=mode, silence=silence, min_clip=float(min_clip), max_clip=float(max_clip),
+                 max_peak=float(max_peak), alpha=float(alpha)).check()
+    argv = [sys.executable, "-m", "tools.slice", str(path), "-o", str(output), "--mode", mode,
+            "--min-clip", str(min_clip), "--max-clip", str(max_clip), "--threshold", str(threshold),
+            "--min-length", str(int(min_length)), "--min-interval", str(int(min_interval)),
+            "--hop-size", str(int(hop_size)), "--max-sil-kept", str(int(max_sil_kept)),
+            "--max", str(max_peak), "--alpha", str(alpha)]
+    return argv, output
+
+
+def asr_argv(settings: UiSettings, *, clips_dir: str, output: str, language: str, model: str,
+             speaker: str) -> tuple[list[str], Path]:
+    """The ASR's command line and output .list; a missing model is reported here, before any start."""
+    from tools.asr import AsrOptions, list_clips
+    from tools.whisper_models import resolve_model
+
+    folder = checks.check_dir(clips_dir, "clips folder", settings.root)
+    list_clips(folder)
+    AsrOptions(language=language, speaker=speaker.strip()).check()
+    model_dir = resolve_model(model, roots=(settings.root,))
+    target = asr_output_for(settings, folder, output)
+    argv = [sys.executable, "-m", "tools.asr", str(folder), "-o", str(target), "--language", language,
+            "--model", str(model_dir)]
+    if speaker.strip():
+        argv += ["--speaker", speaker.strip()]
+    return argv, target
+
+
+def stream_tool(settings: UiSettings, slots: JobSlots, name: str, argv: list[str],
+                interval: float = 0.5) -> Iterator[str]:
+    """Run one tool in the `recordings` slot, yielding its output tail, then its outcome and summary."""
+    slots.begin(SLOT)
+    job = slots.start(SLOT, name, [ProcessSpec(tuple(argv), environ_copy(), settings.repo_root)])
+    for _ in job.poll_until_done(interval):
+        if job.running:
+            yield f"running {name}, {job.elapsed():.0f} s\n" + "\n".join(job.tail(12))
+    if job.stopped:
+        outcome = f"stopped {name} (by the stop button)"
+    elif job.succeeded:
+        outcome = f"done {name} in {job.elapsed():.0f} s"
+    else:
+        outcome = f"failed {name} (exit {job.return_codes[0]}); see below"
+    yield outcome + "\n" + "\n".join(job.tail(30))
+
+
+def existing_path(path_text: str, want_dir: bool) -> str | None:
+    """`path_text` when it names an existing folder (or file), else None: what to fill into the next step."""
+    path = Path(path_text) if path_text else None
+    if path is None or not (path.is_dir() if want_dir else path.is_file()):
+        return None
+    return str(path)
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One line of the proofreading page as the page shows it."""
+
+    index: int
+    label: str
+    text: str
+    audio: tuple[int, object] | None  # (sample rate, int16 samples) for gr.Audio
+    reading: str  # markdown: stress, phones, flags
+
+
+@dataclass(frozen=True)
+class PageView:
+    page: int
+    pages: int
+    info: str
+    rows: list[RowView]
+
+
+def read_clip(path: Path) -> tuple[tuple[int, object] | None, float | None, str]:
+    import soundfile
+
+    try:
+        samples, sr = soundfile.read(str(path), dtype="int16", always_2d=True)
+    except (RuntimeError, OSError) as error:  # soundfile's LibsndfileError is a RuntimeError
+        return None, None, f"audio: cannot read {path} ({error})"
+    return (sr, samples.mean(axis=1).astype("int16")), len(samples) / sr, ""
+
+
+def reading_markdown(text: str, language: str, seconds: float | None, tr: Callable[[str], str]) -> str:
+    """Stress, phones and flags of one line, as shown under its text box."""
+    from tools.proofread import frontend_reading
+    from tools.transcript_checks import suspicious_reasons
+
+    reading = frontend_reading(text, language)
+    parts = [f"**{tr('pr_stress')}:** {reading.accented}", f"**{tr('pr_phones')}:** `{reading.phones}`"] \
+        if not reading.error else [f"**{tr('pr_frontend_error')}:** {reading.error}"]
+    parts.extend(f"⚠ {reason}" for reason in suspicious_reasons(text, seconds, language))
+    return "  \n".join(parts)
+
+
+def page_count(doc) -> int:
+    return max(1, math.ceil(len(doc.lines) / PAGE_SIZE))
+
+
+def page_info(doc, page: int, tr: Callable[[str], str]) -> str:
+    """`page 2 of 7, 33 lines (file)`, plus a note while edits are unsaved."""
+    if doc is None:
+        return tr("pr_no_list")
+    unsaved = f"; {tr('pr_unsaved')}" if doc.dirty else ""
+    return tr("pr_page_info").format(page=page + 1, pages=page_count(doc), lines=len(doc.lines), path=doc.path) + unsaved
+
+
+def page_view(doc, page: int, tr: Callable[[str], str]) -> PageView:
+    """The rows of page `page` (0-based, clamped) of the open document."""
+    if doc is None:
+        return PageView(0, 0, tr("pr_no_list"), [])
+    pages = page_count(doc)
+    page = min(max(0, int(page)), pages - 1)
+    rows = []
+    for index in range(page * PAGE_SIZE, min(len(doc.lines), (page + 1) * PAGE_SIZE)):
+        line = doc.lines[index]
+        if line.raw is not None:
+            rows.append(RowView(index, f"{index + 1}. {line.problem}", line.raw, None, f"⚠ {line.problem}"))
+            continue
+        audio, seconds, problem = read_clip(doc.audio_path(index))
+        reading = reading_markdown(line.text, line.language, seconds, tr)
+        rows.append(RowView(index, f"{index + 1}. {line.name}", line.text, audio,
+                            f"{reading}  \n⚠ {problem}" if problem else reading))
+    return PageView(page, pages, page_info(doc, page, tr), rows)
+
+
+def open_document(settings: UiSettings, list_text: str):
+    """(document, status) for the list path typed on the page."""
+    from tools.proofread import ListDocument
+
+    path = checks.check_file(list_text, ".list file", settings.root)
+    doc = ListDocument.open(path, roots=(settings.root, settings.repo_root))
+    return doc, f"opened {path}: {len(doc.lines)} line(s)"
+
+
+def selected_indices(doc, page: int, selected: list[bool]) -> list[int]:
+    start = page * PAGE_SIZE
+    return [start + slot for slot, flag in enumerate(selected) if flag and start + slot < len(doc.lines)]
+
+
+def delete_selected(doc, page: int, selected: list[bool]) -> str:
+    indices = selected_indices(doc, page, selected)
+    if not indices:
+        raise ConfigError("select the lines to delete first")
+    doc.delete(indices)
+    return f"deleted {len(indices)} line(s); press Save to write the file"
+
+
+def merge_selected(doc, page: int, selected: list[bool]) -> str:
+    indices = selected_indices(doc, page, selected)
+    if len(indices) != 2 or indices[1] != indices[0] + 1:
+        raise ConfigError("select exactly two adjacent lines to merge")
+    merged = doc.merge(indices[0])
+    return f"merged lines {indices[0] + 1} and {indices[1] + 1} into {merged.name}; press Save to write the file"
+
+
+def save_document(doc) -> str:
+    result = doc.save()
+    if result.backup is None:
+        return f"nothing to save: {result.path} is as on disk ({result.lines} line(s))"
+    replayed = "; the file had changed on disk, your edits were replayed onto it" if result.replayed else ""
+    return f"saved {result.lines} line(s) to {result.path} (previous version: {result.backup.name}){replayed}"
+
+
+def build_dataset_report(settings: UiSettings, list_text: str, wav_dir_text: str = "",
+                         png: Path | None = None) -> tuple[Path | None, str]:
+    """(PNG path, text) of the report; the PNG goes next to the list unless `png` is given."""
+    from tools.dataset_report import build_report, default_png, plot_report
+
+    try:
+        list_path = checks.check_file(list_text, ".list file", settings.root)
+        wav_dir = checks.check_optional_dir(wav_dir_text, "audio folder", settings.root)
+        report = build_report(list_path, wav_dir)
+        target = plot_report(report, png or default_png(list_path))
+    except GptSovitsError as error:
+        return None, f"error: {error}"
+    return target, "\n".join(report.lines())

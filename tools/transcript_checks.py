@@ -1,0 +1,47 @@
+"""Checks that flag a transcript as likely wrong: empty, wrong script, impossible speech rate, hallucination.
+
+One set of rules shared by the ASR summary, the proofreading page and the dataset report, so a
+line flagged after recognition is flagged the same way when it is proofread.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Letters (and digits) per second of clip outside which a transcript cannot match the audio:
+# Russian read speech runs at about 10-15 letters/s; pauses and slow speech bring it lower.
+MIN_LETTERS_PER_S = 3.0
+MAX_LETTERS_PER_S = 25.0
+MIN_RATE_SECONDS = 0.5  # rates of shorter clips say little
+# Lines Whisper writes for silence or music, learnt from subtitled video (Russian and English).
+HALLUCINATIONS = ("субтитры", "субтитров", "продолжение следует", "dimatorzok", "подписывайтесь на канал",
+                  "thanks for watching", "subtitles by")
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+
+
+def spoken_length(text: str) -> int:
+    """Letters and digits in `text` (spaces, punctuation and `+` stress marks do not count)."""
+    return sum(1 for char in text if char.isalnum())
+
+
+def letters_per_second(text: str, seconds: float) -> float:
+    return spoken_length(text) / seconds if seconds > 0 else 0.0
+
+
+def suspicious_reasons(text: str, seconds: float | None, language: str) -> list[str]:
+    """Why `text` is unlikely to be what a `seconds`-long clip says in `language` ([] when plausible)."""
+    stripped = text.strip()
+    if not stripped:
+        return ["empty transcript"]
+    reasons = []
+    if language.lower() == "ru" and not _CYRILLIC.search(stripped):
+        reasons.append("no Cyrillic letters")
+    lowered = stripped.lower()
+    reasons.extend(f"typical ASR hallucination ({phrase!r})" for phrase in HALLUCINATIONS if phrase in lowered)
+    if seconds is not None and seconds >= MIN_RATE_SECONDS:
+        rate = letters_per_second(stripped, seconds)
+        if rate < MIN_LETTERS_PER_S:
+            reasons.append(f"{rate:.1f} letters/s: too few for {seconds:.1f} s of speech (words missing, or mostly silence)")
+        elif rate > MAX_LETTERS_PER_S:
+            reasons.append(f"{rate:.1f} letters/s: too many for {seconds:.1f} s of speech (repeated or invented text)")
+    return reasons
