@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests.tools import SmallDisk, mount_tmpfs, remount_read_only, restored_symbol_registry, unmount
+from tests.external import SmallDisk, mount_tmpfs, remount_read_only, restored_symbol_registry, unmount
 
 TESTS_DIR = Path(__file__).resolve().parent
 DATA_DIR = TESTS_DIR / "data"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from tests.tools import require_espeak
+from tests.external import require_espeak
 
 
 def write_tone(path: Path, seconds: float = 1.0, sr: int = 44100, amplitude: float = 0.5,
@@ -26,7 +26,7 @@ def write_noise(path: Path, seconds: float = 1.0, sr: int = 16000, amplitude: fl
 
 def write_speech(path: Path, text: str = "Привет, как дела?") -> Path:
     """Russian speech from espeak-ng (installed by .ci/run): the test skips locally without it and
-    fails in CI (tests/tools.py)."""
+    fails in CI (tests/external.py)."""
     binary = require_espeak()
     subprocess.run([binary, "-v", "ru", "-w", str(path), text], check=True, capture_output=True)
     return path

@@ -4,7 +4,7 @@ The UI runs as `python webui.py --root <tmp>` on a free localhost port with tiny
 pretrained files; the test fills the forms, presses the buttons and checks the files the stages and
 trainers write, the status boxes, and the synthesised audio. Screenshots of each tab go to a
 temporary folder (printed), or to `$GSV_SCREENSHOT_DIR` when set. Without Playwright or Chromium the
-test skips with the reason, and fails in CI (tests/tools.py).
+test skips with the reason, and fails in CI (tests/external.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.tools import require_browser, require_espeak
+from tests.external import require_browser, require_espeak
 from tests.webui.ui_fixtures import REFERENCE_TEXT, make_project
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

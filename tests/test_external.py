@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from GPT_SoVITS.text.symbols import get_table, register_table, table_names
-from tests.tools import require_program, restored_symbol_registry, tools_required
+from tests.external import require_program, restored_symbol_registry, tools_required
 
 
 def test_missing_tool_skips_with_the_reason_locally(monkeypatch):
