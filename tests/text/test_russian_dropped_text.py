@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from GPT_SoVITS.errors import DataError
-from GPT_SoVITS.prepare.merge import failures_path, name2text_part
+from GPT_SoVITS.data_files.failures import failures_path
+from GPT_SoVITS.data_files.layout import name2text_part
 from GPT_SoVITS.prepare.stage_env import StageEnv
 from GPT_SoVITS.prepare.text_stage import run_text_stage
 from GPT_SoVITS.text.cleaner import clean_text

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from GPT_SoVITS.errors import ConfigError
-from GPT_SoVITS.prepare.merge import name2text_part
+from GPT_SoVITS.data_files.layout import name2text_part
 from GPT_SoVITS.prepare.stage_env import StageEnv
 from GPT_SoVITS.prepare.text_stage import run_text_stage
 from GPT_SoVITS.text.cleaner import clean_text
