@@ -19,7 +19,7 @@ from GPT_SoVITS.AR.train import CHECKPOINT_PREFIX, lr_factor, train
 from GPT_SoVITS.AR import train_config
 from GPT_SoVITS.AR.train_config import AdamWSettings, S1TrainConfig, load_config
 from GPT_SoVITS.errors import ConfigError
-from GPT_SoVITS.text.symbols import get_table
+from GPT_SoVITS.text.symbols import get_table, register_table
 
 
 def test_loss_falls_on_a_learnable_pattern():
@@ -159,10 +159,11 @@ def test_torchrun_two_cpu_processes_train_two_steps_each(tmp_path):
     assert (tmp_path / "GPT_weights_v2" / "exp-e1.ckpt").is_file()
 
 
-def test_export_config_describes_the_model_it_holds(tmp_path):
+def test_export_config_describes_the_model_it_holds(tmp_path, symbol_registry):
     """A table larger than the yaml's 732: the export's config says the real row count, so a reader
     that builds the GPT from the config alone (upstream's does) gets the weights' shape."""
     table = appended_table()
+    register_table(table.name, lambda: table)  # the yaml names the table; the fixture forgets it afterwards
     config = load_config(train_yaml(tmp_path, epochs=1, table=table.name))
     assert config.raw["model"]["phoneme_vocab_size"] == 732
     train(config)
