@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--steps", type=parse_steps, default=list(STEPS), metavar="A,B",
                         help=f"run only these steps (default all: {', '.join(STEPS)})")
     parser.add_argument("--budget-s", type=positive_seconds, default=DEFAULT_BUDGET_S, metavar="S",
-                        help=f"seconds for the whole run; timing repeats are skipped when short (default {DEFAULT_BUDGET_S:g})")
+                        help="seconds for the whole run; timing repeats are skipped when short "
+                        f"(default {DEFAULT_BUDGET_S:g})")
     parser.add_argument("--work", type=Path, metavar="DIR", help="work folder for models and data (default: a temporary "
                         "folder, removed at the end)")
     return parser

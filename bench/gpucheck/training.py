@@ -135,11 +135,7 @@ def train_s2_twice(ctx: Context, precision: str, record: StepRecord) -> list:
 
 
 def run_s2_check(ctx: Context, record: StepRecord) -> None:
-    rows = []
-    for precision in precisions(ctx, record):
-        with record.isolated(f"s2 {precision}"):
-            rows.append(train_s2_twice(ctx, precision, record))
-    _step_table(record, rows)
+    _each_precision(ctx, record, "s2", train_s2_twice)
 
 
 # --- GPT (s1) ----------------------------------------------------------------------------------
@@ -184,14 +180,15 @@ def train_s1_twice(ctx: Context, precision: str, record: StepRecord) -> list:
 
 
 def run_s1_check(ctx: Context, record: StepRecord) -> None:
+    _each_precision(ctx, record, "s1", train_s1_twice)
+
+
+def _each_precision(ctx: Context, record: StepRecord, trainer: str, train_twice) -> None:
+    """`train_twice` per precision (a crash in one leaves the others to run), then the table."""
     rows = []
     for precision in precisions(ctx, record):
-        with record.isolated(f"s1 {precision}"):
-            rows.append(train_s1_twice(ctx, precision, record))
-    _step_table(record, rows)
-
-
-def _step_table(record: StepRecord, rows: list[list]) -> None:
+        with record.isolated(f"{trainer} {precision}"):
+            rows.append(train_twice(ctx, precision, record))
     for row in rows:
         record.figure(f"{row[0]} {row[1]} s/step", row[3])
         record.figure(f"{row[0]} {row[1]} peak GiB", row[4])

@@ -115,7 +115,8 @@ def test_each_step_is_isolated_and_only_failures_set_the_exit_code(tmp_path, mon
         checks = results["steps"]["p"]["checks"]
         assert [(c["name"], c["ok"]) for c in checks] == [("fp16: ran", False), ("bf16 losses finite", True)]
         assert checks[0]["detail"] == "ValueError: NaN in the scaler"
-        assert "[fp16]" in results["steps"]["p"]["error"] and "ValueError: NaN in the scaler" in results["steps"]["p"]["error"]
+        error = results["steps"]["p"]["error"]
+        assert error.startswith("[fp16]\nTraceback") and "ValueError: NaN in the scaler" in error
 
 
 def test_the_report_is_on_disk_while_a_step_runs(tmp_path):
