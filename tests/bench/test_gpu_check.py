@@ -23,14 +23,25 @@ from tests.conftest import REPO_ROOT
 SCRIPT = REPO_ROOT / "bench" / "gpu_check.py"
 
 
+@pytest.fixture
+def main_in_process(monkeypatch):
+    """`cli.main` as an entry point sets the log level variable and configures logging; here both
+    stay with this test, so later tests (and the processes they start) log as before."""
+    from GPT_SoVITS import logging_setup
+
+    monkeypatch.setenv("GPT_SOVITS_LOG_LEVEL", "WARNING")
+    monkeypatch.setattr(logging_setup, "setup_logging", lambda *args, **kwargs: None)
+    return cli.main
+
+
 def run_script(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=timeout, check=False)
 
 
-def test_without_cuda_it_says_so_in_one_line_and_exits_0(tmp_path, monkeypatch, capsys):
+def test_without_cuda_it_says_so_in_one_line_and_exits_0(tmp_path, monkeypatch, capsys, main_in_process):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert cli.main([str(tmp_path / "out")]) == 0
+    assert main_in_process([str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.startswith("gpu_check: no CUDA device here")
     assert "--device cpu --tiny" in out
@@ -91,11 +102,11 @@ def _partly_crashing(ctx, record):
     ({"c": _crashing, "a": _passing}, 1),
     ({"p": _partly_crashing}, 1),
 ])
-def test_each_step_is_isolated_and_only_failures_set_the_exit_code(tmp_path, monkeypatch, steps, code):
+def test_each_step_is_isolated_and_only_failures_set_the_exit_code(tmp_path, monkeypatch, main_in_process, steps, code):
     table = {name: (f"step {name}", f"{__name__}:{function.__name__}") for name, function in steps.items()}
     monkeypatch.setattr(cli, "STEPS", table)
     out = tmp_path / "out"
-    assert cli.main([str(out), "--device", "cpu", "--work", str(tmp_path / "work")]) == code
+    assert main_in_process([str(out), "--device", "cpu", "--work", str(tmp_path / "work")]) == code
     results = json.loads((out / JSON_NAME).read_text(encoding="utf-8"))
     expected = {"a": "passed", "f": "failed", "c": "error", "s": "skipped", "p": "failed"}
     assert {name: step["status"] for name, step in results["steps"].items()} == {n: expected[n] for n in steps}
