@@ -49,19 +49,25 @@ def make_inputs(root: Path, files: int, seed: int = 0) -> list[str]:
     return names
 
 
+def device_of(model) -> torch.device:
+    return next(model.parameters()).device
+
+
 def per_file_loop(model, root: Path, names: list[str]) -> dict[str, list[int]]:
-    """The baseline: upstream's shape of the loop, one utterance at a time."""
+    """The baseline: upstream's shape of the loop, one utterance at a time (load, move to the
+    model's device, project and quantize, read the codes back)."""
     out = {}
     with torch.no_grad():
         for name in names:
-            ssl = torch.load(root / "exp" / "4-cnhubert" / f"{name}.pt", weights_only=True)
+            ssl = load(root, name).to(device_of(model))
             _, codes, _, _ = model.quantizer(model.ssl_proj(ssl))  # [1, B, T] (n_q first)
             out[name] = codes[0, 0].tolist()
     return out
 
 
-def build_model():
-    model = build_generator(S2Config.from_file(REPO_ROOT / "configs" / "s2.json"), "v2").eval()
+def build_model(config: S2Config | None = None):
+    """The generator of `config` (default: the full-size configs/s2.json), random weights, eval mode."""
+    model = build_generator(config or S2Config.from_file(REPO_ROOT / "configs" / "s2.json"), "v2").eval()
     model.quantizer.vq.layers[0]._codebook.inited.fill_(1)
     return model
 
@@ -71,10 +77,10 @@ def set_codebook(model, regime: str, root: Path, names: list[str]) -> None:
     embed = model.quantizer.vq.layers[0]._codebook.embed
     generator = torch.Generator().manual_seed(1)
     if regime == "random":
-        embed.copy_(torch.randn(embed.shape, generator=generator))
+        embed.copy_(torch.randn(embed.shape, generator=generator))  # copy_ moves it to the model's device
         return
-    frames = torch.cat([model._ssl_frames(load(root, n))[0] for n in names[:8]])
-    picks = torch.randperm(frames.size(0), generator=generator)[: embed.size(0)]  # distinct codewords
+    frames = torch.cat([model._ssl_frames(load(root, n).to(embed.device))[0] for n in names[:8]])
+    picks = torch.randperm(frames.size(0), generator=generator)[: embed.size(0)].to(embed.device)  # distinct codewords
     with torch.no_grad():
         embed.copy_(model.project_ssl(frames[picks]))
 
@@ -89,7 +95,8 @@ def float64_codes(model, root: Path, names: list[str]) -> dict[str, list[int]]:
     weight = model.ssl_proj.weight.double().reshape(768, -1)
     out = {}
     for name in names:
-        projected = model._ssl_frames(load(root, name))[0].double() @ weight.t() + model.ssl_proj.bias.double()
+        frames = model._ssl_frames(load(root, name).to(embed.device))[0]
+        projected = frames.double() @ weight.t() + model.ssl_proj.bias.double()
         out[name] = (embed.pow(2).sum(1) - 2 * projected @ embed.t()).argmin(1).tolist()
     return out
 
@@ -115,7 +122,7 @@ LOOP = "per-file loop (float32)"
 def time_variants(model, root: Path, names: list[str], repeats: int) -> list[tuple[str, float, dict]]:
     """(label, best seconds of `repeats`, codes) per variant, the variants interleaved in each round
     so that load from other processes hits them alike; the best run is the least disturbed one."""
-    fast = pick_fast_dtype(torch.device("cpu"))
+    fast = pick_fast_dtype(device_of(model))
     best: dict[str, float] = {}
     codes: dict[str, dict] = {}
     decided: dict[str, dict] = {}  # label -> rows decided per precision (the same every round)

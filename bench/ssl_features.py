@@ -56,7 +56,7 @@ def files_per_second(paths: list[Path], model, workers: int) -> float:
     for path, audio in iter_prepared(paths, prepare_audio, workers=workers, prefetch=8):
         if isinstance(audio, Exception):
             raise audio
-        ssl_features(model, torch.from_numpy(audio.ssl_input))
+        ssl_features(model, torch.from_numpy(audio.ssl_input)).cpu()  # as the stage saves them (waits for a GPU)
     return len(paths) / (time.perf_counter() - start)
 
 
@@ -67,7 +67,7 @@ def stage_costs(paths: list[Path], model) -> tuple[float, float]:
     decode = (time.perf_counter() - start) / len(paths)
     start = time.perf_counter()
     for audio in prepared:
-        ssl_features(model, torch.from_numpy(audio.ssl_input))
+        ssl_features(model, torch.from_numpy(audio.ssl_input)).cpu()
     return decode, (time.perf_counter() - start) / len(paths)
 
 

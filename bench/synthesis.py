@@ -7,7 +7,7 @@ the audio length, and therefore the RTF, is fixed by the settings. One warm-up c
 frontend start-up, reference HuBERT pass) is excluded; the reference is then cached as in the
 web UI, so "reference" is ~0 in the measured calls.
 
-    python bench/synthesis.py [--size small|full] [--tokens 125] [--repeats 3] [--device cpu]
+    python bench/synthesis.py [--size tiny|small|full] [--tokens 125] [--repeats 3] [--device cpu]
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ REF_TEXT = "Это тестовая фраза для проверки синт�
 
 SIZES = {
     # GPT model section, SoVITS model overrides, HuBERT config overrides
+    "tiny": (  # the GPU check's CPU dry run: seconds to build and run, the same code paths
+        dict(embedding_dim=32, hidden_dim=32, head=2, n_layer=2, linear_units=64),
+        dict(hidden_channels=16, inter_channels=16, filter_channels=32, n_layers=1, resblock_kernel_sizes=[3],
+             resblock_dilation_sizes=[[1, 3]], upsample_initial_channel=32, gin_channels=16),
+        dict(num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, conv_dim=[32] * 7,
+             num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=16),
+    ),
     "small": (
         dict(embedding_dim=256, hidden_dim=256, head=8, n_layer=6, linear_units=1024),
         dict(hidden_channels=96, inter_channels=96, filter_channels=384, upsample_initial_channel=256, gin_channels=256),
@@ -34,12 +41,43 @@ SIZES = {
     ),
     "full": ({}, {}, {}),  # configs/s1longer-v2.yaml, configs/s2.json, the real chinese-hubert-base config
 }
+# Random codewords at about the scale of random projected features, so that codes follow the audio:
+# a freshly built quantizer's codebook is all zeros (k-means fills it in training), i.e. every code 0.
+CODEBOOK_SCALE = 0.6
+
+
+def gpt_config(size: str, table) -> dict:
+    """configs/s1longer-v2.yaml with the size's model section and one phoneme row per symbol of `table`."""
+    import yaml
+
+    config = yaml.safe_load((REPO_ROOT / "configs" / "s1longer-v2.yaml").read_text(encoding="utf-8"))
+    config["model"].update(SIZES[size][0], phoneme_vocab_size=len(table))
+    return config
+
+
+def s2_values(size: str) -> dict:
+    """configs/s2.json as a plain dict, with the size's SoVITS model section."""
+    from GPT_SoVITS.module.config import S2Config
+
+    values = S2Config.from_file(REPO_ROOT / "configs" / "s2.json").to_dict()
+    values["model"].update(copy.deepcopy(SIZES[size][1]))
+    return values
+
+
+def seed_codebook(generator, seed: int = 0) -> None:
+    """Mark the quantizer's codebook initialised and fill it with seeded random codewords."""
+    import torch
+
+    codebook = generator.quantizer.vq.layers[0]._codebook
+    noise = torch.randn(codebook.embed.shape, generator=torch.Generator().manual_seed(seed))
+    codebook.embed.copy_(noise * CODEBOOK_SCALE)
+    codebook.inited.fill_(1)
 
 
 def build_files(folder: Path, size: str) -> tuple[Path, Path, Path]:
-    """Random GPT (.ckpt), SoVITS (.pth) and HuBERT folder of `size`, saved like trained ones."""
+    """Random GPT (.ckpt), SoVITS (.pth, with a seeded codebook) and HuBERT folder of `size`,
+    saved like trained ones."""
     import torch
-    import yaml
     from transformers import HubertConfig, HubertModel
 
     from GPT_SoVITS import weights_compat as wc
@@ -48,23 +86,21 @@ def build_files(folder: Path, size: str) -> tuple[Path, Path, Path]:
     from GPT_SoVITS.module.models import build_generator
     from GPT_SoVITS.text.symbols import get_table
 
-    gpt_overrides, sovits_overrides, hubert_overrides = SIZES[size]
     table = get_table("v2+ru")
     torch.manual_seed(0)
-    gpt_config = yaml.safe_load((REPO_ROOT / "configs" / "s1longer-v2.yaml").read_text(encoding="utf-8"))
-    gpt_config["model"].update(gpt_overrides, phoneme_vocab_size=len(table))
-    gpt = build_text2semantic(gpt_config, table)
+    config = gpt_config(size, table)
+    gpt = build_text2semantic(config, table)
     gpt_path = folder / "bench-e1.ckpt"
     wc.save_checkpoint(gpt_path, {f"model.{k}": v for k, v in gpt.state_dict().items()},
-                       config=gpt_config, info="GPT-e1", table=table)
-    s2_values = S2Config.from_file(REPO_ROOT / "configs" / "s2.json").to_dict()
-    s2_values["model"].update(sovits_overrides)
-    s2_config = S2Config.from_dict(copy.deepcopy(s2_values))
+                       config=config, info="GPT-e1", table=table)
+    s2_config = S2Config.from_dict(s2_values(size))
+    sovits = build_generator(s2_config, table)
+    seed_codebook(sovits)
     sovits_path = folder / "bench_e1_s1.pth"
-    wc.save_checkpoint(sovits_path, build_generator(s2_config, table).state_dict(), config=s2_config.to_dict(),
+    wc.save_checkpoint(sovits_path, sovits.state_dict(), config=s2_config.to_dict(),
                        info="1epoch_1iteration", table=table, exclude=("enc_q.*",))
     hubert_values = json.loads((REPO_ROOT / "tests" / "data" / "chinese_hubert_base_config.json").read_text())
-    hubert_values.update(hubert_overrides)
+    hubert_values.update(SIZES[size][2])
     hubert_dir = folder / "chinese-hubert-base"
     HubertModel(HubertConfig(**hubert_values)).save_pretrained(hubert_dir)
     return gpt_path, sovits_path, hubert_dir

@@ -68,11 +68,13 @@ class TrainConfig:
     save_every_epoch: int = _opt(4)
     gpu_numbers: str = _opt("0")
     lora_rank: Any = _opt()
-    # Ours (docs/training.md): stop early, repeat small data sets, loader workers, spectrogram cache.
+    # Ours (docs/training.md): stop early, repeat small data sets, loader workers, spectrogram cache,
+    # the autocast dtype of fp16_run ("float16" with a grad scaler, or "bfloat16").
     max_steps: int | None = _ours()
     min_epoch_items: int = _ours(100)
     num_workers: int = _ours(2)
     spec_cache: bool = _ours(True)
+    amp_dtype: str = _ours("float16")
     extra: dict = field(default_factory=dict)
     given: frozenset = _given()
 

@@ -17,6 +17,9 @@ from typing import Sequence
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.module.config import S2Config
 
+#: `train.amp_dtype`: torch's names of the autocast dtypes `fp16_run` may use on CUDA.
+AMP_DTYPES = ("float16", "bfloat16")
+
 
 @dataclass(frozen=True)
 class SoVITSChoices:
@@ -87,6 +90,8 @@ def check_trainable(config: S2Config) -> None:
         raise ConfigError(f"train.max_steps: must be at least 1 or null, got {train.max_steps}")
     if train.num_workers < 0:
         raise ConfigError(f"train.num_workers: must be >= 0, got {train.num_workers}")
+    if train.amp_dtype not in AMP_DTYPES:
+        raise ConfigError(f"train.amp_dtype: expected one of {', '.join(AMP_DTYPES)}, got {train.amp_dtype!r}")
     if not config.exp_dir.is_dir():
         raise ConfigError(f"data.exp_dir {config.exp_dir}: not a folder; run the dataset preparation first")
     for key, path in (("pretrained_s2G", train.pretrained_s2G), ("pretrained_s2D", train.pretrained_s2D)):

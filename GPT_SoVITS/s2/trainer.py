@@ -69,6 +69,7 @@ class Models:
     sched_g: torch.optim.lr_scheduler.LRScheduler
     sched_d: torch.optim.lr_scheduler.LRScheduler
     scaler: torch.amp.GradScaler
+    autocast_dtype: torch.dtype | None = None  # None: float32 (no autocast)
 
     @property
     def bare_generator(self) -> torch.nn.Module:
@@ -129,13 +130,20 @@ def build_models(config: S2Config, table: SymbolTable, runtime: Runtime) -> Mode
     adamw = {"betas": tuple(float(b) for b in train.betas), "eps": train.eps, "fused": True}
     optim_g = torch.optim.AdamW(generator_param_groups(generator, train), lr=train.learning_rate, **adamw)
     optim_d = torch.optim.AdamW(discriminator.parameters(), lr=train.learning_rate, **adamw)
-    amp = train.fp16_run and runtime.device.type == "cuda"
+    amp = autocast_dtype(train, runtime.device)
     return Models(
         generator, discriminator, optim_g, optim_d,
         torch.optim.lr_scheduler.ExponentialLR(optim_g, gamma=train.lr_decay),
         torch.optim.lr_scheduler.ExponentialLR(optim_d, gamma=train.lr_decay),
-        torch.amp.GradScaler(runtime.device.type, enabled=amp),
+        # bfloat16 keeps float32's exponent range: no loss scaling needed, only float16 gets a scaler.
+        torch.amp.GradScaler(runtime.device.type, enabled=amp == torch.float16),
+        amp,
     )
+
+
+def autocast_dtype(train: TrainConfig, device: torch.device) -> torch.dtype | None:
+    """What `fp16_run` autocasts to on CUDA (`train.amp_dtype`); None (float32) on CPU or with it off."""
+    return getattr(torch, train.amp_dtype) if train.fp16_run and device.type == "cuda" else None
 
 
 def build_discriminator(config: S2Config) -> torch.nn.Module:
@@ -235,7 +243,8 @@ def train_step(run: Run, batch) -> StepLosses:
 
     models, config = run.models, run.config
     batch = batch.to(run.runtime.device)
-    autocast = torch.autocast(run.runtime.device.type, dtype=torch.float16, enabled=models.scaler.is_enabled())
+    autocast = torch.autocast(run.runtime.device.type, dtype=models.autocast_dtype or torch.float16,
+                              enabled=models.autocast_dtype is not None)
     with autocast:
         out = models.generator(batch.ssl, batch.spec, batch.spec_lengths, batch.text, batch.text_lengths)
         real_audio = slice_segments(batch.audio, out.ids_slice * config.data.hop_length, out.audio.shape[-1])

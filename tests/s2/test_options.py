@@ -52,6 +52,21 @@ def test_config_refuses_bad_values(tmp_path):
         check_trainable(S2Config.from_dict(tiny_config(tmp_path / "absent", tmp_path)))
     with pytest.raises(ConfigError, match=r"train.pretrained_s2G .*absent.pth: file not found"):
         check_trainable(S2Config.from_dict(tiny_config(tmp_path, tmp_path, pretrained_s2G=str(tmp_path / "absent.pth"))))
+    with pytest.raises(ConfigError, match=r"train.amp_dtype: expected one of float16, bfloat16, got 'fp8'"):
+        check_trainable(S2Config.from_dict(tiny_config(tmp_path, tmp_path, amp_dtype="fp8")))
+
+
+@pytest.mark.parametrize("amp_dtype,fp16_run,device,expected", [
+    ("float16", True, "cuda", torch.float16), ("bfloat16", True, "cuda", torch.bfloat16),
+    ("bfloat16", False, "cuda", None), ("bfloat16", True, "cpu", None),  # fp32 without fp16_run or off CUDA
+])
+def test_amp_dtype_picks_the_autocast_dtype_on_cuda_only(tmp_path, amp_dtype, fp16_run, device, expected):
+    from GPT_SoVITS.s2.trainer import autocast_dtype
+
+    config = S2Config.from_dict(tiny_config(tmp_path, tmp_path, amp_dtype=amp_dtype, fp16_run=fp16_run))
+    check_trainable(config)
+    assert autocast_dtype(config.train, torch.device(device)) == expected
+    assert "amp_dtype" not in config.export_dict()["train"]  # ours: left out of exported weights
 
 
 def test_misspelt_and_unknown_keys_are_named_with_a_suggestion_and_kept(tmp_path, caplog):
