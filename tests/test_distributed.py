@@ -20,8 +20,12 @@ def test_single_process_runtime_without_torchrun(monkeypatch):
 def test_relaunch_runs_the_script_under_torchrun_and_returns_its_exit_code(tmp_path, monkeypatch):
     script = tmp_path / "worker.py"
     script.write_text(
-        "import os, sys\n"
+        "import os, sys, time\n"
         "open(os.path.join(sys.argv[1], 'rank' + os.environ['RANK']), 'w').write(os.environ['WORLD_SIZE'])\n"
+        "# rank 0 fails only after rank 1 has written: torchrun stops the other workers once one fails\n"
+        "deadline = time.monotonic() + 60\n"
+        "while os.environ['RANK'] == '0' and not os.path.exists(os.path.join(sys.argv[1], 'rank1')) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
         "sys.exit(3 if os.environ['RANK'] == '0' else 0)\n"
     )
     code = distributed.relaunch_under_torchrun(script, [str(tmp_path)], 2)
