@@ -39,7 +39,7 @@ def job_stream(gr, tr: Translate, slots: JobSlots, slot: str, fn: Callable[..., 
             with slots.claim(slot):
                 yield from fn(*args)
         except SlotBusyError as error:
-            gr.Warning(error.message.render(tr))
+            gr.Warning(error.message.render(tr), title=tr("notice_busy_title"))
             yield shown(gr.skip())
         except StopRequestedError as error:
             yield shown(tr("job_not_started").format(name=error.name))

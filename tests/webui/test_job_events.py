@@ -24,7 +24,7 @@ def warnings_shown(monkeypatch):
     import gradio
 
     shown = []
-    monkeypatch.setattr(gradio, "Warning", lambda message, *args, **kwargs: shown.append(message))
+    monkeypatch.setattr(gradio, "Warning", lambda message, title="Warning", **kwargs: shown.append((title, message)))
     return shown
 
 
@@ -39,8 +39,8 @@ def _click_events(app, ids):
             if event == "click" and ids.get(target) in START_BUTTONS}
 
 
-@pytest.mark.parametrize("lang,notice", [("en", "a job is running (long job); stop it first"),
-                                         ("ru", "задача уже выполняется (long job); сначала остановите её")])
+@pytest.mark.parametrize("lang,notice", [("en", ("Not started", "a job is running (long job); stop it first")),
+                                         ("ru", ("Не запущено", "задача уже выполняется (long job); сначала остановите её"))])
 def test_every_start_button_refuses_a_second_start_at_once(tmp_path, warnings_shown, lang, notice):
     import gradio
 
