@@ -38,25 +38,25 @@ example:
 stress: '+' before a vowel (з+амок) or U+0301 after it; see docs/synthesis.md."""
 
 
+# flag, type, the `SynthesisParams` field giving the default, help
+SAMPLING_OPTIONS = (
+    ("--top-k", int, "top_k", "GPT samples from the k most likely tokens"),
+    ("--top-p", float, "top_p", "... within this cumulative probability; 1 = off"),
+    ("--temperature", float, "temperature", "below 1 steadier, above 1 more varied"),
+    ("--repetition-penalty", float, "repetition_penalty", "discourages repeated tokens (stuck sounds)"),
+    ("--speed", float, "speed", "speaking rate, 0.25-4 (1 = as trained, 1.2 = faster)"),
+    ("--noise-scale", float, "noise_scale", "SoVITS prior noise: livelier but less stable when higher"),
+    ("--pause", float, "pause_seconds", "seconds of silence between sentences"),
+)
+
+
 def _add_sampling_options(sampling, defaults) -> None:
     """The GPT sampling and SoVITS rendering options, defaults from `SynthesisParams`."""
     sampling.add_argument("--seed", type=int, default=None,
                           help="random seed; the same seed, inputs, weights and device give the same audio "
                                "(default: a fresh one, printed)")
-    sampling.add_argument("--top-k", type=int, default=defaults.top_k,
-                          help="GPT samples from the k most likely tokens (default: %(default)s)")
-    sampling.add_argument("--top-p", type=float, default=defaults.top_p,
-                          help="... within this cumulative probability; 1 = off (default: %(default)s)")
-    sampling.add_argument("--temperature", type=float, default=defaults.temperature,
-                          help="below 1 steadier, above 1 more varied (default: %(default)s)")
-    sampling.add_argument("--repetition-penalty", type=float, default=defaults.repetition_penalty,
-                          help="discourages repeated tokens (stuck sounds) (default: %(default)s)")
-    sampling.add_argument("--speed", type=float, default=defaults.speed,
-                          help="speaking rate, 0.25-4 (1 = as trained, 1.2 = faster) (default: %(default)s)")
-    sampling.add_argument("--noise-scale", type=float, default=defaults.noise_scale,
-                          help="SoVITS prior noise: livelier but less stable when higher (default: %(default)s)")
-    sampling.add_argument("--pause", type=float, default=defaults.pause_seconds,
-                          help="seconds of silence between sentences (default: %(default)s)")
+    for flag, kind, field, text in SAMPLING_OPTIONS:
+        sampling.add_argument(flag, type=kind, default=getattr(defaults, field), help=f"{text} (default: %(default)s)")
     sampling.add_argument("--max-new-tokens", type=int, default=None,
                           help="cap on GPT tokens per piece, 25 per second (default: the GPT's own limit, 54 s)")
 
