@@ -20,34 +20,76 @@ from GPT_SoVITS.errors import DataError, GptSovitsError
 
 logger = logging.getLogger(__name__)
 
+DESCRIPTION = """\
+Speak a text in the voice of a short reference clip, with a GPT (.ckpt) and a SoVITS (.pth)
+file trained with the same symbol table (for Russian: the v2+ru files fine-tuning exports to
+GPT_weights_v2/ and SoVITS_weights_v2/). The text is split into sentences, each one is
+synthesised, and the pieces are joined with short pauses into a 32 kHz, 16-bit mono WAV at the
+level the model produced (--normalize scales it). Nothing is downloaded: the HuBERT folder
+must be on disk. Prints one summary line; on a problem one `error: ...` line and exit code 1."""
+
+EXAMPLE = """\
+example:
+  python -m GPT_SoVITS.synthesize \\
+    --gpt GPT_weights_v2/anna-e15.ckpt --sovits SoVITS_weights_v2/anna_e8_s400.pth \\
+    --ref ref.wav --ref-text "Добрый день, меня зовут Анна." \\
+    --text "В 2024 году мы открыли новый з+амок для туристов." --seed 42 -o out.wav
+
+stress: '+' before a vowel (з+амок) or U+0301 after it; see docs/synthesis.md."""
+
+
+# flag, type, the `SynthesisParams` field giving the default, help
+SAMPLING_OPTIONS = (
+    ("--top-k", int, "top_k", "GPT samples from the k most likely tokens"),
+    ("--top-p", float, "top_p", "... within this cumulative probability; 1 = off"),
+    ("--temperature", float, "temperature", "below 1 steadier, above 1 more varied"),
+    ("--repetition-penalty", float, "repetition_penalty", "discourages repeated tokens (stuck sounds)"),
+    ("--speed", float, "speed", "speaking rate, 0.25-4 (1 = as trained, 1.2 = faster)"),
+    ("--noise-scale", float, "noise_scale", "SoVITS prior noise: livelier but less stable when higher"),
+    ("--pause", float, "pause_seconds", "seconds of silence between sentences"),
+)
+
+
+def _add_sampling_options(sampling, defaults) -> None:
+    """The GPT sampling and SoVITS rendering options, defaults from `SynthesisParams`."""
+    sampling.add_argument("--seed", type=int, default=None,
+                          help="random seed; the same seed, inputs, weights and device give the same audio "
+                               "(default: a fresh one, printed)")
+    for flag, kind, field, text in SAMPLING_OPTIONS:
+        sampling.add_argument(flag, type=kind, default=getattr(defaults, field), help=f"{text} (default: %(default)s)")
+    sampling.add_argument("--max-new-tokens", type=int, default=None,
+                          help="cap on GPT tokens per piece, 25 per second (default: the GPT's own limit, 54 s)")
+
 
 def build_parser() -> argparse.ArgumentParser:
+    from GPT_SoVITS.inference import SynthesisParams
+    from GPT_SoVITS.inference.output import NORMALIZED_PEAK_DBFS
     from GPT_SoVITS.pretrained import PRETRAINED
 
-    parser = argparse.ArgumentParser(prog="python -m GPT_SoVITS.synthesize", description=__doc__.splitlines()[0])
-    parser.add_argument("--gpt", required=True, help="GPT weights (.ckpt), e.g. GPT_weights_v2/NAME-e15.ckpt")
-    parser.add_argument("--sovits", required=True, help="SoVITS weights (.pth), e.g. SoVITS_weights_v2/NAME_e8_s200.pth")
-    parser.add_argument("--ref", required=True, help="reference audio, 3-10 s of the target voice")
-    parser.add_argument("--ref-text", required=True, help="exactly what is said in the reference audio")
-    source = parser.add_mutually_exclusive_group(required=True)
+    defaults = SynthesisParams()
+    parser = argparse.ArgumentParser(prog="python -m GPT_SoVITS.synthesize", description=DESCRIPTION, epilog=EXAMPLE,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    files = parser.add_argument_group("weights and voice (required)")
+    files.add_argument("--gpt", required=True, help="GPT weights (.ckpt), e.g. GPT_weights_v2/NAME-e15.ckpt")
+    files.add_argument("--sovits", required=True, help="SoVITS weights (.pth), e.g. SoVITS_weights_v2/NAME_e8_s200.pth")
+    files.add_argument("--ref", required=True, help="reference audio, 3-10 s of the target voice (any format librosa reads)")
+    files.add_argument("--ref-text", required=True, help="exactly what is said in the reference audio")
+    text = parser.add_argument_group("text and output (one of --text / --text-file, and -o)")
+    source = text.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", help="text to synthesise (stress: '+' before a vowel or U+0301 after it)")
     source.add_argument("--text-file", help="UTF-8 file with the text to synthesise")
-    parser.add_argument("-o", "--output", required=True, help="output WAV (32 kHz, 16-bit mono)")
-    parser.add_argument("--lang", default="ru", help="language of the text (default ru)")
-    parser.add_argument("--ref-lang", default="ru", help="language of the reference text (default ru)")
-    parser.add_argument("--hubert", default=str(PRETRAINED["cnhubert"].path),
-                        help="local chinese-hubert-base folder (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed; the same seed gives the same audio")
-    parser.add_argument("--top-k", type=int, default=15)
-    parser.add_argument("--top-p", type=float, default=1.0)
-    parser.add_argument("--temperature", type=float, default=1.0)
-    parser.add_argument("--repetition-penalty", type=float, default=1.35)
-    parser.add_argument("--speed", type=float, default=1.0, help="speaking rate (1 = as trained, 1.2 = faster)")
-    parser.add_argument("--noise-scale", type=float, default=0.5, help="SoVITS prior noise (variation)")
-    parser.add_argument("--pause", type=float, default=0.3, help="seconds of silence between sentences")
-    parser.add_argument("--max-new-tokens", type=int, default=None, help="cap on GPT tokens per piece (25 per second)")
-    parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when available)")
-    parser.add_argument("--half", action="store_true", help="fp16 on CUDA (ignored on CPU)")
+    text.add_argument("-o", "--output", required=True, help="output WAV (32 kHz, 16-bit mono), written atomically")
+    text.add_argument("--lang", default="ru", help="language of the text (default: %(default)s)")
+    text.add_argument("--ref-lang", default="ru", help="language of the reference text (default: %(default)s)")
+    text.add_argument("--normalize", action="store_true",
+                      help=f"scale the audio so its loudest sample is at {NORMALIZED_PEAK_DBFS:g} dBFS (default: off, "
+                           "the level the model produced; the web UI has the same checkbox)")
+    _add_sampling_options(parser.add_argument_group("sampling and rendering"), defaults)
+    device = parser.add_argument_group("models and device")
+    device.add_argument("--hubert", default=str(PRETRAINED["cnhubert"].path),
+                        help="local chinese-hubert-base folder (default: %(default)s)")
+    device.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when available)")
+    device.add_argument("--half", action="store_true", help="fp16 on CUDA; ignored on CPU (default: off)")
     return parser
 
 
@@ -64,7 +106,7 @@ def _read_text(args: argparse.Namespace) -> str:
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
-    """Write float audio (-1..1) as 16-bit PCM mono WAV, atomically.
+    """Write float audio (-1..1) or int16 samples as 16-bit PCM mono WAV, atomically, at their level.
 
     The WAV is built in memory (seconds of audio) and written by the atomic writer, so a full
     disk is reported as such rather than as libsndfile's "error opening" message.
@@ -72,8 +114,9 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
     import soundfile as sf
 
     from GPT_SoVITS.atomic import write_bytes_atomic
+    from GPT_SoVITS.inference.output import to_pcm16
 
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+    pcm = audio if audio.dtype == np.int16 else to_pcm16(audio)
     buffer = io.BytesIO()
     sf.write(buffer, pcm, sample_rate, subtype="PCM_16", format="WAV")
     write_bytes_atomic(path, buffer.getvalue())
@@ -83,6 +126,7 @@ def run(args: argparse.Namespace) -> str:
     """Synthesise per `args`, write the WAV and return the summary line."""
     from GPT_SoVITS.atomic import check_writable
     from GPT_SoVITS.inference import SynthesisParams, TTS
+    from GPT_SoVITS.inference.output import output_pcm16
 
     params = SynthesisParams(
         top_k=args.top_k, top_p=args.top_p, temperature=args.temperature, repetition_penalty=args.repetition_penalty,
@@ -93,7 +137,7 @@ def run(args: argparse.Namespace) -> str:
     check_writable(args.output)  # a bad -o is reported before minutes of loading and synthesis
     tts = TTS.from_files(args.gpt, args.sovits, args.hubert, device=args.device, half=args.half)
     result = tts.synthesize(args.ref, args.ref_text, text, language=args.lang, ref_language=args.ref_lang, params=params)
-    write_wav(args.output, result.audio, result.sample_rate)
+    write_wav(args.output, output_pcm16(result.audio, args.normalize), result.sample_rate)
     t = result.timings
     return (
         f"wrote {args.output}: {result.duration:.2f} s at {result.sample_rate} Hz, {len(result.pieces)} pieces, "

@@ -250,6 +250,58 @@ def test_foreign_file_is_one_clear_error(tmp_path):
         wc.read_checkpoint(path)
 
 
+SECRET = "hunter2-s3cr3t"
+
+
+def _safetensors_bytes(header: dict, data: bytes) -> bytes:
+    import json
+    import struct
+
+    encoded = json.dumps(header).encode()
+    return struct.pack("<Q", len(encoded)) + encoded + data
+
+
+def _files_that_are_not_checkpoints(folder):
+    """Files a user might type into a weights field, each holding SECRET where a decoder could quote it."""
+    import zipfile
+
+    from safetensors.torch import save_file
+
+    files = {
+        "passwords.txt": f"root:{SECRET}:0:0\n".encode(),
+        "pickle-garbage.pth": b"\x80\x04" + SECRET.encode() * 3,
+        "pickle-global.pth": f"\x80\x02c{SECRET}\nsystem\nq\x00.".encode(),
+        "header-json.pth": _safetensors_bytes({"x": SECRET}, b"")[:-3],
+        "header-dtype.safetensors": _safetensors_bytes({"a": {"dtype": SECRET, "shape": [1], "data_offsets": [0, 4]}},
+                                                       b"\0" * 4),
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    with zipfile.ZipFile(folder / "archive.pth", "w") as archive:
+        archive.writestr(f"{SECRET}/data.txt", SECRET)
+    save_file({"w": torch.zeros(2)}, str(folder / "bad-config.safetensors"), metadata={"config": "{" + SECRET})
+    return sorted(folder.iterdir())
+
+
+def test_errors_about_files_that_are_not_checkpoints_never_quote_their_bytes(tmp_path):
+    for path in _files_that_are_not_checkpoints(tmp_path):
+        with pytest.raises(CheckpointError) as caught:
+            wc.read_checkpoint(path)
+        message = str(caught.value)
+        assert message.startswith(f"{path}: ") and SECRET not in message.replace(str(path), ""), message
+        assert "s3cr3t" not in message.replace(str(path), "") and "hunter2" not in message.replace(str(path), "")
+    text_error = pytest.raises(CheckpointError, wc.read_checkpoint, tmp_path / "passwords.txt").value
+    assert "not a checkpoint" in str(text_error)
+
+
+def test_cli_inspect_of_a_text_file_says_not_a_checkpoint_without_its_content(tmp_path):
+    path = tmp_path / "notes.pth"
+    path.write_text(f"password={SECRET}\n")
+    result = run_cli("inspect", str(path))
+    assert result.returncode == 1 and "not a checkpoint" in result.stderr, result.stderr
+    assert SECRET not in result.stderr and "password" not in result.stderr.replace(str(path), "")
+
+
 @pytest.mark.parametrize("marker,family", [(b"05", "v2Pro"), (b"06", "v2ProPlus"), (b"04", "v4")])
 def test_version_marker_header_is_named_and_refused(tmp_path, marker, family):
     original = upstream_checkpoint("s2D_v2", tmp_path).read_bytes()

@@ -93,9 +93,14 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     result = run_from_config(config)
     if int(os.environ.get("RANK", "0")) == 0:
-        exports = ", ".join(str(p) for p in result.exports if p.exists()) or "none"
-        print(f"s2 training finished at epoch {result.epoch}, step {result.step}; exported: {exports}")
+        print(finished_line(result))
     return 0
+
+
+def finished_line(result) -> str:
+    """The end-of-run line; it lists only exports still on disk (keep-latest pruning deletes older ones)."""
+    exports = ", ".join(str(p) for p in result.exports if p.exists()) or "none"
+    return f"s2 training finished at epoch {result.epoch}, step {result.step}; exported: {exports}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,8 @@
 """The Gradio app: layout of the tabs (upstream's order, tab 0 first) and thin callbacks into the library.
 
 Every callback turns a `GptSovitsError` into an `error: ...` line in its status box instead of
-a traceback; long runs are generators, so the status streams while the subprocess works.
+a traceback; long runs are generators, so the status streams while the subprocess works, and
+start buttons run through `job_events` (one run per slot, a second start refused).
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.pretrained import PRETRAINED, missing_pretrained, missing_pretrained_message
 from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
-from GPT_SoVITS.webui.i18n import translator
+from GPT_SoVITS.webui.i18n import error_text, gradio_translations, translator
+from GPT_SoVITS.webui.job_events import START_EVENT, job_stream, stop_callback
 from GPT_SoVITS.webui.jobs import JobSlots
 from GPT_SoVITS.webui.settings import UiSettings, cuda_available, parse_settings
 from GPT_SoVITS.webui.synthesis import SynthesisForm, synthesize_form, weight_choices
@@ -30,46 +32,32 @@ def pretrained_notice(settings: UiSettings) -> str:
     missing = missing_pretrained({key: settings.default_pretrained(key) for key in PRETRAINED})
     if not missing:
         return ""
-    first, *rest = missing_pretrained_message(missing).splitlines()
-    return "\n".join([f"**{first}**", "", "```", *rest, "```"])
-
-
-def _errors_to_status(generator_fn: Callable[..., Iterator[str]]) -> Callable[..., Iterator[str]]:
-    """Wrap a streaming callback so our errors end the stream with one `error:` line."""
-
-    def wrapped(*args):
-        try:
-            yield from generator_fn(*args)
-        except GptSovitsError as error:
-            yield f"error: {error}"
-
-    wrapped.__name__ = generator_fn.__name__
-    return wrapped
+    _, *rest = missing_pretrained_message(missing).splitlines()
+    return "\n".join([f"**{translator(settings.lang)('pretrained_heading')}**", "", "```", *rest, "```"])
 
 
 class Callbacks:
-    """The UI's callbacks, bound to its settings and the running jobs (testable without Gradio)."""
+    """The UI's callbacks, bound to its settings and the running jobs (testable without Gradio).
+
+    The start callbacks are plain generators; `job_events.job_stream` claims their slot in the UI.
+    """
 
     def __init__(self, settings: UiSettings, cuda: bool):
         self.settings, self.cuda, self.slots = settings, cuda, JobSlots()
+        self.tr = translator(settings.lang)
 
     def dataset_runner(self, stages: tuple[str, ...]) -> Callable[..., Iterator[str]]:
         def run(exp_name, gpu_numbers, half, list_path, wav_dir, hubert_dir, s2g_path):
             request = dataset.check_request(
                 self.settings, stages, list_path=list_path, wav_dir=wav_dir, exp_name=exp_name,
                 gpu_numbers=gpu_numbers, half=half, hubert_dir=hubert_dir, s2g_path=s2g_path, cuda=self.cuda)
-            self.slots.begin(dataset.SLOT)
             yield from dataset.run_stages(self.settings, request, stages, self.slots, self.cuda)
 
         run.__name__ = "run_" + "_".join(stages)
-        return _errors_to_status(run)
+        return run
 
     def stop(self, slot: str) -> Callable[[], str]:
-        def stop_slot() -> str:
-            return "stopping..." if self.slots.stop(slot) else "nothing is running"
-
-        stop_slot.__name__ = f"stop_{slot}"
-        return stop_slot
+        return stop_callback(self.tr, self.slots, slot)
 
     def train_sovits(self, exp_name, gpu_numbers, half, batch_size, epochs, text_low_lr_rate, save_every_epoch,
                      if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D) -> Iterator[str]:
@@ -80,7 +68,7 @@ class Callbacks:
             pretrained_s2G=pretrained_s2G, pretrained_s2D=pretrained_s2D)
         spec = training.sovits_spec(self.settings, choices, self.cuda)
         yield from training.stream_training(self.slots, training.S2_SLOT, "s2_train.py", spec,
-                                            self.settings.sovits_weights_dir)
+                                            self.settings.sovits_weights_dir, tr=self.tr)
 
     def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
                   if_save_every_weights, pretrained_s1, num_workers=None) -> Iterator[str]:
@@ -90,14 +78,14 @@ class Callbacks:
             if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers)
         spec = training.gpt_spec(self.settings, choices, self.cuda)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
-                                            self.settings.gpt_weights_dir)
+                                            self.settings.gpt_weights_dir, tr=self.tr)
 
     def synthesize(self, *fields):
         """(audio or None, status) for the synthesis button."""
         try:
             audio, status = synthesize_form(self.settings, SynthesisForm(*fields))
         except GptSovitsError as error:
-            return None, f"error: {error}"
+            return None, error_text(self.tr, error)
         return audio, status
 
 
@@ -129,17 +117,20 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, max_lines=STATUS_LINES * 2,
                         interactive=False, elem_id="dataset_status")
     inputs = [*common, list_path, wav_dir, hubert, s2g]
-    events = [button.click(callbacks.dataset_runner(stages), inputs, status) for stages, button in buttons.items()]
+    events = [button.click(job_stream(gr, tr, callbacks.slots, dataset.SLOT, callbacks.dataset_runner(stages)), inputs,
+                           status, **START_EVENT) for stages, button in buttons.items()]
     stop.click(callbacks.stop(dataset.SLOT), None, status)
     with gr.Accordion(tr("report_after"), open=False) as report_box:
         image, text = recordings_tab.report_section(gr, tr, settings, "dataset_report")
     for event in events:
-        event.then(lambda *fields: [*recordings_tab.report_after_formatting(settings, *fields), gr.Accordion(open=True)],
+        event.then(lambda *fields: [*recordings_tab.report_after_formatting(settings, *fields, tr=tr),
+                                    gr.Accordion(open=True)],
                    [list_path, wav_dir, common[0]], [image, text, report_box])
     return list_path
 
 
-def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> None:
+def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> Any:
+    """The SoVITS training column; returns its start event (the synthesis tab's lists follow it)."""
     gr.Markdown(f"### {tr('sovits')}")
     ui = SoVITSChoices("")  # the defaults `s2_train.py --exp` uses too
     batch = gr.Number(label=tr("batch_size"), value=ui.batch_size, precision=0, minimum=1, elem_id="s2_batch_size")
@@ -158,12 +149,14 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s2")
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, interactive=False,
                         elem_id="s2_status")
-    start.click(_errors_to_status(callbacks.train_sovits),
-                [*common, batch, epochs, rate, every, latest, weights, s2g, s2d], status)
+    event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, callbacks.train_sovits),
+                        [*common, batch, epochs, rate, every, latest, weights, s2g, s2d], status, **START_EVENT)
     stop.click(callbacks.stop(training.S2_SLOT), None, status)
+    return event
 
 
-def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> None:
+def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> Any:
+    """The GPT training column; returns its start event."""
     gr.Markdown(f"### {tr('gpt')}")
     ui = GPTChoices("")  # the defaults `s1_train.py --exp` uses too
     batch = gr.Number(label=tr("batch_size"), value=ui.batch_size, precision=0, minimum=1, elem_id="s1_batch_size")
@@ -181,12 +174,21 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s1")
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, interactive=False,
                         elem_id="s1_status")
-    start.click(_errors_to_status(callbacks.train_gpt), [*common, batch, epochs, every, latest, weights, s1, workers],
-                status)
+    event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, callbacks.train_gpt),
+                        [*common, batch, epochs, every, latest, weights, s1, workers], status, **START_EVENT)
     stop.click(callbacks.stop(training.S1_SLOT), None, status)
+    return event
 
 
-def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages: list[str]) -> None:
+def refreshed_weight_lists(gr, settings: UiSettings) -> tuple[Any, Any]:
+    """The synthesis tab's GPT and SoVITS lists re-read from disk, the newest file of each chosen."""
+    gpt_now, sovits_now = weight_choices(settings)
+    return (gr.Dropdown(choices=gpt_now, value=gpt_now[-1] if gpt_now else None),
+            gr.Dropdown(choices=sovits_now, value=sovits_now[-1] if sovits_now else None))
+
+
+def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages: list[str]) -> list[Any]:
+    """Tab 3; returns its two weight lists (refreshed after each training run)."""
     gpt_paths, sovits_paths = weight_choices(settings)
     with gr.Row():
         gpt = gr.Dropdown(gpt_paths, value=gpt_paths[-1] if gpt_paths else None, label=tr("gpt_weights"),
@@ -212,19 +214,16 @@ def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages
         speed = gr.Slider(0.5, 2.0, value=1.0, step=0.05, label=tr("speed"), elem_id="tts_speed")
         seed = gr.Number(label=tr("seed"), value=-1, precision=0, elem_id="tts_seed")
         max_new = gr.Number(label=tr("max_new_tokens"), value=0, precision=0, minimum=0, elem_id="tts_max_new")
+    normalize = gr.Checkbox(label=tr("tts_normalize"), value=False, elem_id="tts_normalize")
     button = gr.Button(tr("btn_synthesize"), variant="primary", elem_id="btn_synthesize")
     output = gr.Audio(label=tr("output_audio"), type="numpy", interactive=False, elem_id="tts_output")
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=3, interactive=False, elem_id="tts_status")
 
-    def refresh_lists():
-        gpt_now, sovits_now = weight_choices(settings)
-        return (gr.Dropdown(choices=gpt_now, value=gpt_now[-1] if gpt_now else None),
-                gr.Dropdown(choices=sovits_now, value=sovits_now[-1] if sovits_now else None))
-
-    refresh.click(refresh_lists, None, [gpt, sovits])
+    refresh.click(lambda: refreshed_weight_lists(gr, settings), None, [gpt, sovits])
     fields = [gpt, sovits, hubert, ref_audio, ref_text, ref_lang, text, lang, top_k, top_p, temperature, penalty,
-              speed, seed, max_new]
+              speed, seed, max_new, normalize]
     button.click(callbacks.synthesize, fields, [output, status])
+    return [gpt, sovits]
 
 
 def build_app(settings: UiSettings, cuda: bool | None = None):
@@ -250,11 +249,13 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
             with gr.Tab(tr("tab_train"), elem_id="tab_train"):
                 with gr.Row():
                     with gr.Column():
-                        _sovits_column(gr, tr, settings, callbacks, common)
+                        training_events = [_sovits_column(gr, tr, settings, callbacks, common)]
                     with gr.Column():
-                        _gpt_column(gr, tr, settings, callbacks, common)
+                        training_events.append(_gpt_column(gr, tr, settings, callbacks, common))
             with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
-                _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
+                weight_lists = _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
+        for event in training_events:  # a finished training run's exports appear without a Refresh
+            event.then(lambda: refreshed_weight_lists(gr, settings), None, weight_lists)
         targets = [*handles.list_fields, list_path]
         handles.asr_event.then(lambda path: recordings_tab.fill_list_fields(gr, path, len(targets)),
                                handles.asr_output, targets)
@@ -273,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GptSovitsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    import gradio as gr
+
     app = build_app(settings)
     notice = pretrained_notice(settings)
     if notice:
@@ -281,7 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("web UI on http://%s:%d (root %s)", settings.host, settings.port, settings.root)
     try:
         app.queue().launch(server_name=settings.host, server_port=settings.port, inbrowser=False, share=False,
-                           ssr_mode=False, show_error=True, quiet=False)
+                           ssr_mode=False, show_error=True, quiet=False,
+                           i18n=gr.I18n(**gradio_translations(settings.lang)))
     finally:
         app.callbacks.slots.stop_all()
     return 0

@@ -1,7 +1,9 @@
 """Checks of what the user types into the UI, before anything is started.
 
-Every check raises `ConfigError` with a message fit for the status box. Paths are never
-pasted into a shell string: they are checked here and passed as argv or environment values.
+Every check raises `UiError` (a `ConfigError`) with a message fit for the status box, shown in
+the interface language; `what` names the field, by a key of the text table (`f_list`) or as
+plain text. Paths are never pasted into a shell string: they are checked here and passed as
+argv or environment values.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from pathlib import Path
 
 from GPT_SoVITS.config_files import parse_gpu_numbers  # noqa: F401  (the GPU field; shared with the CLIs)
-from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.webui.i18n import UiError, field_name
 
 _EXP_NAME = re.compile(r"[^\W_]|[-_.]")  # one allowed character: a letter/digit, or - _ .
 
@@ -30,12 +32,12 @@ def check_exp_name(name: str | None) -> str:
     """The experiment name: letters, digits, `-`, `_`, `.`; it becomes `logs/<name>`."""
     name = (name or "").strip()
     if not name:
-        raise ConfigError("experiment name is empty: give a name such as my_voice")
+        raise UiError("err_exp_empty")
     bad = sorted({char for char in name if not _EXP_NAME.fullmatch(char)})
     if bad:
-        raise ConfigError(f"experiment name {name!r}: characters {bad} are not allowed; use letters, digits, - _ .")
+        raise UiError("err_exp_chars", name=repr(name), chars=bad)
     if set(name) == {"."}:
-        raise ConfigError(f"experiment name {name!r} is not a folder name; use letters or digits")
+        raise UiError("err_exp_dots", name=repr(name))
     return name
 
 
@@ -43,12 +45,12 @@ def check_file(text: str | None, what: str, root: Path) -> Path:
     """An existing file; the message names the field and what was found instead."""
     value = clean_path_text(text)
     if not value:
-        raise ConfigError(f"{what}: no path given")
+        raise UiError("err_no_path", what=field_name(what))
     path = resolve(value, root)
     if path.is_dir():
-        raise ConfigError(f"{what}: {path} is a folder, expected a file")
+        raise UiError("err_folder_not_file", what=field_name(what), path=path)
     if not path.is_file():
-        raise ConfigError(f"{what}: file {path} not found")
+        raise UiError("err_file_not_found", what=field_name(what), path=path)
     return path
 
 
@@ -61,12 +63,12 @@ def check_dir(text: str | None, what: str, root: Path) -> Path:
     """An existing folder."""
     value = clean_path_text(text)
     if not value:
-        raise ConfigError(f"{what}: no folder given")
+        raise UiError("err_no_folder", what=field_name(what))
     path = resolve(value, root)
     if path.is_file():
-        raise ConfigError(f"{what}: {path} is a file, expected a folder")
+        raise UiError("err_file_not_folder", what=field_name(what), path=path)
     if not path.is_dir():
-        raise ConfigError(f"{what}: folder {path} not found")
+        raise UiError("err_folder_not_found", what=field_name(what), path=path)
     return path
 
 
@@ -77,5 +79,5 @@ def check_optional_dir(text: str | None, what: str, root: Path) -> Path | None:
 def check_positive_int(value: float | int | None, what: str, minimum: int = 1) -> int:
     """A whole number >= minimum from a Gradio number field (which may hand over a float)."""
     if value is None or float(value) != int(float(value)) or int(float(value)) < minimum:
-        raise ConfigError(f"{what}: expected a whole number >= {minimum}, got {value!r}")
+        raise UiError("err_whole_number", what=field_name(what), minimum=minimum, value=repr(value))
     return int(float(value))

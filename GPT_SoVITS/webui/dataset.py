@@ -14,14 +14,13 @@ from typing import Callable, Iterator, Sequence
 
 from GPT_SoVITS.data_files.layout import STAGE_KEYS
 from GPT_SoVITS.data_files.list_file import read_list_lines
-from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.prepare import pipeline
 from GPT_SoVITS.prepare.outcome import Outcome
 from GPT_SoVITS.prepare.pipeline import PipelineConfig, PipelineResult, StageCommand, StageUpdate
 from GPT_SoVITS.prepare.progress import StageProgress
 from GPT_SoVITS.pretrained import is_present, missing_pretrained_message
 from GPT_SoVITS.webui import checks
-from GPT_SoVITS.webui.i18n import translator
+from GPT_SoVITS.webui.i18n import UiError, translator
 from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import UiSettings, environ_copy
 
@@ -53,10 +52,10 @@ class DatasetRequest:
 
 def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: str, wav_dir: str, exp_name: str,
                   gpu_numbers: str, half: bool, hubert_dir: str, s2g_path: str, cuda: bool) -> DatasetRequest:
-    """Check every field the chosen stages need; `ConfigError` with the first problem."""
+    """Check every field the chosen stages need; `UiError` (a `ConfigError`) with the first problem."""
     root = settings.root
     exp = checks.check_exp_name(exp_name)
-    request_list = checks.check_file(list_path, ".list file", root)
+    request_list = checks.check_file(list_path, "f_list", root)
     hubert = checks.resolve(checks.clean_path_text(hubert_dir), root)
     s2g = checks.resolve(checks.clean_path_text(s2g_path), root)
     missing = {}
@@ -65,10 +64,10 @@ def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: s
     if "semantic" in stages and not is_present("s2G", s2g):
         missing["s2G"] = s2g
     if missing:
-        raise ConfigError(missing_pretrained_message(missing))
+        raise UiError("err_pretrained_missing", details="\n".join(missing_pretrained_message(missing).splitlines()[1:]))
     return DatasetRequest(
         list_path=request_list,
-        wav_dir=checks.check_optional_dir(wav_dir, "audio folder", root),
+        wav_dir=checks.check_optional_dir(wav_dir, "f_wav_dir", root),
         exp_name=exp,
         opt_dir=settings.exp_dir(exp),
         gpus=checks.parse_gpu_numbers(gpu_numbers),

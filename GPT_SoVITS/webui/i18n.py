@@ -1,14 +1,17 @@
 """Interface text of the web UI in English and Russian: one dict per language, same keys.
 
 Chosen with `--lang ru|en` or the environment variable `GPT_SOVITS_UI_LANG`; a missing key
-falls back to English so a new label never crashes the other language.
+falls back to English so a new label never crashes the other language. Labels live here, status
+and error messages in `messages.py`; `Message` / `UiError` carry a key until the UI renders them.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.webui import messages
 
 ENV_VAR = "GPT_SOVITS_UI_LANG"
 DEFAULT_LANG = "en"
@@ -262,7 +265,7 @@ RU = {
     "report_after": "Отчёт о наборе (строится после подготовки; также во вкладке 0d)",
 }
 
-TEXTS: Mapping[str, Mapping[str, str]] = {"en": EN, "ru": RU}
+TEXTS: Mapping[str, Mapping[str, str]] = {"en": {**EN, **messages.EN}, "ru": {**RU, **messages.RU}}
 
 
 def resolve_lang(flag: str | None, environ: Mapping[str, str]) -> str:
@@ -273,11 +276,64 @@ def resolve_lang(flag: str | None, environ: Mapping[str, str]) -> str:
     return lang
 
 
-def translator(lang: str):
+Translate = Callable[[str], str]
+
+
+def translator(lang: str) -> Translate:
     """A function key -> text in `lang` (English when the key is missing there)."""
-    table = TEXTS[lang]
+    table, english = TEXTS[lang], TEXTS["en"]
 
     def tr(key: str) -> str:
-        return table.get(key) or EN[key]
+        return table.get(key) or english[key]
 
     return tr
+
+
+ENGLISH = translator("en")
+
+
+@dataclass(frozen=True)
+class Message:
+    """A text of the table and its `str.format` parameters, rendered in the UI's language when shown.
+
+    Parameters that are `Message`s render too (a field name inside an error message).
+    """
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, tr: Translate) -> str:
+        values = {name: value.render(tr) if isinstance(value, Message) else value for name, value in self.params.items()}
+        return tr(self.key).format(**values)
+
+
+def field_name(what: str) -> Message | str:
+    """A field's name for a message: translated when `what` is a field key (`f_list`), else as given."""
+    return Message(what) if what.startswith("f_") and what in TEXTS["en"] else what
+
+
+class UiError(ConfigError):
+    """A refusal of the UI (bad field, busy slot) whose message is shown in the interface language.
+
+    `str()` is the English text, as for every `ConfigError`; the status boxes render `message`.
+    """
+
+    def __init__(self, key: str, **params: Any):
+        self.message = Message(key, params)
+        super().__init__(self.message.render(ENGLISH))
+
+
+def error_text(tr: Translate, error: Exception) -> str:
+    """The status line of an error: `error: ...` in the UI's language (library messages stay as written)."""
+    detail = error.message.render(tr) if isinstance(error, UiError) else str(error)
+    return tr("error_prefix") + detail
+
+
+def gradio_translations(lang: str) -> dict[str, dict[str, str]]:
+    """Gradio's own texts (the upload prompt...) in `lang`, for `launch(i18n=gr.I18n(**...))`.
+
+    Gradio picks its texts by the browser's language; the same overrides are given for every
+    language Gradio ships, so the chosen interface language wins whatever the browser says.
+    """
+    texts = messages.GRADIO_TEXTS[lang]
+    return {locale: dict(texts) for locale in messages.GRADIO_LOCALES}

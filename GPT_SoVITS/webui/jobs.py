@@ -10,6 +10,7 @@ Commands are argv lists, never shell strings.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
-from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.webui.i18n import UiError
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class Job:
                 job._spawn(spec)
         except OSError as error:
             job.stop()
-            raise ConfigError(f"{name}: could not start {spec.argv[0]}: {error}") from None
+            raise UiError("err_could_not_start", name=name, program=spec.argv[0], error=error) from None
         return job
 
     def _spawn(self, spec: ProcessSpec) -> None:
@@ -157,33 +158,67 @@ def _signal_group(process: subprocess.Popen, kill: bool) -> None:
         logger.warning("could not signal process %d: %s", process.pid, error)
 
 
-class JobSlots:
-    """At most one running job per slot ("dataset", "sovits", "gpt"); shared by the callbacks.
+class SlotBusyError(UiError):
+    """A start refused because the slot already runs a job: the user must stop it first."""
 
-    A slot also remembers a stop request, so a multi-step run (the one-click dataset button)
-    does not start its next stage after the user pressed stop between two stages.
+    def __init__(self, slot: str, running: str):
+        self.slot, self.running = slot, running
+        super().__init__("err_slot_busy", running=running)
+
+
+class StopRequestedError(UiError):
+    """The next step of a run was not started because Stop was pressed."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__("err_stop_requested", name=name)
+
+
+class JobSlots:
+    """At most one run per slot ("dataset", "sovits", "gpt", "recordings"); shared by the callbacks.
+
+    A run is claimed for its whole length (`claim`), so a second start is refused at once,
+    even between two stages of the one-click dataset button. A slot also remembers a stop
+    request, so that run does not start its next stage after the user pressed Stop.
     """
 
     def __init__(self) -> None:
         self._jobs: dict[str, Job] = {}
+        self._claimed: dict[str, str] = {}
         self._cancelled: dict[str, bool] = {}
         self._lock = threading.Lock()
 
-    def begin(self, slot: str) -> None:
-        """Mark the start of a run in `slot` (clears an old stop request); refuses if one is running."""
+    def _busy_with(self, slot: str) -> str | None:
+        """What occupies `slot` (a claimed run or a job still running), or None; call with the lock held."""
+        current = self._jobs.get(slot)
+        if current is not None and current.running:
+            return current.name
+        return self._claimed.get(slot)
+
+    @contextlib.contextmanager
+    def claim(self, slot: str, name: str = "") -> Iterator[None]:
+        """Hold `slot` for one run (clears an old stop request); `SlotBusyError` while another holds it."""
         with self._lock:
-            current = self._jobs.get(slot)
-            if current is not None and current.running:
-                raise ConfigError(f"{current.name} is still running; stop it first or wait for it to finish")
+            busy = self._busy_with(slot)
+            if busy is not None:
+                raise SlotBusyError(slot, busy)
+            self._claimed[slot] = name or slot
             self._cancelled[slot] = False
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._claimed.pop(slot, None)
+                self._cancelled[slot] = False  # the stop request ended this run; it does not outlive it
 
     def start(self, slot: str, name: str, specs: Sequence[ProcessSpec]) -> Job:
+        """Start a job in `slot`; refused while another job runs there or after a stop request."""
         with self._lock:
             current = self._jobs.get(slot)
             if current is not None and current.running:
-                raise ConfigError(f"{current.name} is still running; stop it first or wait for it to finish")
+                raise SlotBusyError(slot, current.name)
             if self._cancelled.get(slot):
-                raise ConfigError(f"{name}: not started, stop was requested")
+                raise StopRequestedError(name)
             job = Job.start(name, specs)
             self._jobs[slot] = job
             return job
@@ -191,17 +226,27 @@ class JobSlots:
     def get(self, slot: str) -> Job | None:
         return self._jobs.get(slot)
 
+    def busy(self, slot: str) -> bool:
+        with self._lock:
+            return self._busy_with(slot) is not None
+
     def cancelled(self, slot: str) -> bool:
         return self._cancelled.get(slot, False)
 
     def stop(self, slot: str) -> bool:
-        """Request a stop and end the slot's running job; False when nothing was running."""
-        self._cancelled[slot] = True
-        job = self._jobs.get(slot)
-        if job is None or not job.running:
-            return False
-        job.stop()
-        return True
+        """Request a stop and end the slot's running job (every process group); False when nothing ran.
+
+        The lock makes a stop that arrives while `start` spawns wait for the job, then end it.
+        """
+        with self._lock:
+            job = self._jobs.get(slot)
+            running = job is not None and job.running
+            claimed = slot in self._claimed
+            if running or claimed:
+                self._cancelled[slot] = True
+        if running:
+            job.stop()
+        return running or claimed
 
     def stop_all(self) -> None:
         for slot in list(self._jobs):

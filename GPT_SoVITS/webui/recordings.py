@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from GPT_SoVITS.errors import ConfigError, GptSovitsError
+from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.webui import checks
+from GPT_SoVITS.webui.i18n import ENGLISH, Translate, UiError, error_text
+from GPT_SoVITS.webui.job_events import outcome_text, running_text
 from GPT_SoVITS.webui.jobs import JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import UiSettings, environ_copy
 
@@ -43,10 +45,10 @@ def slice_argv(settings: UiSettings, *, source: str, out_dir: str, mode: str, mi
 
     value = checks.clean_path_text(source)
     if not value:
-        raise ConfigError("recording: give an audio file or a folder of recordings")
+        raise UiError("err_no_recording")
     path = checks.resolve(value, settings.root)
     if not path.exists():
-        raise ConfigError(f"recording: {path} not found")
+        raise UiError("err_recording_not_found", path=path)
     output = checks.resolve(checks.clean_path_text(out_dir), settings.root) if checks.clean_path_text(out_dir) \
         else slicer_output_default(settings)
     silence = SilenceParams(threshold=float(threshold), min_length=int(min_length), min_interval=int(min_interval),
@@ -67,7 +69,7 @@ def asr_argv(settings: UiSettings, *, clips_dir: str, output: str, language: str
     from tools.asr import AsrOptions, list_clips
     from tools.whisper_models import resolve_model
 
-    folder = checks.check_dir(clips_dir, "clips folder", settings.root)
+    folder = checks.check_dir(clips_dir, "f_clips_dir", settings.root)
     list_clips(folder)
     AsrOptions(language=language, speaker=speaker.strip()).check()
     model_dir = resolve_model(model, roots=(settings.root,))
@@ -80,20 +82,14 @@ def asr_argv(settings: UiSettings, *, clips_dir: str, output: str, language: str
 
 
 def stream_tool(settings: UiSettings, slots: JobSlots, name: str, argv: list[str],
-                interval: float = 0.5) -> Iterator[str]:
-    """Run one tool in the `recordings` slot, yielding its output tail, then its outcome and summary."""
-    slots.begin(SLOT)
+                interval: float = 0.5, tr: Translate = ENGLISH) -> Iterator[str]:
+    """Run one tool in the `recordings` slot, yielding its output tail, then its outcome and summary;
+    the UI claims the slot for the run (`job_events.job_stream`)."""
     job = slots.start(SLOT, name, [ProcessSpec(tuple(argv), environ_copy(), settings.repo_root)])
     for _ in job.poll_until_done(interval):
         if job.running:
-            yield f"running {name}, {job.elapsed():.0f} s\n" + "\n".join(job.tail(12))
-    if job.stopped:
-        outcome = f"stopped {name} (by the stop button)"
-    elif job.succeeded:
-        outcome = f"done {name} in {job.elapsed():.0f} s"
-    else:
-        outcome = f"failed {name} (exit {job.return_codes[0]}); see below"
-    yield outcome + "\n" + "\n".join(job.tail(30))
+            yield running_text(tr, job, 12)
+    yield "\n".join([outcome_text(tr, job), *job.tail(30)])
 
 
 def existing_path(path_text: str, want_dir: bool) -> str | None:
@@ -123,13 +119,13 @@ class PageView:
     rows: list[RowView]
 
 
-def read_clip(path: Path) -> tuple[tuple[int, object] | None, float | None, str]:
+def read_clip(path: Path, tr: Translate = ENGLISH) -> tuple[tuple[int, object] | None, float | None, str]:
     import soundfile
 
     try:
         samples, sr = soundfile.read(str(path), dtype="int16", always_2d=True)
     except (RuntimeError, OSError) as error:  # soundfile's LibsndfileError is a RuntimeError
-        return None, None, f"audio: cannot read {path} ({error})"
+        return None, None, tr("pr_cannot_read").format(path=path, error=error)
     return (sr, samples.mean(axis=1).astype("int16")), len(samples) / sr, ""
 
 
@@ -169,20 +165,20 @@ def page_view(doc, page: int, tr: Callable[[str], str]) -> PageView:
         if line.raw is not None:
             rows.append(RowView(index, f"{index + 1}. {line.problem}", line.raw, None, f"⚠ {line.problem}"))
             continue
-        audio, seconds, problem = read_clip(doc.audio_path(index))
+        audio, seconds, problem = read_clip(doc.audio_path(index), tr)
         reading = reading_markdown(line.text, line.language, seconds, tr)
         rows.append(RowView(index, f"{index + 1}. {line.name}", line.text, audio,
                             f"{reading}  \n⚠ {problem}" if problem else reading))
     return PageView(page, pages, page_info(doc, page, tr), rows)
 
 
-def open_document(settings: UiSettings, list_text: str):
+def open_document(settings: UiSettings, list_text: str, tr: Translate = ENGLISH):
     """(document, status) for the list path typed on the page."""
     from tools.proofread import ListDocument
 
-    path = checks.check_file(list_text, ".list file", settings.root)
+    path = checks.check_file(list_text, "f_list", settings.root)
     doc = ListDocument.open(path, roots=(settings.root, settings.repo_root))
-    return doc, f"opened {path}: {len(doc.lines)} line(s)"
+    return doc, tr("pr_opened").format(path=path, lines=len(doc.lines))
 
 
 def selected_indices(doc, page: int, selected: list[bool]) -> list[int]:
@@ -190,40 +186,40 @@ def selected_indices(doc, page: int, selected: list[bool]) -> list[int]:
     return [start + slot for slot, flag in enumerate(selected) if flag and start + slot < len(doc.lines)]
 
 
-def delete_selected(doc, page: int, selected: list[bool]) -> str:
+def delete_selected(doc, page: int, selected: list[bool], tr: Translate = ENGLISH) -> str:
     indices = selected_indices(doc, page, selected)
     if not indices:
-        raise ConfigError("select the lines to delete first")
+        raise UiError("err_select_to_delete")
     doc.delete(indices)
-    return f"deleted {len(indices)} line(s); press Save to write the file"
+    return tr("pr_deleted").format(count=len(indices))
 
 
-def merge_selected(doc, page: int, selected: list[bool]) -> str:
+def merge_selected(doc, page: int, selected: list[bool], tr: Translate = ENGLISH) -> str:
     indices = selected_indices(doc, page, selected)
     if len(indices) != 2 or indices[1] != indices[0] + 1:
-        raise ConfigError("select exactly two adjacent lines to merge")
+        raise UiError("err_select_to_merge")
     merged = doc.merge(indices[0])
-    return f"merged lines {indices[0] + 1} and {indices[1] + 1} into {merged.name}; press Save to write the file"
+    return tr("pr_merged").format(first=indices[0] + 1, second=indices[1] + 1, name=merged.name)
 
 
-def save_document(doc) -> str:
+def save_document(doc, tr: Translate = ENGLISH) -> str:
     result = doc.save()
     if result.backup is None:
-        return f"nothing to save: {result.path} is as on disk ({result.lines} line(s))"
-    replayed = "; the file had changed on disk, your edits were replayed onto it" if result.replayed else ""
-    return f"saved {result.lines} line(s) to {result.path} (previous version: {result.backup.name}){replayed}"
+        return tr("pr_nothing_to_save").format(path=result.path, lines=result.lines)
+    replayed = tr("pr_replayed") if result.replayed else ""
+    return tr("pr_saved").format(lines=result.lines, path=result.path, backup=result.backup.name) + replayed
 
 
 def build_dataset_report(settings: UiSettings, list_text: str, wav_dir_text: str = "",
-                         png: Path | None = None) -> tuple[Path | None, str]:
+                         png: Path | None = None, tr: Translate = ENGLISH) -> tuple[Path | None, str]:
     """(PNG path, text) of the report; the PNG goes next to the list unless `png` is given."""
     from tools.dataset_report import build_report, default_png, plot_report
 
     try:
-        list_path = checks.check_file(list_text, ".list file", settings.root)
-        wav_dir = checks.check_optional_dir(wav_dir_text, "audio folder", settings.root)
+        list_path = checks.check_file(list_text, "f_list", settings.root)
+        wav_dir = checks.check_optional_dir(wav_dir_text, "f_wav_dir", settings.root)
         report = build_report(list_path, wav_dir)
         target = plot_report(report, png or default_png(list_path))
     except GptSovitsError as error:
-        return None, f"error: {error}"
+        return None, error_text(tr, error)
     return target, "\n".join(report.lines())

@@ -8,10 +8,12 @@ tab 1 (the ASR's .list is filled into the dataset tab's .list field).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from GPT_SoVITS.errors import ConfigError, GptSovitsError
+from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.webui import checks, recordings
+from GPT_SoVITS.webui.i18n import ENGLISH, UiError, error_text
+from GPT_SoVITS.webui.job_events import START_EVENT, job_stream
 from GPT_SoVITS.webui.recordings import PAGE_SIZE
 from GPT_SoVITS.webui.settings import UiSettings
 
@@ -25,19 +27,6 @@ class RecordingsHandles:
     asr_event: Any
     asr_output: Any
     list_fields: list[Any]
-
-
-def _streaming(gr, fn: Callable[..., Iterator[tuple[str, str]]]) -> Callable[..., Iterator[tuple[str, Any]]]:
-    """Our errors end a (status, path) stream with one `error:` line and the path field unchanged."""
-
-    def wrapped(*args):
-        try:
-            yield from fn(*args)
-        except GptSovitsError as error:
-            yield f"error: {error}", gr.skip()
-
-    wrapped.__name__ = fn.__name__
-    return wrapped
 
 
 def _slicing(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any]:
@@ -75,11 +64,11 @@ def _slicing(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any]:
             settings, source=source_text, out_dir=out_text, mode=mode_value, min_clip=low, max_clip=high,
             threshold=threshold, min_length=min_length, min_interval=min_interval, hop_size=hop,
             max_sil_kept=kept, max_peak=peak, alpha=alpha)
-        for text in recordings.stream_tool(settings, slots, "tools.slice", argv):
+        for text in recordings.stream_tool(settings, slots, "tools.slice", argv, tr=tr):
             yield text, str(output)
 
-    event = start.click(_streaming(gr, run_slicer), [source, out_dir, mode, min_clip, max_clip, *fields],
-                        [status, out_dir])
+    event = start.click(job_stream(gr, tr, slots, recordings.SLOT, run_slicer, outputs=2),
+                        [source, out_dir, mode, min_clip, max_clip, *fields], [status, out_dir], **START_EVENT)
     stop_button.click(stop, None, status)
     return event, out_dir
 
@@ -105,10 +94,11 @@ def _asr(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any, Any]:
     def run_asr(clips_text, output_text, language_value, model_value, speaker_text):
         argv, target = recordings.asr_argv(settings, clips_dir=clips_text, output=output_text,
                                            language=language_value, model=model_value, speaker=speaker_text)
-        for text in recordings.stream_tool(settings, slots, "tools.asr", argv):
+        for text in recordings.stream_tool(settings, slots, "tools.asr", argv, tr=tr):
             yield text, str(target)
 
-    event = start.click(_streaming(gr, run_asr), [clips, output, language, model, speaker], [status, output])
+    event = start.click(job_stream(gr, tr, slots, recordings.SLOT, run_asr, outputs=2),
+                        [clips, output, language, model, speaker], [status, output], **START_EVENT)
     stop_button.click(stop, None, status)
     return event, clips, output
 
@@ -200,12 +190,12 @@ def _page_action(gr, tr, rows: _Rows, fn: Callable[..., tuple[Any, str, int]],
     def run(doc, page_number, *args):
         try:
             if doc is None and needs_document:
-                raise ConfigError(tr("pr_no_list"))
+                raise UiError("pr_no_list")
             doc, message, page_number = fn(doc, int(page_number or 1), *args)
         except ListConflictError as error:
-            message = f"error: {error}; press {tr('btn_open')} to reload the file from disk"
+            message = error_text(tr, error) + tr("pr_reload_hint").format(button=tr("btn_open"))
         except GptSovitsError as error:
-            message = f"error: {error}"
+            message = error_text(tr, error)
         return [doc, message, *_render(gr, tr, rows, doc, page_number)]
 
     run.__name__ = fn.__name__
@@ -217,7 +207,7 @@ def _proofreading(gr, tr, settings: UiSettings) -> Any:
     ui = _proofreading_layout(gr, tr)
 
     def open_list(doc, page_number, list_text):
-        doc, message = recordings.open_document(settings, list_text)
+        doc, message = recordings.open_document(settings, list_text, tr)
         return doc, message, 1
 
     def turn(step: int):
@@ -226,13 +216,13 @@ def _proofreading(gr, tr, settings: UiSettings) -> Any:
         return turn_page
 
     def delete_lines(doc, page_number, *selected):
-        return doc, recordings.delete_selected(doc, page_number - 1, list(selected)), page_number
+        return doc, recordings.delete_selected(doc, page_number - 1, list(selected), tr), page_number
 
     def merge_lines(doc, page_number, *selected):
-        return doc, recordings.merge_selected(doc, page_number - 1, list(selected)), page_number
+        return doc, recordings.merge_selected(doc, page_number - 1, list(selected), tr), page_number
 
     def save_list(doc, page_number):
-        return doc, recordings.save_document(doc), page_number
+        return doc, recordings.save_document(doc, tr), page_number
 
     def wire(event, fn, *inputs, needs_document: bool = True):
         event(_page_action(gr, tr, ui.rows, fn, needs_document), [ui.doc_state, ui.page, *inputs], ui.outputs())
@@ -260,18 +250,19 @@ def _editor(tr, slot: int) -> Callable[..., tuple[Any, str, str]]:
         try:
             doc.edit(index, text)
         except GptSovitsError as error:
-            return doc, f"error: {error}", recordings.page_info(doc, page, tr)
+            return doc, error_text(tr, error), recordings.page_info(doc, page, tr)
         line = doc.lines[index]
-        _, seconds, _ = recordings.read_clip(doc.audio_path(index))
+        _, seconds, _ = recordings.read_clip(doc.audio_path(index), tr)
         return doc, recordings.reading_markdown(line.text, line.language, seconds, tr), recordings.page_info(doc, page, tr)
 
     edit_line.__name__ = f"edit_line_{slot}"
     return edit_line
 
 
-def report_picture(settings: UiSettings, list_text: str, wav_dir_text: str = "", png=None) -> tuple[Any, str]:
+def report_picture(settings: UiSettings, list_text: str, wav_dir_text: str = "", png=None,
+                   tr=ENGLISH) -> tuple[Any, str]:
     """(PIL image or None, report text) for a gr.Image and a text box."""
-    target, text = recordings.build_dataset_report(settings, list_text, wav_dir_text, png)
+    target, text = recordings.build_dataset_report(settings, list_text, wav_dir_text, png, tr)
     if target is None:
         return None, text
     from PIL import Image
@@ -280,13 +271,14 @@ def report_picture(settings: UiSettings, list_text: str, wav_dir_text: str = "",
         return image.copy(), text
 
 
-def report_after_formatting(settings: UiSettings, list_text: str, wav_dir_text: str, exp_name: str) -> tuple[Any, str]:
+def report_after_formatting(settings: UiSettings, list_text: str, wav_dir_text: str, exp_name: str,
+                            tr=ENGLISH) -> tuple[Any, str]:
     """The report tab 1 shows after a formatting run, saved as `logs/<exp>/dataset_report.png`."""
     try:
         png = settings.exp_dir(checks.check_exp_name(exp_name)) / "dataset_report.png"
     except GptSovitsError:
         png = None  # the run itself reported the bad name; the report then goes next to the list
-    return report_picture(settings, list_text, wav_dir_text, png)
+    return report_picture(settings, list_text, wav_dir_text, png, tr)
 
 
 def report_section(gr, tr, settings: UiSettings, prefix: str) -> tuple[Any, Any]:
@@ -302,7 +294,7 @@ def _report(gr, tr, settings: UiSettings) -> Any:
         wav_dir = gr.Textbox(label=tr("wav_dir"), elem_id="report_wav_dir", scale=2)
         button = gr.Button(tr("btn_report"), variant="primary", elem_id="btn_report", scale=1)
     image, text = report_section(gr, tr, settings, "report")
-    button.click(lambda list_text, wav_text: report_picture(settings, list_text, wav_text), [list_path, wav_dir],
+    button.click(lambda list_text, wav_text: report_picture(settings, list_text, wav_text, tr=tr), [list_path, wav_dir],
                  [image, text])
     return list_path
 

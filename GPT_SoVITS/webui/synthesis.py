@@ -2,6 +2,8 @@
 
 Inference is imported lazily so the UI starts (and the other tabs work) even before any
 weights exist; the models stay cached in `inference.service` while the same files are chosen.
+The audio goes to the player as int16 at the model's level, the samples the CLI writes
+(`inference.output`); Gradio would peak-normalise float audio.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.webui import checks
+from GPT_SoVITS.webui.i18n import UiError, translator
 from GPT_SoVITS.webui.settings import UiSettings
 
 
@@ -35,6 +37,7 @@ class SynthesisForm:
     speed: float
     seed: float
     max_new_tokens: float = 0  # 0: the GPT's own limit
+    normalize: bool = False  # peak at -1 dBFS, as `synthesize --normalize`
 
 
 def weight_choices(settings: UiSettings) -> tuple[list[str], list[str]]:
@@ -46,16 +49,17 @@ def weight_choices(settings: UiSettings) -> tuple[list[str], list[str]]:
 
 
 def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[int, np.ndarray], str]:
-    """Check the form, synthesise, and return ((rate, audio), status line)."""
+    """Check the form, synthesise, and return ((rate, int16 audio), status line)."""
     from GPT_SoVITS.inference import SynthesisParams, get_tts
+    from GPT_SoVITS.inference.output import output_pcm16
 
     root = settings.root
-    gpt = checks.check_file(form.gpt_path, "GPT weights", root)
-    sovits = checks.check_file(form.sovits_path, "SoVITS weights", root)
-    hubert = checks.check_dir(form.hubert_dir, "HuBERT folder", root)
+    gpt = checks.check_file(form.gpt_path, "f_gpt_weights", root)
+    sovits = checks.check_file(form.sovits_path, "f_sovits_weights", root)
+    hubert = checks.check_dir(form.hubert_dir, "f_hubert_dir", root)
     if not form.ref_audio:
-        raise ConfigError("reference clip: upload a 3-10 s recording of the voice")
-    ref = checks.check_file(form.ref_audio, "reference clip", root)
+        raise UiError("err_no_reference")
+    ref = checks.check_file(form.ref_audio, "f_reference", root)
     seed = None if form.seed is None or int(form.seed) < 0 else int(form.seed)
     max_new = int(form.max_new_tokens or 0)
     params = SynthesisParams(
@@ -66,7 +70,7 @@ def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[in
     tts = get_tts(gpt, sovits, hubert)
     result = tts.synthesize(ref, form.ref_text, form.text, language=form.lang, ref_language=form.ref_lang,
                             params=params)
-    status = (f"done: {result.duration:.2f} s of audio from {len(result.pieces)} piece(s), {result.tokens} tokens, "
-              f"seed {result.seed}, real-time factor {result.real_time_factor:.2f} "
-              f"({Path(gpt).name} + {Path(sovits).name})")
-    return (result.sample_rate, result.audio), status
+    status = translator(settings.lang)("tts_done").format(
+        duration=result.duration, pieces=len(result.pieces), tokens=result.tokens, seed=result.seed,
+        rtf=result.real_time_factor, gpt=Path(gpt).name, sovits=Path(sovits).name)
+    return (result.sample_rate, output_pcm16(result.audio, bool(form.normalize))), status

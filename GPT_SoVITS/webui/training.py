@@ -15,9 +15,10 @@ from typing import Iterator
 
 from GPT_SoVITS.AR.train_config import base_num_workers, suggested_workers
 from GPT_SoVITS.config_files import read_s1_config
-from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.webui import checks
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices, write_s1_config, write_s2_config
+from GPT_SoVITS.webui.i18n import ENGLISH, Translate, UiError
+from GPT_SoVITS.webui.job_events import outcome_text, running_text
 from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import UiSettings, environ_copy
 
@@ -31,7 +32,7 @@ def check_prepared(settings: UiSettings, exp_name: str, needs: tuple[str, ...]) 
     exp_dir = settings.exp_dir(exp_name)
     missing = [name for name in needs if not (exp_dir / name).exists()]
     if missing:
-        raise ConfigError(f"{exp_dir}: {', '.join(missing)} missing; run the dataset formatting tab first")
+        raise UiError("err_not_prepared", exp_dir=exp_dir, missing=", ".join(missing))
     return exp_dir
 
 
@@ -47,17 +48,17 @@ def sovits_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, hal
     exp = checks.check_exp_name(exp_name)
     rate = float(text_low_lr_rate)
     if not 0.0 <= rate <= 1.0:
-        raise ConfigError(f"text_low_lr_rate {rate}: expected a value in [0, 1]")
+        raise UiError("err_text_lr_rate", rate=rate)
     return SoVITSChoices(
         exp_name=exp,
-        batch_size=checks.check_positive_int(batch_size, "batch size"),
-        epochs=checks.check_positive_int(epochs, "epochs"),
+        batch_size=checks.check_positive_int(batch_size, "f_batch_size"),
+        epochs=checks.check_positive_int(epochs, "f_epochs"),
         text_low_lr_rate=rate,
-        save_every_epoch=checks.check_positive_int(save_every_epoch, "save every N epochs"),
+        save_every_epoch=checks.check_positive_int(save_every_epoch, "f_save_every"),
         if_save_latest=bool(if_save_latest),
         if_save_every_weights=bool(if_save_every_weights),
-        pretrained_s2G=_optional_pretrained(pretrained_s2G, "pretrained s2G", settings.root),
-        pretrained_s2D=_optional_pretrained(pretrained_s2D, "pretrained s2D", settings.root),
+        pretrained_s2G=_optional_pretrained(pretrained_s2G, "f_pretrained_s2g", settings.root),
+        pretrained_s2D=_optional_pretrained(pretrained_s2D, "f_pretrained_s2d", settings.root),
         gpu_numbers=checks.parse_gpu_numbers(gpu_numbers),
         half=bool(half),
     )
@@ -73,15 +74,15 @@ def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: 
                 pretrained_s1: str, num_workers=None) -> GPTChoices:
     """Check the GPT form; an empty pretrained field means training from scratch, 0 workers loading
     in the training process (None keeps the base config's value)."""
-    workers = None if num_workers is None else checks.check_positive_int(num_workers, "data loader workers", minimum=0)
+    workers = None if num_workers is None else checks.check_positive_int(num_workers, "f_num_workers", minimum=0)
     return GPTChoices(
         exp_name=checks.check_exp_name(exp_name),
-        batch_size=checks.check_positive_int(batch_size, "batch size"),
-        epochs=checks.check_positive_int(epochs, "epochs"),
-        save_every_n_epoch=checks.check_positive_int(save_every_n_epoch, "save every N epochs"),
+        batch_size=checks.check_positive_int(batch_size, "f_batch_size"),
+        epochs=checks.check_positive_int(epochs, "f_epochs"),
+        save_every_n_epoch=checks.check_positive_int(save_every_n_epoch, "f_save_every"),
         if_save_latest=bool(if_save_latest),
         if_save_every_weights=bool(if_save_every_weights),
-        pretrained_s1=_optional_pretrained(pretrained_s1, "pretrained s1", settings.root),
+        pretrained_s1=_optional_pretrained(pretrained_s1, "f_pretrained_s1", settings.root),
         gpu_numbers=checks.parse_gpu_numbers(gpu_numbers),
         half=bool(half),
         num_workers=workers,
@@ -112,19 +113,13 @@ def _exports_since(folder: Path, since: float) -> list[Path]:
 
 
 def stream_training(slots: JobSlots, slot: str, name: str, spec: ProcessSpec, weights_dir: Path,
-                    interval: float = 1.0) -> Iterator[str]:
-    """Start one trainer and yield its output tail until it ends, then its outcome and exports."""
+                    interval: float = 1.0, tr: Translate = ENGLISH) -> Iterator[str]:
+    """Start one trainer and yield its output tail until it ends, then its outcome and exports (in `tr`'s
+    language); the UI claims `slot` for the run (`job_events.job_stream`)."""
     since = time.time() - 1.0
-    slots.begin(slot)
     job: Job = slots.start(slot, name, [spec])
     for _ in job.poll_until_done(interval):
         if job.running:
-            yield f"running {name}, {job.elapsed():.0f} s\n" + "\n".join(job.tail(15))
-    exports = _exports_since(weights_dir, since)
-    if job.stopped:
-        outcome = f"stopped {name} (by the stop button)"
-    elif job.succeeded:
-        outcome = f"done {name} in {job.elapsed():.0f} s; exported: " + (", ".join(p.name for p in exports) or "none")
-    else:
-        outcome = f"failed {name} (exit {job.return_codes[0]}); see the output below"
-    yield outcome + "\n--- output ---\n" + "\n".join(job.tail(15))
+            yield running_text(tr, job, 15)
+    exported = [path.name for path in _exports_since(weights_dir, since)]
+    yield "\n".join([outcome_text(tr, job, exported), tr("ds_output"), *job.tail(15)])

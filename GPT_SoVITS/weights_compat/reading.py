@@ -1,7 +1,9 @@
 """Reading checkpoint files safely: format sniffing, allow-listed unpickling, dtype checks.
 
 Returns plain dicts (`{"weight": state dict, "config": dict, ...}`); it never executes code
-from a file and says nothing about what the weights are (that is `identification`).
+from a file and says nothing about what the weights are (that is `identification`). Its error
+messages never quote the file's bytes (a path typed into the UI may name any file): they say
+what kind of file it is not, and name the decoder's error type only.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def sniff_format(path: Path) -> str:
         return "pickle"
     if len(head) >= 9 and head[8:9] == b"{":
         return "safetensors"
-    raise CheckpointError(f"{path}: not a PyTorch or safetensors checkpoint (starts with {head[:8]!r}); was the right file given?")
+    raise CheckpointError(f"{path}: not a checkpoint (not a PyTorch or safetensors checkpoint file); was the right file given?")
 
 
 def _read_safetensors(path: Path) -> dict:
@@ -79,12 +81,18 @@ def _read_safetensors(path: Path) -> dict:
         with safe_open(str(path), framework="pt") as handle:
             weight = {key: handle.get_tensor(key) for key in handle.keys()}
             metadata = handle.metadata() or {}
-    except Exception as error:  # safetensors raises its own error types for damaged headers
-        raise CheckpointError(f"{path}: unreadable safetensors file ({error}); re-download or re-export it") from None
+    except Exception as error:  # safetensors raises its own error types; their text may quote the header
+        raise CheckpointError(
+            f"{path}: not a readable safetensors checkpoint ({type(error).__name__}); re-download or re-export it"
+        ) from None
     checkpoint: dict[str, Any] = {"weight": weight}
     for key in ("config", "symbols"):
         if key in metadata:
-            checkpoint[key] = json.loads(metadata[key])
+            try:
+                checkpoint[key] = json.loads(metadata[key])
+            except json.JSONDecodeError:
+                raise CheckpointError(f"{path}: the {key!r} metadata of this safetensors file is not JSON; "
+                                      f"re-export it") from None
     for key in ("info", "version"):
         if key in metadata:
             checkpoint[key] = metadata[key]
@@ -95,15 +103,15 @@ def _read_torch(path: Path) -> Any:
     try:
         with torch.serialization.safe_globals(_SAFE_EXTRA_GLOBALS):
             return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
+    except pickle.UnpicklingError:
         raise CheckpointError(
-            f"{path}: refused to load: the file asks to run or build objects that are not plain weights "
-            f"({str(error).splitlines()[0]}); nothing from it was executed. Only load checkpoints from sources you trust, "
-            f"or convert them to safetensors"
+            f"{path}: refused to load: the file asks to run or build objects that are not plain weights; "
+            f"nothing from it was executed. Only load checkpoints from sources you trust, or convert them to safetensors"
         ) from None
-    except (RuntimeError, EOFError, OSError, ValueError) as error:
+    except Exception as error:  # a damaged pickle stream fails in many ways (EOF, IndexError, KeyError, zip errors)
         raise CheckpointError(
-            f"{path}: damaged or truncated checkpoint ({str(error).splitlines()[0]}); download or export it again"
+            f"{path}: damaged or truncated checkpoint, or not a checkpoint ({type(error).__name__}); "
+            f"download or export it again"
         ) from None
 
 

@@ -88,3 +88,21 @@ def test_mismatched_tables_are_one_error_line(tiny_voice, tmp_path, capsys):
 def test_bad_parameter_is_one_error_line(tiny_voice, tmp_path, capsys):
     assert cli.main(_args(tiny_voice, tmp_path / "x.wav", "--text", "Текст.", "--top-p", "2")) == 1
     assert "top_p must be in (0, 1]" in _error_line(capsys)
+
+
+def test_help_describes_the_command_every_option_and_an_example(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines at the terminal width
+    assert "Speak a text in the voice of a short reference clip" in text and "32 kHz, 16-bit mono WAV" in text
+    parser = cli.build_parser()
+    for action in parser._actions:
+        if action.option_strings and action.dest != "help":
+            assert action.help, action.dest
+            assert any(option in text for option in action.option_strings), action.dest
+            if not action.required and action.dest not in ("text", "text_file"):
+                assert "default" in action.help, action.dest  # each optional flag says its default
+    for default in ("(default: 15)", "(default: 1.35)", "(default: 0.3)", "(default: ru)", "(default: off"):
+        assert default in text, default
+    assert "example: python -m GPT_SoVITS.synthesize \\ --gpt GPT_weights_v2/anna-e15.ckpt" in text

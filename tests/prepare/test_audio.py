@@ -27,3 +27,17 @@ def test_missing_folder_and_garbage_name_the_file(tmp_path):
     (tmp_path / "bad.wav").write_text("RIFF but not really")
     with pytest.raises(DataError, match=rf"{tmp_path / 'bad.wav'}: cannot decode audio"):
         load_audio(tmp_path / "bad.wav", 32000)
+
+
+def test_undecodable_file_gives_our_message_and_no_librosa_fallback_warning(tmp_path):
+    import warnings
+
+    path = tmp_path / "bad.wav"
+    path.write_text("RIFF but not really")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # every warning that reaches the filters is recorded
+        with pytest.raises(DataError) as error:
+            load_audio(path, 32000)
+    assert str(error.value) == f"{path}: cannot decode audio (NoBackendError); convert it to WAV/FLAC/MP3/OGG"
+    shown = [f"{w.category.__name__}: {w.message}" for w in caught]
+    assert not [text for text in shown if "PySoundFile" in text or "audioread" in text or "FutureWarning" in text], shown

@@ -93,3 +93,15 @@ def test_exp_flag_mistakes_are_one_line_each(tmp_path):
     result = _run(["GPT_SoVITS/s2_train.py", "--exp", "voice", "--pretrained-s2G", "", "--pretrained-s2D", "",
                    "--logs-dir", str(tmp_path / "logs")], tmp_path)
     assert result.returncode == 1 and f"error: data.exp_dir {tmp_path / 'logs' / 'voice'}: not a folder" in result.stderr
+
+
+def test_end_of_run_line_lists_only_exports_still_on_disk(tmp_path):
+    from GPT_SoVITS.s2.cli import finished_line
+    from GPT_SoVITS.s2.trainer import TrainResult
+
+    pruned, kept = tmp_path / "voice_e1_s2.pth", tmp_path / "voice_e2_s4.pth"
+    kept.write_bytes(b"weights")  # e1 was exported, then removed by "keep only the latest export"
+    result = TrainResult(epoch=2, step=4, exports=[pruned, kept])
+    assert finished_line(result) == f"s2 training finished at epoch 2, step 4; exported: {kept}"
+    kept.unlink()
+    assert finished_line(result).endswith("; exported: none")

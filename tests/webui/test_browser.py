@@ -2,13 +2,16 @@
 
 The UI runs as `python webui.py --root <tmp>` on a free localhost port with tiny configs and tiny
 pretrained files; the test fills the forms, presses the buttons and checks the files the stages and
-trainers write, the status boxes, and the synthesised audio. Screenshots of each tab go to a
+trainers write, the status boxes, and the synthesised audio. Double clicks on start buttons are
+refused, Stop leaves no process of the job behind (read from /proc), the UI's audio has the CLI's
+level, and a second server with `--lang ru` speaks Russian. Screenshots of each tab go to a
 temporary folder (printed), or to `$GSV_SCREENSHOT_DIR` when set. Without Playwright or Chromium the
 test skips with the reason, and fails in CI (tests/external.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -34,6 +37,36 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _proc_table() -> dict[int, tuple[str, int, int]]:
+    """pid -> (state, parent pid, process group) of every process, from /proc."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended while we looked
+                continue
+            table[int(entry.name)] = (fields[0], int(fields[1]), int(fields[2]))
+    return table
+
+
+def _job_processes(server_pid: int) -> dict[int, int]:
+    """The live processes the UI server started, with their descendants: pid -> process group."""
+    table, found, frontier = _proc_table(), {}, [server_pid]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (state, ppid, pgid) in table.items():
+            if ppid == parent and state != "Z" and pid not in found:
+                found[pid] = pgid
+                frontier.append(pid)
+    return found
+
+
+def _left_of(groups: set[int]) -> list[int]:
+    """Live processes still in one of `groups` (a stopped job's grandchildren are re-parented, not gone)."""
+    return [pid for pid, (state, _, pgid) in _proc_table().items() if pgid in groups and state != "Z"]
+
+
 def _wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -48,23 +81,20 @@ def _wait_until_serving(url: str, process: subprocess.Popen, log: Path, timeout:
     pytest.fail(f"the web UI did not answer on {url}:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def ui(tmp_path_factory):
-    require_browser()  # before minutes of setup: skip (locally) or fail (CI) when it is missing
-    require_espeak()
-    project = make_project(tmp_path_factory.mktemp("ui"))
+@contextlib.contextmanager
+def _serving(project, lang: str, log: Path):
+    """`webui.py --lang LANG` on a free port over `project`; yields (url, server process)."""
     port = _free_port()
-    log = project.root.parent / "webui.log"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GPT_SOVITS_UI_LANG": "en"}
     command = [sys.executable, str(REPO_ROOT / "webui.py"), "--root", str(project.root), "--port", str(port),
-               "--s2-config", str(project.s2_config), "--s1-config", str(project.s1_config)]
+               "--s2-config", str(project.s2_config), "--s1-config", str(project.s1_config), "--lang", lang]
     with open(log, "w") as log_file:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_until_serving(url, process, log)
-        yield project, url, log
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -74,15 +104,30 @@ def ui(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def ui(tmp_path_factory):
+    require_browser()  # before minutes of setup: skip (locally) or fail (CI) when it is missing
+    require_espeak()
+    project = make_project(tmp_path_factory.mktemp("ui"))
+    log = project.root.parent / "webui.log"
+    with _serving(project, "en", log) as (url, process):
+        yield project, url, log, process
+
+
+def _open_page(browser, url: str):
+    """A page (English browser locale) on the UI, once tab 0 has rendered."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="en-US")
+    page.goto(url)
+    page.wait_for_selector("#btn_slice", timeout=60_000)  # tab 0 opens first
+    return page
+
+
+@pytest.fixture(scope="module")
 def page(ui):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=require_browser(), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(ui[1])
-        page.wait_for_selector("#btn_slice", timeout=60_000)  # tab 0 opens first
-        yield page
+        yield _open_page(browser, ui[1])
         browser.close()
 
 
@@ -96,11 +141,21 @@ def _fill(page, elem_id: str, value) -> None:
     field.blur()
 
 
-def _click_and_wait(page, button_id: str, status_id: str, pattern: str, timeout_s: float) -> str:
-    """Press a button, then wait until its status box changes to a value matching `pattern`."""
+def _click_and_wait(page, button_id: str, status_id: str, pattern: str, timeout_s: float,
+                    refused: str | None = None) -> str:
+    """Press a button, then wait until its status box changes to a value matching `pattern`.
+
+    With `refused`, the button is double-clicked and the second start must be refused with a
+    notice containing `refused` (checked at once: Gradio closes the notice after a while).
+    """
     status = _field(page, status_id)
     before = status.input_value()
-    page.locator(f"#{button_id}").click()
+    button = page.locator(f"#{button_id}")
+    if refused:
+        button.dblclick()
+        _expect_refusal_notice(page, refused)
+    else:
+        button.click()
     regex = re.compile(pattern, re.S)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -124,9 +179,64 @@ def _screenshot(page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"webui-{name}.png"), full_page=True)
 
 
+def _expect_refusal_notice(page, text: str) -> None:
+    """The notice a refused second start shows (a Gradio warning toast), then closed."""
+    from playwright.sync_api import expect
+
+    toast = page.get_by_test_id("toast-body").filter(has_text=text)
+    expect(toast.first).to_be_visible(timeout=20_000)
+    page.get_by_test_id("toast-close").first.click()
+
+
+def _expect_no_job_left(server: subprocess.Popen, groups: set[int], timeout_s: float = 15) -> None:
+    """No process the UI started (nor any process of their groups) is alive."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        left = {**_job_processes(server.pid), **dict.fromkeys(_left_of(groups), 0)}
+        if not left:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"processes of the stopped job are still alive: {left}")
+
+
+def _double_click_then_stop(page, server: subprocess.Popen) -> str:
+    """One-click formatting twice at once: the second start is refused; Stop ends every process of the job."""
+    status = _click_and_wait(page, "btn_all", "dataset_status", r"\nrunning 1-get-text\.py", 60,
+                             refused="stop it first")
+    groups = set(_job_processes(server.pid).values())
+    assert groups, f"no stage process is running:\n{status}"
+    status = _click_and_wait(page, "btn_dataset_stop", "dataset_status", r"stopped 1-get-text\.py", 30)
+    _expect_no_job_left(server, groups)
+    assert "2-get-hubert" not in _field(page, "dataset_status").input_value()  # no further stage started
+    return status
+
+
+def _compare_with_the_cli(page, project, gpt: Path, sovits: Path, text: str, folder: Path) -> None:
+    """The page's audio file has the level the CLI writes for the same weights, inputs and seed."""
+    import numpy as np
+    import soundfile
+
+    from GPT_SoVITS import synthesize as cli
+
+    link = page.locator("#tts_output [data-testid='download-link']").first.get_attribute("href")
+    ui_file, cli_file = folder / "ui.wav", folder / "cli.wav"
+    with urllib.request.urlopen(link, timeout=30) as response:
+        ui_file.write_bytes(response.read())
+    hubert = project.root / "GPT_SoVITS" / "pretrained_models" / "chinese-hubert-base"
+    assert cli.main(["--gpt", str(gpt), "--sovits", str(sovits), "--hubert", str(hubert), "--ref", str(project.reference),
+                     "--ref-text", REFERENCE_TEXT, "--text", text, "--seed", "7", "--max-new-tokens", "20",
+                     "-o", str(cli_file)]) == 0
+    (ui_audio, ui_rate), (cli_audio, cli_rate) = (soundfile.read(f, dtype="int16") for f in (ui_file, cli_file))
+    levels = {name: (int(np.abs(audio).max()), float(np.sqrt(np.mean(audio.astype(np.float64) ** 2))))
+              for name, audio in (("ui", ui_audio), ("cli", cli_audio))}
+    assert ui_rate == cli_rate and levels["cli"][0] < 0.5 * 32767, levels  # the tiny model is far from full scale
+    assert abs(levels["ui"][0] - levels["cli"][0]) <= 0.02 * levels["cli"][0] + 2, levels  # peak
+    assert abs(levels["ui"][1] - levels["cli"][1]) <= 0.02 * levels["cli"][1] + 2, levels  # RMS
+
+
 @pytest.mark.slow
-def test_full_flow_dataset_training_synthesis(ui, page, screenshots):
-    project, _, log = ui
+def test_full_flow_dataset_training_synthesis(ui, page, screenshots, tmp_path):
+    project, _, log, server = ui
     opt_dir = project.root / "logs" / "ru_test"
     notice = page.locator("#pretrained_notice").inner_text()
     assert "s2D2333k.pth" in notice and "s1bert25hz" in notice  # tiny HuBERT and s2G are present
@@ -140,6 +250,7 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots):
     status = _click_and_wait(page, "btn_text", "dataset_status", r"^error: experiment name", 30)
     assert "not allowed" in status
     _fill(page, "exp_name", "ru_test")
+    _double_click_then_stop(page, server)
     status = _click_and_wait(page, "btn_text", "dataset_status", r"(^|\n)(finished;|failed |stopped |error)", 120)
     assert "done 1-get-text.py: 3/3" in status, status
     assert len((opt_dir / "2-name2text.txt").read_text(encoding="utf-8").splitlines()) == 3
@@ -163,8 +274,10 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots):
     _fill(page, "s1_save_every_n_epoch", 1)
     _fill(page, "s2_pretrained_s2d", "")
     _fill(page, "s1_pretrained", "")
-    status = _click_and_wait(page, "btn_train_s2", "s2_status", r"^(done|failed|stopped|error)", 240)
+    status = _click_and_wait(page, "btn_train_s2", "s2_status", r"^(done|failed|stopped|error)", 240,
+                             refused="a job is running")
     assert status.startswith("done s2_train.py"), status
+    _expect_no_job_left(server, set())  # the second click started nothing that outlived the run
     sovits = sorted((project.root / "SoVITS_weights_v2").glob("ru_test_e1_s*.pth"))
     assert sovits and sovits[0].name in status
     status = _click_and_wait(page, "btn_train_s1", "s1_status", r"^(done|failed|stopped|error)", 240)
@@ -173,9 +286,8 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots):
     assert gpt and gpt[0].name in status
     _screenshot(page, screenshots, "2-training")
 
-    # 3. Synthesis with the exported weights.
+    # 3. Synthesis with the exported weights: the lists were refreshed when each training ended.
     page.get_by_role("tab", name="3. Synthesis").click()
-    page.locator("#btn_refresh").click()
     from playwright.sync_api import expect
 
     expect(_field(page, "tts_gpt")).to_have_value(re.compile(r"ru_test-e1\.ckpt$"), timeout=20_000)
@@ -192,6 +304,7 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots):
     expect(page.locator("#tts_output audio, #tts_output [data-testid='waveform-Result']").first).to_be_attached(
         timeout=20_000)
     _screenshot(page, screenshots, "3-synthesis")
+    _compare_with_the_cli(page, project, gpt[0], sovits[0], "Добрый вечер! Как прошёл ваш день?", tmp_path)
 
 
 @pytest.mark.slow
@@ -211,7 +324,8 @@ def test_recordings_tab_from_a_long_recording_to_a_proofread_list(ui, page, scre
     # 0a. Slicing (speech-aware mode, the default) into the default folder.
     page.get_by_role("tab", name="0a. Slicing").click()
     _fill(page, "slice_input", recording.path)
-    status = _click_and_wait(page, "btn_slice", "slice_status", r"^(done|failed|stopped|error)", 120)
+    status = _click_and_wait(page, "btn_slice", "slice_status", r"^(done|failed|stopped|error)", 120,
+                             refused="a job is running")
     assert status.startswith("done tools.slice") and "slice (vad): 1 file(s) read, 0 skipped" in status, status
     clips_dir = project.root / "output" / "slicer_opt"
     clips = sorted(clips_dir.glob("chapter.wav_*.wav"))
@@ -287,3 +401,38 @@ def test_recordings_tab_from_a_long_recording_to_a_proofread_list(ui, page, scre
         assert f"done {script}: {len(saved)}/{len(saved)}" in status, status
     expect(_field(page, "dataset_report_text")).to_have_value(re.compile(rf": {len(saved)} clip"), timeout=60_000)
     assert (project.root / "logs" / "ru_rec" / "dataset_report.png").is_file()
+
+
+@pytest.mark.slow
+def test_status_lines_follow_the_interface_language(ui, page, screenshots):
+    """`--lang ru` with an English browser: the status and error lines and Gradio's upload prompt are Russian."""
+    from playwright.sync_api import expect
+
+    project = ui[0]
+    words = re.compile(r"\b(done|finished|running|skipped|stopped|failed|error|nothing|experiment|utterances)\b")
+
+    def english(status: str):  # file paths (…/failed.txt) aside
+        return words.search(re.sub(r"\S*/\S*", "", status))
+
+    with _serving(project, "ru", project.root.parent / "webui-ru.log") as (url, _):
+        page = _open_page(page.context.browser, url)  # the module's browser, a second page
+        page.get_by_role("tab", name="1. Подготовка данных").click()
+        _fill(page, "exp_name", "ru_lang")
+        _fill(page, "list_path", project.list_path)
+        _fill(page, "wav_dir", project.wav_dir)
+        status = _click_and_wait(page, "btn_text", "dataset_status", r"(^|\n)(завершено;|ошибка|остановлен)", 120)
+        assert status.startswith("эксперимент ru_lang:") and "готово 1-get-text.py: 3/3 записей готовы" in status, status
+        assert "завершено; к обучению готовы 0 из 3 записей, с ошибками 0" in status and not english(status), status  # 1a only
+        status = _click_and_wait(page, "btn_text", "dataset_status", r"(^|\n)завершено;", 60)
+        assert "1-get-text.py: пропущен, 2-name2text.txt уже есть" in status and not english(status), status
+        status = _click_and_wait(page, "btn_dataset_stop", "dataset_status", r"^ничего не выполняется$", 30)
+        _screenshot(page, screenshots, "ru-1-dataset")
+
+        page.get_by_role("tab", name="3. Синтез").click()
+        prompt = page.locator("#tts_ref_audio")
+        expect(prompt).to_contain_text("Перетащите аудио сюда")
+        expect(prompt).to_contain_text("Нажмите, чтобы выбрать файл")
+        status = _click_and_wait(page, "btn_synthesize", "tts_status", r"^ошибка", 60)
+        assert re.fullmatch(r"ошибка: (веса GPT: путь не указан|опорная запись: загрузите запись голоса длиной 3-10 с)",
+                            status), status
+        _screenshot(page, screenshots, "ru-3-synthesis")

@@ -67,3 +67,21 @@ def test_check_positive_int():
     for bad in (0, -1, 2.5, None):
         with pytest.raises(ConfigError, match="epochs: expected a whole number >= 1"):
             checks.check_positive_int(bad, "epochs")
+
+
+def test_a_text_file_typed_as_weights_is_not_shown(tmp_path):
+    """The status says the file is not a checkpoint; none of its content reaches the page."""
+    from GPT_SoVITS.webui.app import Callbacks
+    from GPT_SoVITS.webui.settings import parse_settings
+    from GPT_SoVITS.webui.synthesis import SynthesisForm
+
+    secret = tmp_path / "secrets.txt"
+    secret.write_text("root:hunter2-s3cr3t:0:0\n")
+    (tmp_path / "hubert").mkdir()
+    (tmp_path / "ref.wav").write_bytes(b"RIFF")
+    callbacks = Callbacks(parse_settings(["--root", str(tmp_path)], {}), cuda=False)
+    form = SynthesisForm(str(secret), str(secret), "hubert", "ref.wav", "Текст.", "ru", "Привет.", "ru", 15, 1.0, 1.0,
+                         1.35, 1.0, 1)
+    audio, status = callbacks.synthesize(*vars(form).values())
+    assert audio is None and status == (f"error: {secret}: not a checkpoint (not a PyTorch or safetensors checkpoint "
+                                        "file); was the right file given?")

@@ -71,15 +71,15 @@ def test_stop_ends_the_stage_processes_started_by_the_pipeline(tmp_path):
     request = dataset.check_request(settings, ("text",), list_path="data.list", wav_dir="", exp_name="voice",
                                     gpu_numbers="", half=False, hubert_dir="", s2g_path="", cuda=False)
     slots = JobSlots()
-    slots.begin(dataset.SLOT)
     statuses = []
-    for status in dataset.run_stages(settings, request, ("text",), slots, cuda=False, interval=0.1):
-        statuses.append(status)
-        if len(statuses) == 1:
-            assert "\nrunning 1-get-text.py: " in status, status
-            job = slots.get(dataset.SLOT)
-            assert job is not None and job.running
-            assert slots.stop(dataset.SLOT)
+    with slots.claim(dataset.SLOT):
+        for status in dataset.run_stages(settings, request, ("text",), slots, cuda=False, interval=0.1):
+            statuses.append(status)
+            if len(statuses) == 1:
+                assert "\nrunning 1-get-text.py: " in status, status
+                job = slots.get(dataset.SLOT)
+                assert job is not None and job.running
+                assert slots.stop(dataset.SLOT)
     assert statuses[0].startswith(f"experiment voice: {tmp_path / 'logs' / 'voice'} (1 utterances, 1 part(s))")
     assert "stopped 1-get-text.py (by the stop button)" in statuses[-1]
     assert all(process.poll() is not None for process in job.processes)

@@ -2,12 +2,13 @@
 
 import os
 import sys
+import threading
 import time
 
 import pytest
 
 from GPT_SoVITS.errors import ConfigError
-from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
+from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec, SlotBusyError, StopRequestedError
 
 
 def python_spec(tmp_path, code, label="", **env):
@@ -78,21 +79,59 @@ def _is_zombie(pid):
 
 def test_slots_refuse_a_second_job_and_remember_stop_requests(tmp_path):
     slots = JobSlots()
-    slots.begin("dataset")
-    job = slots.start("dataset", "long", [python_spec(tmp_path, "import time; time.sleep(30)")])
-    with pytest.raises(ConfigError, match="long is still running"):
-        slots.start("dataset", "other", [python_spec(tmp_path, "pass")])
-    with pytest.raises(ConfigError, match="still running"):
-        slots.begin("dataset")
-    assert slots.stop("dataset") is True
-    assert job.stopped and not job.running
-    assert slots.stop("dataset") is False  # nothing running any more, but the request is remembered
-    with pytest.raises(ConfigError, match="stop was requested"):
-        slots.start("dataset", "next stage", [python_spec(tmp_path, "pass")])
-    slots.begin("dataset")  # a new run clears the request
-    second = slots.start("dataset", "next stage", [python_spec(tmp_path, "print('ran')")])
-    second.wait(timeout=30)
+    with slots.claim("dataset", "one click"):
+        job = slots.start("dataset", "long", [python_spec(tmp_path, "import time; time.sleep(30)")])
+        with pytest.raises(SlotBusyError, match=r"a job is running \(long\); stop it first"):
+            slots.start("dataset", "other", [python_spec(tmp_path, "pass")])
+        with pytest.raises(SlotBusyError, match="stop it first"):
+            with slots.claim("dataset"):
+                pytest.fail("a second run was let in")
+        assert slots.stop("dataset") is True
+        assert job.stopped and not job.running
+        assert slots.stop("dataset") is True  # nothing runs, but the claimed run is told to stop
+        with pytest.raises(StopRequestedError, match="next stage: not started, stop was requested"):
+            slots.start("dataset", "next stage", [python_spec(tmp_path, "pass")])
+    assert slots.stop("dataset") is False and not slots.busy("dataset")
+    with slots.claim("dataset"):  # a new run clears the request
+        second = slots.start("dataset", "next stage", [python_spec(tmp_path, "print('ran')")])
+        second.wait(timeout=30)
     assert second.succeeded and second.tail() == ["ran"]
+
+
+def test_a_claimed_slot_refuses_a_start_between_two_steps(tmp_path):
+    """The one-click run holds its slot between stages, when no process runs: a second click is refused."""
+    slots = JobSlots()
+    with slots.claim("dataset", "one click"):
+        first = slots.start("dataset", "stage 1", [python_spec(tmp_path, "pass")])
+        first.wait(timeout=30)
+        assert not first.running and slots.busy("dataset")
+        with pytest.raises(SlotBusyError, match=r"\(one click\)"):
+            with slots.claim("dataset"):
+                pytest.fail("a second run was let in between two stages")
+    assert not slots.busy("dataset")
+    with slots.claim("sovits"):  # other slots are independent
+        assert slots.busy("sovits") and not slots.busy("gpt")
+
+
+def test_two_clicks_at_once_start_one_run(tmp_path):
+    slots, outcomes, barrier = JobSlots(), [], threading.Barrier(2)
+
+    def click():
+        barrier.wait()
+        try:
+            with slots.claim("gpt"):
+                job = slots.start("gpt", "train", [python_spec(tmp_path, "import time; time.sleep(1)")])
+                outcomes.append("ran")
+                job.wait(timeout=30)
+        except SlotBusyError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["ran", "refused"]
 
 
 def test_a_command_that_cannot_start_is_a_config_error(tmp_path):

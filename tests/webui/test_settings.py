@@ -43,7 +43,11 @@ def test_bad_settings_are_refused(tmp_path):
 
 
 def test_both_languages_have_every_label():
+    from GPT_SoVITS.webui import messages
+
     assert set(EN) == set(RU)
+    assert set(messages.EN) == set(messages.RU) and not set(messages.EN) & set(EN)
+    assert set(messages.GRADIO_TEXTS["en"]) == set(messages.GRADIO_TEXTS["ru"])
     assert translator("ru")("tab_dataset") == "1. Подготовка данных"
     assert all(RU[key] for key in RU)
 
@@ -61,10 +65,16 @@ def test_pretrained_notice_names_missing_files_under_root(tmp_path):
 
 
 def _run_dataset(callbacks, stages, **fields):
+    """The dataset button's callback as the UI registers it (slot claimed, errors as status lines)."""
+    import gradio
+
+    from GPT_SoVITS.webui.job_events import job_stream
+
     values = dict(exp_name="voice", gpu_numbers="", half=False, list_path="", wav_dir="", hubert_dir="",
                   s2g_path="")
     values.update(fields)
-    return list(callbacks.dataset_runner(stages)(*values.values()))
+    button = job_stream(gradio, callbacks.tr, callbacks.slots, dataset.SLOT, callbacks.dataset_runner(stages))
+    return list(button(*values.values()))
 
 
 def test_dataset_buttons_report_bad_inputs_in_the_status(tmp_path):
@@ -81,6 +91,18 @@ def test_dataset_buttons_report_bad_inputs_in_the_status(tmp_path):
     status = _run_dataset(callbacks, ("text",), list_path="data.list", gpu_numbers="0-x")[-1]
     assert status.startswith("error: GPU numbers '0-x'")
     assert not (tmp_path / "logs").exists()  # nothing was started
+
+
+def test_dataset_button_errors_in_russian(tmp_path):
+    callbacks = Callbacks(parse_settings(["--root", str(tmp_path), "--lang", "ru"], {}), cuda=False)
+    (tmp_path / "data.list").write_text("a.wav|spk|ru|Привет.\n", encoding="utf-8")
+    assert _run_dataset(callbacks, ("text",), exp_name="") == [
+        "ошибка: имя эксперимента пусто: укажите имя, например my_voice"]
+    assert _run_dataset(callbacks, ("text",), list_path="missing.list") == [
+        f"ошибка: файл .list: файл {tmp_path / 'missing.list'} не найден"]
+    status = _run_dataset(callbacks, dataset.STAGES, list_path="data.list", hubert_dir="hub", s2g_path="s2G.pth")[-1]
+    assert status.startswith("ошибка: Нет предобученных весов:\n") and str(tmp_path / "hub") in status
+    assert pretrained_notice(callbacks.settings).startswith("**Нет предобученных весов:**")
 
 
 def test_stage_environment_matches_the_stage_interface(tmp_path):

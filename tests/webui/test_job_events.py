@@ -1,0 +1,143 @@
+"""Start and stop buttons: a second start is refused (not queued), Stop ends the run, texts in the UI's language."""
+
+import os
+import sys
+
+import pytest
+
+from GPT_SoVITS.webui import dataset, job_events, recordings, training
+from GPT_SoVITS.webui.app import build_app, refreshed_weight_lists
+from GPT_SoVITS.webui.i18n import translator
+from GPT_SoVITS.webui.jobs import JobSlots, ProcessSpec
+from GPT_SoVITS.webui.settings import parse_settings
+
+EN, RU = translator("en"), translator("ru")
+START_BUTTONS = {  # every start button of tabs 0-2 and the slot it runs in
+    "btn_slice": recordings.SLOT, "btn_asr": recordings.SLOT, "btn_text": dataset.SLOT, "btn_ssl": dataset.SLOT,
+    "btn_semantic": dataset.SLOT, "btn_all": dataset.SLOT, "btn_train_s2": training.S2_SLOT,
+    "btn_train_s1": training.S1_SLOT,
+}
+
+
+@pytest.fixture
+def warnings_shown(monkeypatch):
+    import gradio
+
+    shown = []
+    monkeypatch.setattr(gradio, "Warning", lambda message, title="Warning", **kwargs: shown.append((title, message)))
+    return shown
+
+
+def _app(tmp_path, lang="en"):
+    app = build_app(parse_settings(["--root", str(tmp_path), "--lang", lang], {}), cuda=False)
+    ids = {block._id: getattr(block, "elem_id", None) for block in app.blocks.values()}
+    return app, ids
+
+
+def _click_events(app, ids):
+    return {ids[target]: fn for fn in app.fns.values() for target, event in fn.targets
+            if event == "click" and ids.get(target) in START_BUTTONS}
+
+
+@pytest.mark.parametrize("lang,notice", [("en", ("Not started", "a job is running (long job); stop it first")),
+                                         ("ru", ("Не запущено", "задача уже выполняется (long job); сначала остановите её"))])
+def test_every_start_button_refuses_a_second_start_at_once(tmp_path, warnings_shown, lang, notice):
+    import gradio
+
+    app, ids = _app(tmp_path, lang)
+    events = _click_events(app, ids)
+    assert set(events) == set(START_BUTTONS)
+    for button, fn in events.items():
+        # Gradio neither drops the click in the page nor queues it behind the running event.
+        assert (fn.trigger_mode, fn.concurrency_limit) == ("multiple", None), button
+        with app.callbacks.slots.claim(START_BUTTONS[button], "long job"):
+            outputs = list(fn.fn(*[None] * len(fn.inputs)))
+        skipped = outputs[0] if len(fn.outputs) == 1 else outputs[0][0]
+        assert len(outputs) == 1 and skipped == gradio.skip(), (button, outputs)  # the running job's status stays
+    assert warnings_shown == [notice] * len(START_BUTTONS)
+    assert not (tmp_path / "logs").exists() and not (tmp_path / "TEMP").exists()  # nothing was started
+
+
+def _sleeper(tmp_path, seconds=30, writes=None):
+    code = f"import time; time.sleep({seconds})"
+    if writes is not None:
+        code = f"open({str(writes)!r}, 'wb').write(b'w'); print('exported')"
+    return ProcessSpec((sys.executable, "-u", "-c", code), dict(os.environ), tmp_path)
+
+
+def test_training_stream_and_stop_in_russian(tmp_path, warnings_shown):
+    import gradio
+
+    slots, weights = JobSlots(), tmp_path / "SoVITS_weights_v2"
+    weights.mkdir()
+    stop = job_events.stop_callback(RU, slots, training.S2_SLOT)
+    assert stop() == "ничего не выполняется"
+    runner = job_events.job_stream(gradio, RU, slots, training.S2_SLOT,
+                                   lambda: training.stream_training(slots, training.S2_SLOT, "s2_train.py",
+                                                                    _sleeper(tmp_path), weights, 0.05, tr=RU))
+    statuses = []
+    for status in runner():
+        statuses.append(status)
+        if len(statuses) == 1:
+            assert status.startswith("выполняется s2_train.py, 0 с"), status
+            second = list(runner())  # a second click while it runs
+            assert second == [gradio.skip()] and len(warnings_shown) == 1
+            assert stop() == "останавливается..."
+    assert statuses[-1].startswith("остановлен s2_train.py (кнопкой «Остановить»)\n--- вывод ---"), statuses[-1]
+    assert not slots.busy(training.S2_SLOT)
+    done = list(training.stream_training(slots, training.S2_SLOT, "s2_train.py",
+                                         _sleeper(tmp_path, writes=weights / "voice_e1_s1.pth"), weights, 0.05, tr=RU))
+    assert done[-1].startswith("готово s2_train.py за 0 с; экспортировано: voice_e1_s1.pth\n--- вывод ---\nexported")
+
+
+def test_a_stop_between_two_steps_reports_the_step_not_started(tmp_path):
+    import gradio
+
+    slots = JobSlots()
+
+    def two_steps():
+        first = slots.start(dataset.SLOT, "1-get-text.py", [_sleeper(tmp_path, seconds=0)])
+        first.wait(timeout=30)
+        yield "step 1 done"
+        slots.start(dataset.SLOT, "2-get-hubert-wav32k.py", [_sleeper(tmp_path)])
+        yield "step 2 started"
+
+    runner = job_events.job_stream(gradio, RU, slots, dataset.SLOT, two_steps)
+    statuses = []
+    for status in runner():
+        statuses.append(status)
+        if status == "step 1 done":
+            assert job_events.stop_callback(RU, slots, dataset.SLOT)() == "останавливается..."
+    assert statuses == ["step 1 done", "остановлено: 2-get-hubert-wav32k.py не запущен (кнопкой «Остановить»)"]
+
+
+def test_job_outcome_lines_in_english():
+    class FinishedJob:
+        name, stopped, succeeded, return_codes = "tools.asr", False, False, [2]
+
+        def elapsed(self):
+            return 3.4
+
+    assert job_events.outcome_text(EN, FinishedJob()) == "failed tools.asr (exit 2); see the output below"
+    FinishedJob.succeeded = True
+    assert job_events.outcome_text(EN, FinishedJob(), []) == "done tools.asr in 3 s; exported: none"
+
+
+def test_weight_lists_follow_a_finished_training_run(tmp_path):
+    import gradio
+
+    app, ids = _app(tmp_path)
+    starts = {fn.name: index for index, fn in app.fns.items() if fn.name in ("train_sovits", "train_gpt")}
+    followers = [fn for fn in app.fns.values() if fn.trigger_after in starts.values()
+                 and [ids[block._id] for block in fn.outputs] == ["tts_gpt", "tts_sovits"]]
+    assert len(followers) == 2  # after each training button, success or not
+    gpt_list, sovits_list = followers[0].fn()
+    assert (gpt_list.choices, sovits_list.choices, gpt_list.value) == ([], [], None)
+    settings = app.callbacks.settings
+    for folder, name in ((settings.gpt_weights_dir, "voice-e1.ckpt"), (settings.sovits_weights_dir, "voice_e1_s3.pth")):
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(b"exported")
+    gpt_list, sovits_list = refreshed_weight_lists(gradio, settings)
+    assert gpt_list.value == str(settings.gpt_weights_dir / "voice-e1.ckpt")
+    assert sovits_list.value == str(settings.sovits_weights_dir / "voice_e1_s3.pth")
+    assert followers[1].fn()[1].value == sovits_list.value
