@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Sequence
 
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.pretrained import PRETRAINED, missing_pretrained, missing_pretrained_message
-from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training
+from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training, training_view
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
 from GPT_SoVITS.webui.i18n import translator
 from GPT_SoVITS.webui.jobs import JobSlots
@@ -23,6 +23,7 @@ from GPT_SoVITS.webui.synthesis import SynthesisForm, synthesize_form, weight_ch
 logger = logging.getLogger(__name__)
 
 STATUS_LINES = 14
+TRAINING_STATUS_LINES = 8  # status, progress and the last few log lines (training_view.LOG_LINES)
 
 
 def pretrained_notice(settings: UiSettings) -> str:
@@ -32,6 +33,23 @@ def pretrained_notice(settings: UiSettings) -> str:
         return ""
     first, *rest = missing_pretrained_message(missing).splitlines()
     return "\n".join([f"**{first}**", "", "```", *rest, "```"])
+
+
+def _training_outputs(gr, generator_fn: Callable[..., Iterator[training_view.TrainingFrame]]) -> Callable[..., Iterator]:
+    """Wrap a training callback: each frame becomes (status, curves, sample audio), an unchanged
+    plot or sample is skipped (not re-sent), and our errors end the stream with one `error:` line."""
+
+    def wrapped(*args):
+        try:
+            for frame in generator_fn(*args):
+                sample = None if frame.sample is None else training_view.read_sample_audio(frame.sample)
+                yield (frame.status, gr.skip() if frame.curves is None else frame.curves,
+                       gr.skip() if sample is None else sample)
+        except GptSovitsError as error:
+            yield f"error: {error}", gr.skip(), gr.skip()
+
+    wrapped.__name__ = generator_fn.__name__
+    return wrapped
 
 
 def _errors_to_status(generator_fn: Callable[..., Iterator[str]]) -> Callable[..., Iterator[str]]:
@@ -80,7 +98,7 @@ class Callbacks:
             pretrained_s2G=pretrained_s2G, pretrained_s2D=pretrained_s2D)
         spec = training.sovits_spec(self.settings, choices, self.cuda)
         yield from training.stream_training(self.slots, training.S2_SLOT, "s2_train.py", spec,
-                                            self.settings.sovits_weights_dir)
+                                            self.settings.sovits_weights_dir, training.sovits_monitor(self.settings))
 
     def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
                   if_save_every_weights, pretrained_s1, num_workers=None) -> Iterator[str]:
@@ -90,7 +108,7 @@ class Callbacks:
             if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers)
         spec = training.gpt_spec(self.settings, choices, self.cuda)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
-                                            self.settings.gpt_weights_dir)
+                                            self.settings.gpt_weights_dir, training.gpt_monitor(self.settings))
 
     def synthesize(self, *fields):
         """(audio or None, status) for the synthesis button."""
@@ -156,10 +174,11 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
     with gr.Row():
         start = gr.Button(tr("btn_train_s2"), variant="primary", elem_id="btn_train_s2")
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s2")
-    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, interactive=False,
+    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=TRAINING_STATUS_LINES, interactive=False,
                         elem_id="s2_status")
-    start.click(_errors_to_status(callbacks.train_sovits),
-                [*common, batch, epochs, rate, every, latest, weights, s2g, s2d], status)
+    plot, sample = _training_view(gr, tr, "s2")
+    start.click(_training_outputs(gr, callbacks.train_sovits),
+                [*common, batch, epochs, rate, every, latest, weights, s2g, s2d], [status, plot, sample])
     stop.click(callbacks.stop(training.S2_SLOT), None, status)
 
 
@@ -179,11 +198,20 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
     with gr.Row():
         start = gr.Button(tr("btn_train_s1"), variant="primary", elem_id="btn_train_s1")
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s1")
-    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, interactive=False,
+    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=TRAINING_STATUS_LINES, interactive=False,
                         elem_id="s1_status")
-    start.click(_errors_to_status(callbacks.train_gpt), [*common, batch, epochs, every, latest, weights, s1, workers],
-                status)
+    plot, sample = _training_view(gr, tr, "s1")
+    start.click(_training_outputs(gr, callbacks.train_gpt), [*common, batch, epochs, every, latest, weights, s1, workers],
+                [status, plot, sample])
     stop.click(callbacks.stop(training.S1_SLOT), None, status)
+
+
+def _training_view(gr, tr, trainer: str):
+    """A trainer's live loss plot and its latest sample (filled while a run streams)."""
+    plot = gr.LinePlot(x="step", y="value", color="curve", label=tr(f"plot_{trainer}"), x_title=tr("plot_step"),
+                       y_title=tr("plot_value"), elem_id=f"{trainer}_plot")
+    sample = gr.Audio(label=tr(f"sample_{trainer}"), type="numpy", interactive=False, elem_id=f"{trainer}_sample")
+    return plot, sample
 
 
 def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages: list[str]) -> None:
@@ -253,6 +281,7 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
                         _sovits_column(gr, tr, settings, callbacks, common)
                     with gr.Column():
                         _gpt_column(gr, tr, settings, callbacks, common)
+                gr.Markdown(tr("tensorboard_note").format(logs=settings.logs_dir), elem_id="tensorboard_note")
             with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
                 _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
         targets = [*handles.list_fields, list_path]
