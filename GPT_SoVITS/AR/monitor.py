@@ -17,6 +17,7 @@ import torch
 from GPT_SoVITS.AR.data.dataset import SEMANTIC_RATE, Utterance, load_bert
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.text.symbols import SymbolTable
+from GPT_SoVITS.training_log import DisabledLog, TrainingLog
 
 logger = logging.getLogger(__name__)
 
@@ -86,10 +87,14 @@ def render_tokens(sovits_path: Path, tokens: torch.Tensor, utterance: Utterance,
     return audio.reshape(-1).float().cpu(), int(data.sampling_rate)
 
 
-def log_sample(log, model: torch.nn.Module, utterance: Utterance, step: int, *, sovits_path: Path | None,
-               wav_path: Path, table: SymbolTable) -> None:
+def log_sample(log: TrainingLog | DisabledLog, model: torch.nn.Module, utterance: Utterance, step: int, *,
+               sovits_path: Path | None, wav_path: Path, table: SymbolTable) -> None:
     """Decode `utterance` greedily and log its tokens (text) and, given a SoVITS export, their audio."""
-    tokens = greedy_tokens(model, utterance)
+    try:
+        tokens = greedy_tokens(model, utterance)
+    except GptSovitsError as error:  # e.g. the held-out utterance's BERT file, never read by training
+        logger.warning("step %d: no sample decoded (%s); training goes on", step, error)
+        return
     log.text("sample/tokens", step, f"{utterance.name}: {len(tokens)} tokens (the recording has "
              f"{len(utterance.codes)}): {' '.join(map(str, tokens.tolist()))}")
     if sovits_path is None:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import torch
 
+from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.s2.data import S2Dataset, SpectrogramParams, Utterance
 from GPT_SoVITS.training_log import DisabledLog, TrainingLog, open_training_log, spectrogram_image
@@ -92,13 +93,18 @@ def render_sample(generator: torch.nn.Module, utterance: Utterance, config: S2Co
     return RenderedSample(audio.cpu(), real_mel.cpu(), generated_mel[..., :frames].cpu())
 
 
-def log_sample(log, generator: torch.nn.Module, utterance: Utterance, config: S2Config, step: int) -> None:
+def log_sample(log: TrainingLog | DisabledLog, generator: torch.nn.Module, utterance: Utterance, config: S2Config,
+               step: int) -> None:
     """Render `utterance` and write its audio and both mel images to the training `log` at `step`."""
     if getattr(generator, "is_pro", False):
         # a Pro generator also needs the utterance's speaker vector, which this data does not carry
         logger.info("step %d: no audio sample for a %s model (it needs a speaker vector)", step, generator.version)
         return
-    sample = render_sample(generator, utterance, config)
+    try:
+        sample = render_sample(generator, utterance, config)
+    except GptSovitsError as error:  # e.g. the held-out utterance's files, never read by training
+        logger.warning("step %d: no sample rendered (%s); training goes on", step, error)
+        return
     log.image("mel/real", step, spectrogram_image(sample.real_mel))
     log.image("mel/generated", step, spectrogram_image(sample.generated_mel))
     path = log.audio("sample/generated", step, sample.audio, config.data.sampling_rate)

@@ -87,3 +87,37 @@ def test_steps_and_saves_are_logged_and_an_interrupted_run_resumes_the_same_curv
     audio, rate = soundfile.read(sample)
     # utt0.wav (first by name) rendered from its 1.3 s: 32 codes, 64 frames of 640 samples at 32 kHz
     assert sample.name == "step00000004-sample-generated.wav" and rate == 32000 and len(audio) == 64 * 640
+
+
+def test_the_amp_scale_is_a_curve_when_mixed_precision_is_on():
+    """On CUDA with fp16_run the GradScaler is enabled; a CPU scaler stands in for it here."""
+    from GPT_SoVITS.AR.monitor import step_scalars as gpt_scalars
+    from GPT_SoVITS.s2.monitor import step_scalars
+
+    generator = torch.nn.Linear(2, 2)
+    optim_g = torch.optim.AdamW([{"params": [generator.weight], "lr": 1e-4}, {"params": [generator.bias], "lr": 4e-5}])
+    losses = trainer.StepLosses(disc=2.0, gen=1.0, fm=0.5, mel=30.0, kl=3.0, commit=0.0, total=34.5)
+    enabled, disabled = torch.amp.GradScaler("cpu", init_scale=1024.0), torch.amp.GradScaler("cpu", enabled=False)
+    values = step_scalars(losses, 12.0, 3.0, optim_g, enabled)
+    assert set(values) == STEP_TAGS | {"amp/scale"} and values["amp/scale"] == 1024.0
+    assert (values["lr/other"], values["lr/text"], values["loss/mel"]) == (1e-4, 4e-5, 30.0)
+    assert "amp/scale" not in step_scalars(losses, 12.0, 3.0, optim_g, disabled)
+    assert gpt_scalars(600.0, 0.5, 2.0, 200, 1e-4, enabled) == {
+        "loss/sum": 600.0, "loss/per_token": 3.0, "accuracy/top3": 0.5, "lr": 1e-4, "grad_norm": 2.0, "amp/scale": 1024.0}
+
+
+def test_a_sample_that_cannot_be_rendered_is_reported_and_training_goes_on(tmp_path, caplog):
+    from GPT_SoVITS.s2 import monitor
+    from GPT_SoVITS.s2.data import scan_experiment
+    from GPT_SoVITS.training_log import open_training_log
+
+    exp = make_experiment(tmp_path / "exp", TABLE, count=1)
+    config = S2Config.from_dict(tiny_config(exp, tmp_path))
+    (utterance,), _ = scan_experiment(exp, TABLE)
+    utterance.ssl_path.unlink()  # a held-out utterance's features are never read by training itself
+    log = open_training_log(tmp_path / "log", "s2", first_step=1)
+    generator = trainer.build_models(config, TABLE, CPU).generator
+    monitor.log_sample(log, generator, utterance, config, step=3)
+    log.close()
+    assert latest_sample(tmp_path / "log") is None
+    assert any("step 3: no sample rendered" in r.getMessage() and "utt0.wav.pt" in r.getMessage() for r in caplog.records)
