@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import re
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -96,8 +97,24 @@ def _tensorboard_writer(folder: Path, purge_step: int):
         logger.warning("tensorboard is not installed: no TensorBoard event files are written (the metrics file "
                        "%s and the web UI's plots still work); install it with: %s", folder / METRICS_FILE, INSTALL_HINT)
         return None
+    _quiet_writer_thread_errors()
     # purge_step: a resumed run hides what an interrupted run logged after its last save
     return SummaryWriter(str(folder), purge_step=purge_step, flush_secs=10)
+
+
+def _quiet_writer_thread_errors() -> None:
+    """TensorBoard's writer thread hands a write error (a full disk) to the next call of the training
+    thread, which reports it once; keep the thread from also printing a traceback of its own."""
+    previous = threading.excepthook
+    if getattr(previous, "quiets_tensorboard_writer", False):
+        return
+
+    def hook(args) -> None:
+        if not (isinstance(args.exc_value, OSError) and type(args.thread).__name__ == "_AsyncWriterThread"):
+            previous(args)
+
+    hook.quiets_tensorboard_writer = True
+    threading.excepthook = hook
 
 
 def _json_value(value: float) -> float | None:
