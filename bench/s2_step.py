@@ -30,7 +30,7 @@ from tests.s2.experiment import make_experiment  # noqa: E402
 def _loader(config: dict, cache: bool):
     config = S2Config.from_dict({**config, "train": {**config["train"], "spec_cache": cache}})
     runtime = trainer.Runtime(0, 1, torch.device("cpu"))
-    loader, _ = trainer.make_loader(config, get_table("v2"), runtime)
+    loader = trainer.make_loader(config, get_table("v2"), runtime).loader
     return config, runtime, loader
 
 

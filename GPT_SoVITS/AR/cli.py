@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from GPT_SoVITS import trainer_cli as flags
@@ -21,7 +22,7 @@ from GPT_SoVITS.pretrained import REPO_ROOT
 
 BASE_CONFIG = REPO_ROOT / "configs" / "s1longer-v2.yaml"
 #: The `--exp` flags (argparse dests); next to `--config_file` they are refused.
-EXP_FLAGS = (*flags.SHARED_FLAGS, "pretrained_s1", "num_workers")
+EXP_FLAGS = (*flags.SHARED_FLAGS, "pretrained_s1", "num_workers", "sample_sovits")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--pretrained-s1", metavar="FILE", help=flags.pretrained_help("s1", "pretrained GPT", "from scratch"))
     group.add_argument("--num-workers", type=int, metavar="N",
                        help="data loader processes (0 = load in the training process; default: what this machine has)")
+    group.add_argument("--sample-sovits", metavar="FILE",
+                       help="a SoVITS export (.pth) to render the sample of each save through (default: log the "
+                       "sample's semantic tokens only); config key sample_sovits")
     return parser
 
 
@@ -62,9 +66,22 @@ def config_from_flags(args: argparse.Namespace) -> dict:
         gpu_numbers=gpus,
         half=flags.given_or(args.half, ui.half),
         num_workers=flags.given_or(args.num_workers, suggested_workers(base_num_workers(base))),
+        sample_sovits=_sample_sovits_flag(args.sample_sovits),
     )
     return build_s1_config(base, choices, flags.folder_flag(args.logs_dir, "logs"),
                            flags.folder_flag(args.weights_dir, "GPT_weights_v2"), torch.cuda.is_available())
+
+
+def _sample_sovits_flag(flag: str | None) -> str:
+    """`--sample-sovits FILE` as an absolute path ('' when not given); a missing file stops before any work."""
+    from GPT_SoVITS.errors import ConfigError
+
+    if not flag or not flag.strip():
+        return ""
+    path = Path(flag).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"--sample-sovits {path}: file not found; give a SoVITS export from SoVITS_weights_v2/")
+    return str(path)
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:

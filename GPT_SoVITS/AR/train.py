@@ -11,7 +11,8 @@ the gradient norm (the loss is summed over tokens, as upstream, so norms scale w
 Runs single-process or under `torchrun` (DDP: nccl on CUDA, gloo on CPU); only rank 0 logs
 and writes. The state in `output_dir/ckpt/last.pt` is written atomically after every epoch
 and a restart continues from it; every epoch reseeds from `train.seed`, so a resumed run
-follows the uninterrupted one.
+follows the uninterrupted one. Curves and samples go to the training log in `output_dir`
+(`GPT_SoVITS.training_log`, `AR/monitor.py`).
 """
 
 from __future__ import annotations
@@ -29,13 +30,16 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from GPT_SoVITS import weights_compat as wc
-from GPT_SoVITS.AR.data.dataset import BucketBatchSampler, Text2SemanticDataset, collate, read_utterances
+from GPT_SoVITS.AR import monitor
+from GPT_SoVITS.AR.data.dataset import BucketBatchSampler, Text2SemanticDataset, Utterance, collate, read_utterances
 from GPT_SoVITS.AR.models.t2s_model import Text2SemanticDecoder, build_text2semantic
 from GPT_SoVITS.AR.train_config import AdamWSettings, S1TrainConfig
 from GPT_SoVITS.atomic import atomic_output, torch_save_atomic
 from GPT_SoVITS.distributed import Runtime, barrier, shutdown, start_runtime
 from GPT_SoVITS.errors import CheckpointError
+from GPT_SoVITS.data_files.layout import wav32k_path
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
+from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, open_training_log, set_sample_aside
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +83,8 @@ class GptRun:
     model: Text2SemanticDecoder
     trained: torch.nn.Module
     optim: Optimisation
+    sample: Utterance | None = None  # the fixed utterance each export renders a sample from
+    log: TrainingLog | DisabledLog = field(default_factory=DisabledLog)
 
 
 @dataclass
@@ -177,12 +183,17 @@ def export_weights(run: GptRun, epoch: int, previous: Path | None) -> Path:
 
 
 def save_epoch(run: GptRun, progress: Progress) -> None:
-    """After each epoch (rank 0): export on save epochs and the last one, then the resume state."""
+    """After each epoch (rank 0): export on save epochs and the last one, then the resume state;
+    a sample with each export."""
     config, epoch = run.config, progress.epoch
-    if epoch % config.save_every_n_epoch == 0 or epoch == config.epochs:
+    exporting = epoch % config.save_every_n_epoch == 0 or epoch == config.epochs
+    if exporting:
         progress.last_export = export_weights(run, epoch, progress.last_export)
         progress.exports.append(progress.last_export)
     save_state(run, progress)
+    if exporting and run.sample is not None:
+        monitor.log_sample(run.log, run.model, run.sample, progress.step, sovits_path=config.sample_sovits,
+                           wav_path=wav32k_path(config.train_phoneme_path.parent, run.sample.name), table=run.table)
     if epoch % config.save_every_n_epoch == 0 and not config.if_save_latest:
         _keep_epoch_state(config, epoch, progress.step)
 
@@ -190,8 +201,8 @@ def save_epoch(run: GptRun, progress: Progress) -> None:
 # --- one step -------------------------------------------------------------------------------------
 
 
-def train_step(run: GptRun, batch: dict) -> tuple[float, float]:
-    """One optimiser step on one batch; returns (summed loss, top-3 accuracy)."""
+def train_step(run: GptRun, batch: dict) -> dict[str, float]:
+    """One optimiser step on one batch; returns its curves (`monitor.step_scalars`)."""
     optim, device = run.optim, run.runtime.device
     batch = {key: value.to(device, non_blocking=True) for key, value in batch.items()}
     with autocast_context(run.config.precision, device):
@@ -199,32 +210,43 @@ def train_step(run: GptRun, batch: dict) -> tuple[float, float]:
                                 batch["semantic_ids_len"], batch["bert_feature"])
     optim.optimizer.zero_grad(set_to_none=True)
     optim.scaler.scale(loss).backward()
+    optim.scaler.unscale_(optim.optimizer)  # the norm (and the clip) apply to the true gradients
     if run.config.gradient_clip > 0:
-        optim.scaler.unscale_(optim.optimizer)
-        torch.nn.utils.clip_grad_norm_(run.trained.parameters(), run.config.gradient_clip)
+        norm = float(torch.nn.utils.clip_grad_norm_(run.trained.parameters(), run.config.gradient_clip))
+    else:
+        norm = grad_norm(run.trained.parameters())
+    lr = optim.optimizer.param_groups[0]["lr"]  # this step's, before the schedule moves on
     optim.scaler.step(optim.optimizer)
     optim.scaler.update()
     optim.scheduler.step()
-    return float(loss.detach()), float(acc)
+    targets = int(batch["semantic_ids_len"].sum()) + len(batch["semantic_ids_len"])
+    return monitor.step_scalars(float(loss.detach()), float(acc), norm, targets, lr, optim.scaler)
 
 
-def report_step(run: GptRun, bar, loss: float, acc: float) -> None:
-    """The one place per-step scalars go (the progress bar; it is silent off the main process)."""
-    bar.set_postfix(loss=f"{loss:.1f}", acc=f"{acc:.3f}", lr=f"{run.optim.scheduler.get_last_lr()[0]:.2e}")
+def report_step(run: GptRun, bar, epoch: int, step: int, scalars: dict[str, float]) -> None:
+    """The one place per-step scalars go: the training log and the progress bar (both silent off
+    the main process)."""
+    run.log.scalars(step, epoch, scalars)
+    bar.set_postfix(loss=f"{scalars['loss/sum']:.1f}", acc=f"{scalars['accuracy/top3']:.3f}", lr=f"{scalars['lr']:.2e}")
 
 
 # --- setup and the loop -----------------------------------------------------------------------------
 
 
-def make_loader(config: S1TrainConfig, table: SymbolTable, runtime: Runtime) -> tuple[DataLoader, BucketBatchSampler]:
+def make_loader(config: S1TrainConfig, table: SymbolTable,
+                runtime: Runtime) -> tuple[DataLoader, BucketBatchSampler, Utterance | None]:
+    """The loader and sampler of this rank, and the sample utterance (set aside by the training log's rule)."""
     utterances, report = read_utterances(config.train_phoneme_path, config.train_semantic_path, table, config.limits)
     if runtime.is_main:
         report.log(logger)
+    sample = None
+    if utterances:
+        utterances, sample = set_sample_aside(utterances, announce=runtime.is_main)
     dataset = Text2SemanticDataset(utterances, config.min_items_per_epoch)
     sampler = BucketBatchSampler(dataset.lengths(), min(config.batch_size, len(dataset)), seed=config.seed,
                                  rank=runtime.rank, num_replicas=runtime.world_size)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=config.num_workers)
-    return loader, sampler
+    return loader, sampler, sample
 
 
 def build_optimisation(model: torch.nn.Module, config: S1TrainConfig, total_steps: int, runtime: Runtime) -> Optimisation:
@@ -240,10 +262,11 @@ def build_optimisation(model: torch.nn.Module, config: S1TrainConfig, total_step
 def setup(config: S1TrainConfig, runtime: Runtime) -> tuple[GptRun, DataLoader, BucketBatchSampler, Progress]:
     """Data, model, optimisation, resumed state or pretrained weights, DDP wrapping."""
     table = get_table(config.symbol_table)
-    loader, sampler = make_loader(config, table, runtime)
+    loader, sampler, sample = make_loader(config, table, runtime)
     torch.manual_seed(config.seed)
     model = build_text2semantic(config.raw, table)
-    run = GptRun(config, runtime, table, model, model, build_optimisation(model, config, config.epochs * len(sampler), runtime))
+    run = GptRun(config, runtime, table, model, model, build_optimisation(model, config, config.epochs * len(sampler), runtime),
+                 sample)
     if config.state_path.is_file():
         progress = restore_state(run)
     else:
@@ -268,21 +291,33 @@ def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None) -> Trai
 def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None) -> TrainResult:
     run, loader, sampler, progress = setup(config, runtime)
     last_epoch = min(config.epochs, stop_after_epoch or config.epochs)
-    for epoch in range(progress.epoch + 1, last_epoch + 1):
-        sampler.set_epoch(epoch)
-        torch.manual_seed(config.seed + 1000 * epoch + runtime.rank)
-        run.trained.train()
-        bar = tqdm(loader, desc=f"GPT epoch {epoch}/{config.epochs}", disable=not runtime.is_main, leave=False)
-        for batch in bar:
-            progress.last_loss, acc = train_step(run, batch)
-            progress.step += 1
-            report_step(run, bar, progress.last_loss, acc)
-        progress.epoch = epoch
-        if runtime.is_main:
-            logger.info("epoch %d/%d: step %d, loss %.2f", epoch, config.epochs, progress.step, progress.last_loss)
-            save_epoch(run, progress)
-        barrier(runtime)
+    if progress.epoch < last_epoch:  # the curves continue after the resumed step
+        run.log = open_training_log(config.output_dir, "s1", progress.step + 1, runtime.is_main)
+        run.log.start(config.epochs, progress.step + (config.epochs - progress.epoch) * len(sampler))
+    try:
+        for epoch in range(progress.epoch + 1, last_epoch + 1):
+            _run_epoch(run, loader, sampler, progress, epoch)
+            if runtime.is_main:
+                logger.info("epoch %d/%d: step %d, loss %.2f", epoch, config.epochs, progress.step, progress.last_loss)
+                save_epoch(run, progress)
+            barrier(runtime)
+    finally:
+        run.log.close()
     return TrainResult(progress.epoch, progress.step, progress.last_loss, tuple(progress.exports))
+
+
+def _run_epoch(run: GptRun, loader: DataLoader, sampler: BucketBatchSampler, progress: Progress, epoch: int) -> None:
+    config, runtime = run.config, run.runtime
+    sampler.set_epoch(epoch)
+    torch.manual_seed(config.seed + 1000 * epoch + runtime.rank)
+    run.trained.train()
+    bar = tqdm(loader, desc=f"GPT epoch {epoch}/{config.epochs}", disable=not runtime.is_main, leave=False)
+    for batch in bar:
+        scalars = train_step(run, batch)
+        progress.step += 1
+        progress.last_loss = scalars["loss/sum"]
+        report_step(run, bar, epoch, progress.step, scalars)
+    progress.epoch = epoch
 
 
 def _keep_epoch_state(config: S1TrainConfig, epoch: int, step: int) -> None:

@@ -29,7 +29,7 @@ _ADAMW_KEYS = ("lr", "betas", "weight_decay", "eps", "warmup_steps", "warmup_rat
 #: Every key either upstream's s1 yamls or we use, by section ("" = top level).
 KNOWN_KEYS = {
     "": ("train", "optimizer", "data", "model", "inference", "adamw", "pretrained_s1", "train_semantic_path",
-         "train_phoneme_path", "output_dir", "symbol_table", "init_policy"),
+         "train_phoneme_path", "output_dir", "symbol_table", "init_policy", "sample_sovits"),
     "train": ("seed", "epochs", "batch_size", "save_every_n_epoch", "precision", "gradient_clip",
               "gradient_accumulation", "if_save_latest", "if_save_every_weights", "half_weights_save_dir",
               "exp_name", "if_dpo"),
@@ -131,6 +131,7 @@ class S1TrainConfig:
     min_items_per_epoch: int
     limits: DataLimits
     adamw: AdamWSettings
+    sample_sovits: Path | None = None  # a SoVITS export the samples at each save are rendered through
 
     @property
     def state_path(self) -> Path:
@@ -146,6 +147,7 @@ class S1TrainConfig:
         if precision not in PRECISIONS:
             raise ConfigError(f"{source}: train.precision {precision!r} is not one of {PRECISIONS}")
         pretrained = str(raw.get("pretrained_s1") or "").strip()
+        sample_sovits = str(raw.get("sample_sovits") or "").strip()
         return cls(
             raw=dict(raw),
             seed=_int(train, "seed", 1234, source),
@@ -168,6 +170,7 @@ class S1TrainConfig:
             min_items_per_epoch=_int(data, "min_items_per_epoch", 100, source, "data"),
             limits=DataLimits(max_sec=float(data.get("max_sec", 54))),
             adamw=AdamWSettings.from_dict(raw.get("adamw")),
+            sample_sovits=Path(sample_sovits) if sample_sovits else None,
         )
 
     def export_config(self, table: SymbolTable) -> dict:
@@ -247,6 +250,7 @@ class GPTChoices:
     gpu_numbers: Sequence[str] = ("0",)
     half: bool = True  # precision 16-mixed; only honoured with CUDA
     num_workers: int | None = None  # data.num_workers; None keeps the base config's
+    sample_sovits: str = ""  # a SoVITS export to render the samples through; "" = tokens only
 
 
 def build_s1_config(base: dict, choices: GPTChoices, logs_dir: Path, weight_dir: Path, cuda: bool,
@@ -271,6 +275,8 @@ def build_s1_config(base: dict, choices: GPTChoices, logs_dir: Path, weight_dir:
     if choices.num_workers is not None:
         config.setdefault("data", {})["num_workers"] = choices.num_workers
     config["pretrained_s1"] = choices.pretrained_s1
+    if choices.sample_sovits:
+        config["sample_sovits"] = choices.sample_sovits
     config["train_semantic_path"] = str(exp_dir / "6-name2semantic.tsv")
     config["train_phoneme_path"] = str(exp_dir / "2-name2text.txt")
     config["output_dir"] = str(exp_dir / f"logs_s1_{version}")

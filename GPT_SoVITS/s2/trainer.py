@@ -4,7 +4,8 @@ VITS-style GAN fine-tuning of `SynthesizerTrn` against `MultiPeriodDiscriminator
 generator minimises adversarial + feature-matching + c_mel * mel-L1 + c_kl * KL + VQ commit
 losses. Runs single-process, or one process per device under `torchrun` (DDP; gloo on CPU).
 Every function takes the typed `S2Config` (parsed once); pretrained weights come in only
-through weights_compat; resume files are our own.
+through weights_compat; resume files are our own. Curves and samples go to the training log
+(`GPT_SoVITS.training_log`) next to the resume state.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.distributed import Runtime, barrier, shutdown, start_runtime
 from GPT_SoVITS.errors import CheckpointError, DataError
 from GPT_SoVITS.module.config import S2Config, TrainConfig
-from GPT_SoVITS.s2 import checkpoints
-from GPT_SoVITS.s2.data import BucketBatchSampler, S2Dataset, SpectrogramParams, collate, repeat_small_dataset, scan_experiment
+from GPT_SoVITS.s2 import checkpoints, monitor
+from GPT_SoVITS.s2.data import (BucketBatchSampler, S2Dataset, SpectrogramParams, Utterance, collate,
+                                repeat_small_dataset, scan_experiment)
 from GPT_SoVITS.s2.evaluate import mel_l1
 from GPT_SoVITS.s2.options import check_trainable
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
+from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, set_sample_aside
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,14 @@ class StepLosses:
     kl: float
     commit: float
     total: float
+
+
+class StepResult(NamedTuple):
+    """One step's losses and the gradient norms of G and D (after AMP unscaling)."""
+
+    losses: StepLosses
+    grad_norm_g: float
+    grad_norm_d: float
 
 
 @dataclass
@@ -88,13 +99,16 @@ class Run:
     runtime: Runtime
     table: SymbolTable
     models: Models
+    log: TrainingLog | DisabledLog = field(default_factory=DisabledLog)
 
 
 class DataFeed(NamedTuple):
-    """The batches of one rank: the loader and its sampler (re-shuffled per epoch)."""
+    """The batches of one rank: the loader and its sampler (re-shuffled per epoch), and the fixed
+    utterance the save points render a sample from."""
 
     loader: torch.utils.data.DataLoader
     sampler: BucketBatchSampler
+    sample: Utterance | None = None
 
 
 # --- setup ------------------------------------------------------------------------------------
@@ -223,6 +237,7 @@ def make_loader(config: S2Config, table: SymbolTable, runtime: Runtime) -> DataF
         report.log()
     if not utterances:
         raise DataError(f"{config.exp_dir}: no usable utterances ({report.line()}); check the preparation stages' output")
+    utterances, sample = set_sample_aside(utterances, announce=runtime.is_main)
     dataset = S2Dataset(repeat_small_dataset(utterances, train.min_epoch_items), params, train.spec_cache)
     sampler = BucketBatchSampler(dataset.lengths(), train.batch_size, num_replicas=runtime.world_size,
                                  rank=runtime.rank, seed=train.seed)
@@ -230,13 +245,13 @@ def make_loader(config: S2Config, table: SymbolTable, runtime: Runtime) -> DataF
         dataset, batch_sampler=sampler, collate_fn=collate, num_workers=train.num_workers,
         persistent_workers=train.num_workers > 0, pin_memory=runtime.device.type == "cuda",
     )
-    return DataFeed(loader, sampler)
+    return DataFeed(loader, sampler, sample)
 
 
 # --- one step ----------------------------------------------------------------------------------
 
 
-def train_step(run: Run, batch) -> StepLosses:
+def train_step(run: Run, batch) -> StepResult:
     """One discriminator update then one generator update on `batch` (a `data.Batch`)."""
     from GPT_SoVITS.module.commons import slice_segments
     from GPT_SoVITS.module.losses import discriminator_loss, feature_loss, generator_loss, kl_loss
@@ -250,7 +265,7 @@ def train_step(run: Run, batch) -> StepLosses:
         real_audio = slice_segments(batch.audio, out.ids_slice * config.data.hop_length, out.audio.shape[-1])
         real_out, fake_out, _, _ = models.discriminator(real_audio, out.audio.detach())
     loss_disc, _, _ = discriminator_loss(real_out, fake_out)
-    _optimise(models, models.optim_d, loss_disc)
+    norm_d = _optimise(models, models.optim_d, loss_disc)
 
     with autocast:
         real_out, fake_out, real_fmaps, fake_fmaps = models.discriminator(real_audio, out.audio)
@@ -260,16 +275,20 @@ def train_step(run: Run, batch) -> StepLosses:
     loss_gen, _ = generator_loss(fake_out)
     commit = out.commit_loss.float()
     total = loss_gen + loss_fm + loss_mel + loss_kl + commit
-    _optimise(models, models.optim_g, total)
+    norm_g = _optimise(models, models.optim_g, total)
     models.scaler.update()
     values = (loss_disc, loss_gen, loss_fm, loss_mel, loss_kl, commit, total)
-    return StepLosses(*(float(v.detach()) for v in values))
+    return StepResult(StepLosses(*(float(v.detach()) for v in values)), norm_g, norm_d)
 
 
-def _optimise(models: Models, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+def _optimise(models: Models, optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> float:
+    """Backward and step; returns the gradient norm (unscaled first, so it is the true one under AMP)."""
     optimizer.zero_grad(set_to_none=True)
     models.scaler.scale(loss).backward()
+    models.scaler.unscale_(optimizer)
+    norm = grad_norm(p for group in optimizer.param_groups for p in group["params"])
     models.scaler.step(optimizer)
+    return norm
 
 
 # --- saving ------------------------------------------------------------------------------------
@@ -318,11 +337,14 @@ def _set_train_mode(run: Run) -> None:
         models.bare_generator.freeze_quantizer_parts()
 
 
-def report_step(run: Run, progress, epoch: int, step: int, losses: StepLosses) -> None:
-    """The one place per-step scalars go (main process only): the progress bar and, every
-    `train.log_interval` steps, a log line."""
+def report_step(run: Run, progress, epoch: int, step: int, stats: StepResult) -> None:
+    """The one place per-step scalars go (main process only): the training log (curves), the
+    progress bar and, every `train.log_interval` steps, a log line."""
     if not run.runtime.is_main:
         return
+    losses, models = stats.losses, run.models
+    run.log.scalars(step, epoch, monitor.step_scalars(losses, stats.grad_norm_g, stats.grad_norm_d,
+                                                      models.optim_g, models.scaler))
     if hasattr(progress, "set_postfix"):
         progress.set_postfix(mel=f"{losses.mel:.3f}", kl=f"{losses.kl:.3f}", d=f"{losses.disc:.3f}", g=f"{losses.gen:.3f}")
     if step % run.config.train.log_interval == 0:
@@ -337,10 +359,10 @@ def run_epoch(run: Run, feed: DataFeed, result: TrainResult, epoch: int) -> bool
     _set_train_mode(run)
     progress = _progress(feed.loader, run.runtime, epoch, run.config.train.epochs)
     for batch in progress:
-        losses = train_step(run, batch)
+        stats = train_step(run, batch)
         result.step += 1
-        result.history.append(losses)
-        report_step(run, progress, epoch, result.step, losses)
+        result.history.append(stats.losses)
+        report_step(run, progress, epoch, result.step, stats)
         if max_steps is not None and result.step >= max_steps:
             return True
     return False
@@ -369,18 +391,23 @@ def train(config: S2Config, runtime: Runtime | None = None) -> TrainResult:
         logger.info("already trained %d of %d epochs: nothing to do (raise train.epochs to continue)",
                     result.epoch, train_config.epochs)
         return result
-    for epoch in range(result.epoch + 1, train_config.epochs + 1):
-        stopped = run_epoch(run, feed, result, epoch)
-        if not stopped:
-            models.sched_g.step()
-            models.sched_d.step()
-        last = stopped or epoch == train_config.epochs
-        if run.runtime.is_main and (epoch % train_config.save_every_epoch == 0 or last):
-            # An epoch cut short by max_steps is not finished: a resume repeats it.
-            save_point(run, result, epoch - 1 if stopped else epoch, export=train_config.if_save_every_weights or last)
-        barrier(run.runtime)
-        if stopped:
-            break
+    run.log = monitor.open_log(config, run.runtime.is_main, result.step, result.epoch, len(feed.loader))
+    try:
+        for epoch in range(result.epoch + 1, train_config.epochs + 1):
+            stopped = run_epoch(run, feed, result, epoch)
+            if not stopped:
+                models.sched_g.step()
+                models.sched_d.step()
+            last = stopped or epoch == train_config.epochs
+            if run.runtime.is_main and (epoch % train_config.save_every_epoch == 0 or last):
+                # An epoch cut short by max_steps is not finished: a resume repeats it.
+                save_point(run, result, epoch - 1 if stopped else epoch, export=train_config.if_save_every_weights or last)
+                monitor.log_sample(run.log, models.bare_generator, feed.sample, config, result.step)
+            barrier(run.runtime)
+            if stopped:
+                break
+    finally:
+        run.log.close()
     return result
 
 

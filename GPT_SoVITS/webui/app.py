@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.pretrained import PRETRAINED, missing_pretrained, missing_pretrained_message
-from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training
+from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training, training_view
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
 from GPT_SoVITS.webui.i18n import error_text, gradio_translations, translator
 from GPT_SoVITS.webui.job_events import START_EVENT, job_stream, stop_callback
@@ -25,6 +25,7 @@ from GPT_SoVITS.webui.synthesis import SynthesisForm, synthesize_form, weight_ch
 logger = logging.getLogger(__name__)
 
 STATUS_LINES = 14
+TRAINING_STATUS_LINES = 8  # status, progress and the last few log lines (training_view.LOG_LINES)
 
 
 def pretrained_notice(settings: UiSettings) -> str:
@@ -34,6 +35,20 @@ def pretrained_notice(settings: UiSettings) -> str:
         return ""
     _, *rest = missing_pretrained_message(missing).splitlines()
     return "\n".join([f"**{translator(settings.lang)('pretrained_heading')}**", "", "```", *rest, "```"])
+
+
+def _training_outputs(gr, generator_fn: Callable[..., Iterator[training_view.TrainingFrame]]) -> Callable[..., Iterator]:
+    """Wrap a training callback: each frame becomes (status, curves, sample audio); an unchanged
+    plot or sample is skipped (not re-sent). `job_stream` adds the slot, refusals and errors."""
+
+    def wrapped(*args):
+        for frame in generator_fn(*args):
+            sample = None if frame.sample is None else training_view.read_sample_audio(frame.sample)
+            yield (frame.status, gr.skip() if frame.curves is None else frame.curves,
+                   gr.skip() if sample is None else sample)
+
+    wrapped.__name__ = generator_fn.__name__
+    return wrapped
 
 
 class Callbacks:
@@ -60,7 +75,7 @@ class Callbacks:
         return stop_callback(self.tr, self.slots, slot)
 
     def train_sovits(self, exp_name, gpu_numbers, half, batch_size, epochs, text_low_lr_rate, save_every_epoch,
-                     if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D) -> Iterator[str]:
+                     if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D) -> Iterator[training_view.TrainingFrame]:
         choices = training.sovits_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, text_low_lr_rate=text_low_lr_rate, save_every_epoch=save_every_epoch,
@@ -68,17 +83,19 @@ class Callbacks:
             pretrained_s2G=pretrained_s2G, pretrained_s2D=pretrained_s2D)
         spec = training.sovits_spec(self.settings, choices, self.cuda)
         yield from training.stream_training(self.slots, training.S2_SLOT, "s2_train.py", spec,
-                                            self.settings.sovits_weights_dir, tr=self.tr)
+                                            self.settings.sovits_weights_dir, training.sovits_monitor(self.settings),
+                                            tr=self.tr)
 
     def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
-                  if_save_every_weights, pretrained_s1, num_workers=None) -> Iterator[str]:
+                  if_save_every_weights, pretrained_s1, num_workers=None) -> Iterator[training_view.TrainingFrame]:
         choices = training.gpt_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, save_every_n_epoch=save_every_n_epoch, if_save_latest=if_save_latest,
             if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers)
         spec = training.gpt_spec(self.settings, choices, self.cuda)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
-                                            self.settings.gpt_weights_dir, tr=self.tr)
+                                            self.settings.gpt_weights_dir, training.gpt_monitor(self.settings),
+                                            tr=self.tr)
 
     def synthesize(self, *fields):
         """(audio or None, status) for the synthesis button."""
@@ -147,10 +164,13 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
     with gr.Row():
         start = gr.Button(tr("btn_train_s2"), variant="primary", elem_id="btn_train_s2")
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s2")
-    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, interactive=False,
+    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=TRAINING_STATUS_LINES, interactive=False,
                         elem_id="s2_status")
-    event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, callbacks.train_sovits),
-                        [*common, batch, epochs, rate, every, latest, weights, s2g, s2d], status, **START_EVENT)
+    plot, sample = _training_view(gr, tr, "s2")
+    event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, _training_outputs(gr, callbacks.train_sovits),
+                                   outputs=3),
+                        [*common, batch, epochs, rate, every, latest, weights, s2g, s2d], [status, plot, sample],
+                        **START_EVENT)
     stop.click(callbacks.stop(training.S2_SLOT), None, status)
     return event
 
@@ -172,12 +192,23 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
     with gr.Row():
         start = gr.Button(tr("btn_train_s1"), variant="primary", elem_id="btn_train_s1")
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s1")
-    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, interactive=False,
+    status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=TRAINING_STATUS_LINES, interactive=False,
                         elem_id="s1_status")
-    event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, callbacks.train_gpt),
-                        [*common, batch, epochs, every, latest, weights, s1, workers], status, **START_EVENT)
+    plot, sample = _training_view(gr, tr, "s1")
+    event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, _training_outputs(gr, callbacks.train_gpt),
+                                   outputs=3),
+                        [*common, batch, epochs, every, latest, weights, s1, workers], [status, plot, sample],
+                        **START_EVENT)
     stop.click(callbacks.stop(training.S1_SLOT), None, status)
     return event
+
+
+def _training_view(gr, tr, trainer: str):
+    """A trainer's live loss plot and its latest sample (filled while a run streams)."""
+    plot = gr.LinePlot(x="step", y="value", color="curve", label=tr(f"plot_{trainer}"), x_title=tr("plot_step"),
+                       y_title=tr("plot_value"), elem_id=f"{trainer}_plot")
+    sample = gr.Audio(label=tr(f"sample_{trainer}"), type="numpy", interactive=False, elem_id=f"{trainer}_sample")
+    return plot, sample
 
 
 def refreshed_weight_lists(gr, settings: UiSettings) -> tuple[Any, Any]:
@@ -252,6 +283,7 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
                         training_events = [_sovits_column(gr, tr, settings, callbacks, common)]
                     with gr.Column():
                         training_events.append(_gpt_column(gr, tr, settings, callbacks, common))
+                gr.Markdown(tr("tensorboard_note").format(logs=settings.logs_dir), elem_id="tensorboard_note")
             with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
                 weight_lists = _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
         for event in training_events:  # a finished training run's exports appear without a Refresh

@@ -138,6 +138,22 @@ EN = {
     "report_image": "Clip durations and speech rate (outliers in red)",
     "report_text": "Report",
     "report_after": "Dataset report (made after formatting; also in tab 0d)",
+    "plot_s2": "SoVITS loss curves (live)",
+    "plot_s1": "GPT loss per token and top-3 accuracy (live)",
+    "plot_step": "step",
+    "plot_value": "value",
+    "sample_s2": "SoVITS sample from the latest save",
+    "sample_s1": "GPT sample from the latest save (through the newest SoVITS export)",
+    "tensorboard_note": ("All curves, mel images and samples are also in TensorBoard: "
+                         "`tensorboard --logdir {logs}/<experiment name>` (then open http://localhost:6006). "
+                         "docs/training.md says what each curve means and what a healthy run looks like."),
+    "tv_starting": "starting: reading the data and building the models",
+    "tv_first_step": "epoch -/{epochs}: preparing the first step (the curves start after it)",
+    "tv_progress": "epoch {epoch}/{epochs}, step {step}/{total} ({percent} %)",
+    "tv_eta": ", {per_step:.2f} s/step, about {eta} left",
+    "tv_seconds": "{s} s",
+    "tv_minutes": "{m} min {s:02d} s",
+    "tv_hours": "{h} h {m:02d} min",
 }
 
 RU = {
@@ -263,6 +279,22 @@ RU = {
     "report_image": "Длительность фрагментов и темп речи (выбросы красным)",
     "report_text": "Отчёт",
     "report_after": "Отчёт о наборе (строится после подготовки; также во вкладке 0d)",
+    "plot_s2": "Кривые потерь SoVITS (обновляются)",
+    "plot_s1": "Потери GPT на токен и точность top-3 (обновляются)",
+    "plot_step": "шаг",
+    "plot_value": "значение",
+    "sample_s2": "Пример SoVITS с последнего сохранения",
+    "sample_s1": "Пример GPT с последнего сохранения (через новейшие веса SoVITS)",
+    "tensorboard_note": ("Все кривые, мел-спектрограммы и примеры есть и в TensorBoard: "
+                         "`tensorboard --logdir {logs}/<имя эксперимента>` (затем откройте http://localhost:6006). "
+                         "В docs/training.md сказано, что значит каждая кривая и как выглядит здоровое обучение."),
+    "tv_starting": "запуск: чтение данных и построение моделей",
+    "tv_first_step": "эпоха -/{epochs}: подготовка первого шага (кривые начнутся после него)",
+    "tv_progress": "эпоха {epoch}/{epochs}, шаг {step}/{total} ({percent} %)",
+    "tv_eta": ", {per_step:.2f} с/шаг, осталось около {eta}",
+    "tv_seconds": "{s} с",
+    "tv_minutes": "{m} мин {s:02d} с",
+    "tv_hours": "{h} ч {m:02d} мин",
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = {"en": {**EN, **messages.EN}, "ru": {**RU, **messages.RU}}

@@ -2,8 +2,9 @@
 
 The trainers are started like upstream's: `python GPT_SoVITS/s2_train.py --config TEMP/tmp_s2.json`
 and `python GPT_SoVITS/s1_train.py --config_file TEMP/tmp_s1.yaml` (absolute paths, repository root
-as the working folder); their output tail is the live progress, and the exported weights are
-listed at the end.
+as the working folder). While one runs, its view (`training_view`: curves, progress, ETA, the last
+log lines, the newest sample) is refreshed from its log folder; the exported weights are listed at
+the end.
 """
 
 from __future__ import annotations
@@ -15,16 +16,24 @@ from typing import Iterator
 
 from GPT_SoVITS.AR.train_config import base_num_workers, suggested_workers
 from GPT_SoVITS.config_files import read_s1_config
+from GPT_SoVITS.module.config import S2Config
+from GPT_SoVITS.s2.checkpoints import previous_exports
 from GPT_SoVITS.webui import checks
-from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices, write_s1_config, write_s2_config
+from GPT_SoVITS.webui.configs import TMP_S1, TMP_S2, GPTChoices, SoVITSChoices, write_s1_config, write_s2_config
 from GPT_SoVITS.webui.i18n import ENGLISH, Translate, UiError
-from GPT_SoVITS.webui.job_events import outcome_text, running_text
+from GPT_SoVITS.webui.job_events import outcome_text
 from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import UiSettings, environ_copy
+from GPT_SoVITS.webui.training_view import LOG_LINES, TrainingFrame, TrainingMonitor
 
 S2_SLOT, S1_SLOT = "sovits", "gpt"
 S2_NEEDS = ("2-name2text.txt", "4-cnhubert", "5-wav32k")
 S1_NEEDS = ("2-name2text.txt", "6-name2semantic.tsv")
+#: The trainers' progress bars refresh at most this often (seconds) in the UI's output: the view
+#: shows progress from the metrics file, so the bars need not flood the output tail.
+PROGRESS_BAR_INTERVAL = "5"
+TAIL_SCAN = 400  # output lines searched for the last log lines
+FAILURE_LINES = 15  # log lines shown when a trainer failed (the error and what led to it)
 
 
 def check_prepared(settings: UiSettings, exp_name: str, needs: tuple[str, ...]) -> Path:
@@ -69,14 +78,22 @@ def default_num_workers(settings: UiSettings) -> int:
     return suggested_workers(base_num_workers(read_s1_config(settings.s1_config)))
 
 
+def latest_sovits_export(settings: UiSettings, exp_name: str) -> str:
+    """The experiment's newest SoVITS export (the GPT's samples are rendered through it), or ""."""
+    exports = previous_exports(settings.sovits_weights_dir, exp_name)
+    return str(exports[-1]) if exports else ""
+
+
 def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: bool, batch_size, epochs,
                 save_every_n_epoch, if_save_latest: bool, if_save_every_weights: bool,
                 pretrained_s1: str, num_workers=None) -> GPTChoices:
     """Check the GPT form; an empty pretrained field means training from scratch, 0 workers loading
-    in the training process (None keeps the base config's value)."""
+    in the training process (None keeps the base config's value). The samples of each save are
+    rendered through the experiment's newest SoVITS export, when there is one."""
     workers = None if num_workers is None else checks.check_positive_int(num_workers, "f_num_workers", minimum=0)
+    exp = checks.check_exp_name(exp_name)
     return GPTChoices(
-        exp_name=checks.check_exp_name(exp_name),
+        exp_name=exp,
         batch_size=checks.check_positive_int(batch_size, "f_batch_size"),
         epochs=checks.check_positive_int(epochs, "f_epochs"),
         save_every_n_epoch=checks.check_positive_int(save_every_n_epoch, "f_save_every"),
@@ -86,6 +103,7 @@ def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: 
         gpu_numbers=checks.parse_gpu_numbers(gpu_numbers),
         half=bool(half),
         num_workers=workers,
+        sample_sovits=latest_sovits_export(settings, exp),
     )
 
 
@@ -93,17 +111,28 @@ def sovits_spec(settings: UiSettings, choices: SoVITSChoices, cuda: bool) -> Pro
     check_prepared(settings, choices.exp_name, S2_NEEDS)
     config = write_s2_config(settings.s2_config, choices, settings.root, cuda)
     script = settings.repo_root / "GPT_SoVITS" / "s2_train.py"
-    return ProcessSpec((sys.executable, str(script), "--config", str(config)), environ_copy(), settings.repo_root)
+    env = {**environ_copy(), "TQDM_MININTERVAL": PROGRESS_BAR_INTERVAL}
+    return ProcessSpec((sys.executable, str(script), "--config", str(config)), env, settings.repo_root)
 
 
 def gpt_spec(settings: UiSettings, choices: GPTChoices, cuda: bool) -> ProcessSpec:
     check_prepared(settings, choices.exp_name, S1_NEEDS)
     config = write_s1_config(settings.s1_config, choices, settings.root, cuda)
     script = settings.repo_root / "GPT_SoVITS" / "s1_train.py"
-    env = {**environ_copy(), "hz": "25hz"}
+    env = {**environ_copy(), "hz": "25hz", "TQDM_MININTERVAL": PROGRESS_BAR_INTERVAL}
     if cuda and choices.gpu_numbers:
         env["_CUDA_VISIBLE_DEVICES"] = ",".join(choices.gpu_numbers)  # upstream: '-' replaced by ','
     return ProcessSpec((sys.executable, str(script), "--config_file", str(config)), env, settings.repo_root)
+
+
+def sovits_monitor(settings: UiSettings) -> TrainingMonitor:
+    """The view of the SoVITS run whose config was just written: its log folder is the resume state's."""
+    return TrainingMonitor(S2Config.from_file(settings.temp_dir / TMP_S2).state_dir, "s2", settings.lang)
+
+
+def gpt_monitor(settings: UiSettings) -> TrainingMonitor:
+    """The view of the GPT run whose config was just written: its log folder is `output_dir`."""
+    return TrainingMonitor(Path(read_s1_config(settings.temp_dir / TMP_S1)["output_dir"]), "s1", settings.lang)
 
 
 def _exports_since(folder: Path, since: float) -> list[Path]:
@@ -113,13 +142,15 @@ def _exports_since(folder: Path, since: float) -> list[Path]:
 
 
 def stream_training(slots: JobSlots, slot: str, name: str, spec: ProcessSpec, weights_dir: Path,
-                    interval: float = 1.0, tr: Translate = ENGLISH) -> Iterator[str]:
-    """Start one trainer and yield its output tail until it ends, then its outcome and exports (in `tr`'s
-    language); the UI claims `slot` for the run (`job_events.job_stream`)."""
+                    monitor: TrainingMonitor, interval: float = 1.0, tr: Translate = ENGLISH) -> Iterator[TrainingFrame]:
+    """Start one trainer and yield its view (status with progress and the last log lines, curves,
+    sample) until it ends, then its outcome and exports, in `tr`'s language; the UI claims `slot`
+    for the run (`job_events.job_stream`)."""
     since = time.time() - 1.0
     job: Job = slots.start(slot, name, [spec])
     for _ in job.poll_until_done(interval):
         if job.running:
-            yield running_text(tr, job, 15)
+            yield monitor.refresh(tr("job_running").format(name=job.name, elapsed=job.elapsed()), job.tail(TAIL_SCAN))
     exported = [path.name for path in _exports_since(weights_dir, since)]
-    yield "\n".join([outcome_text(tr, job, exported), tr("ds_output"), *job.tail(15)])
+    yield monitor.refresh(outcome_text(tr, job, exported), job.tail(TAIL_SCAN),
+                          lines=LOG_LINES if job.succeeded else FAILURE_LINES)

@@ -157,6 +157,9 @@ def test_torchrun_two_cpu_processes_train_two_steps_each(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("GPT training done: 1 epochs, 2 steps") == 1  # rank 0 prints, 2 steps per rank
     assert (tmp_path / "GPT_weights_v2" / "exp-e1.ckpt").is_file()
+    folder = tmp_path / "logs" / "exp" / "logs_s1_v2"  # only rank 0 writes the curves
+    assert len(list(folder.glob("events.out.tfevents.*"))) == 1
+    assert len((folder / "metrics.jsonl").read_text().splitlines()) == 2
 
 
 def test_export_config_describes_the_model_it_holds(tmp_path, symbol_registry):

@@ -56,6 +56,9 @@ def test_torchrun_two_processes_on_cpu(tmp_path):
     state = torch.load(tmp_path / "logs" / "logs_s2_v2" / "state_latest.pt", weights_only=True)
     assert (state["epoch"], state["step"]) == (1, 2)
     assert (tmp_path / "weights" / "tiny_e1_s2.pth").is_file()
+    folder = tmp_path / "logs" / "logs_s2_v2"  # only rank 0 writes the curves: one event file, one line a step
+    assert len(list(folder.glob("events.out.tfevents.*"))) == 1
+    assert [json.loads(line)["step"] for line in (folder / "metrics.jsonl").read_text().splitlines()] == [1, 2]
 
 
 def test_exp_flags_write_the_config_the_ui_writes(tmp_path):

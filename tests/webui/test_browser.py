@@ -166,6 +166,36 @@ def _click_and_wait(page, button_id: str, status_id: str, pattern: str, timeout_
     pytest.fail(f"#{status_id} did not reach {pattern!r} within {timeout_s} s; it shows:\n{status.input_value()}")
 
 
+def _plot_points(page, plot_id: str) -> int:
+    """Points on the longest line of a gr.LinePlot (Vega draws each curve as one SVG path)."""
+    paths = page.locator(f"#{plot_id} .mark-line path").evaluate_all("els => els.map(e => e.getAttribute('d') || '')")
+    return max((d.count("L") + 1 for d in paths if d), default=0)
+
+
+def _train_and_watch_plot(page, button_id: str, status_id: str, plot_id: str, timeout_s: float,
+                          refused: str | None = None) -> tuple[str, list[int]]:
+    """Press a training button; return its final status and the plot's point counts seen while it ran.
+
+    With `refused`, the button is double-clicked and the second start must be refused with a notice
+    containing `refused`.
+    """
+    status = _field(page, status_id)
+    if refused:
+        page.locator(f"#{button_id}").dblclick()
+        _expect_refusal_notice(page, refused)
+    else:
+        page.locator(f"#{button_id}").click()
+    seen, deadline = [], time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = status.input_value()
+        if re.match(r"(done|failed|stopped|error)", value):
+            return value, seen
+        if value.startswith("running"):
+            seen.append(_plot_points(page, plot_id))
+        time.sleep(0.3)
+    pytest.fail(f"#{status_id} did not finish within {timeout_s} s; it shows:\n{status.input_value()}")
+
+
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory) -> Path:
     """Where the screenshots go: `$GSV_SCREENSHOT_DIR`, else a temporary folder; never the repository."""
@@ -264,9 +294,13 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots, tmp_path):
     assert semantic[0] == "item_name\tsemantic_audio" and len(semantic) == 4
     _screenshot(page, screenshots, "1-dataset")
 
-    # 2. Fine-tuning: one epoch of each tiny model, from scratch where no pretrained file exists.
+    # 2. Fine-tuning: one epoch of each tiny model (three SoVITS steps of one clip), from scratch where
+    # no pretrained file exists; the loss plots appear and grow while the trainers run.
     page.get_by_role("tab", name="2. Fine-tuning").click()
-    _fill(page, "s2_batch_size", 3)  # the 3 clips in one batch: one SoVITS step per epoch
+    from playwright.sync_api import expect
+
+    expect(page.locator("#tensorboard_note")).to_contain_text(f"tensorboard --logdir {project.root / 'logs'}/")
+    _fill(page, "s2_batch_size", 1)  # one clip per batch: three SoVITS steps, seconds apart on a CPU
     _fill(page, "s1_batch_size", 2)
     for prefix in ("s2", "s1"):
         _fill(page, f"{prefix}_epochs", 1)
@@ -274,22 +308,28 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots, tmp_path):
     _fill(page, "s1_save_every_n_epoch", 1)
     _fill(page, "s2_pretrained_s2d", "")
     _fill(page, "s1_pretrained", "")
-    status = _click_and_wait(page, "btn_train_s2", "s2_status", r"^(done|failed|stopped|error)", 240,
-                             refused="a job is running")
-    assert status.startswith("done s2_train.py"), status
+    assert _plot_points(page, "s2_plot") == 0
+    status, seen = _train_and_watch_plot(page, "btn_train_s2", "s2_status", "s2_plot", 240, refused="a job is running")
+    assert status.startswith("done s2_train.py") and "epoch 1/1, step 3/3 (100 %)" in status, status
+    growing = [count for count in seen if count]
+    assert growing and growing[0] < 3 and _plot_points(page, "s2_plot") == 3, seen  # it grew while running
+    assert "s2 epoch" not in status  # log lines, not the progress-bar stream
     _expect_no_job_left(server, set())  # the second click started nothing that outlived the run
     sovits = sorted((project.root / "SoVITS_weights_v2").glob("ru_test_e1_s*.pth"))
     assert sovits and sovits[0].name in status
-    status = _click_and_wait(page, "btn_train_s1", "s1_status", r"^(done|failed|stopped|error)", 240)
+    expect(page.locator("#s2_sample audio[src]")).to_be_attached(timeout=20_000)  # the latest save's sample
+    assert (opt_dir / "logs_s2_v2" / "samples" / "step00000003-sample-generated.wav").is_file()
+    status, _ = _train_and_watch_plot(page, "btn_train_s1", "s1_status", "s1_plot", 240)
     assert status.startswith("done s1_train.py"), status
     gpt = sorted((project.root / "GPT_weights_v2").glob("ru_test-e1.ckpt"))
     assert gpt and gpt[0].name in status
+    assert _plot_points(page, "s1_plot") >= 2, status
+    expect(page.locator("#s1_sample audio[src]")).to_be_attached(timeout=20_000)  # rendered through ru_test_e1_s3.pth
+    assert list((opt_dir / "logs_s1_v2" / "samples").glob("step*-sample-gpt.wav")), status
     _screenshot(page, screenshots, "2-training")
 
     # 3. Synthesis with the exported weights: the lists were refreshed when each training ended.
     page.get_by_role("tab", name="3. Synthesis").click()
-    from playwright.sync_api import expect
-
     expect(_field(page, "tts_gpt")).to_have_value(re.compile(r"ru_test-e1\.ckpt$"), timeout=20_000)
     expect(_field(page, "tts_sovits")).to_have_value(re.compile(r"ru_test_e1_s\d+\.pth$"), timeout=20_000)
     page.locator("#tts_ref_audio input[type=file]").set_input_files(str(project.reference))
