@@ -10,6 +10,7 @@ from GPT_SoVITS.webui.app import build_app, refreshed_weight_lists
 from GPT_SoVITS.webui.i18n import translator
 from GPT_SoVITS.webui.jobs import JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import parse_settings
+from GPT_SoVITS.webui.training_view import TrainingMonitor
 
 EN, RU = translator("en"), translator("ru")
 START_BUTTONS = {  # every start button of tabs 0-2 and the slot it runs in
@@ -72,22 +73,24 @@ def test_training_stream_and_stop_in_russian(tmp_path, warnings_shown):
     weights.mkdir()
     stop = job_events.stop_callback(RU, slots, training.S2_SLOT)
     assert stop() == "ничего не выполняется"
-    runner = job_events.job_stream(gradio, RU, slots, training.S2_SLOT,
-                                   lambda: training.stream_training(slots, training.S2_SLOT, "s2_train.py",
-                                                                    _sleeper(tmp_path), weights, 0.05, tr=RU))
+
+    def stream(sleeper):
+        monitor = TrainingMonitor(tmp_path / "logs_s2_v2", "s2", "ru")
+        return training.stream_training(slots, training.S2_SLOT, "s2_train.py", sleeper, weights, monitor, 0.05, tr=RU)
+
+    runner = job_events.job_stream(gradio, RU, slots, training.S2_SLOT, lambda: stream(_sleeper(tmp_path)))
     statuses = []
-    for status in runner():
-        statuses.append(status)
+    for frame in runner():
+        statuses.append(frame.status)
         if len(statuses) == 1:
-            assert status.startswith("выполняется s2_train.py, 0 с"), status
+            assert frame.status.startswith("выполняется s2_train.py, 0 с"), frame.status
             second = list(runner())  # a second click while it runs
             assert second == [gradio.skip()] and len(warnings_shown) == 1
             assert stop() == "останавливается..."
-    assert statuses[-1].startswith("остановлен s2_train.py (кнопкой «Остановить»)\n--- вывод ---"), statuses[-1]
+    assert statuses[-1].startswith("остановлен s2_train.py (кнопкой «Остановить»)"), statuses[-1]
     assert not slots.busy(training.S2_SLOT)
-    done = list(training.stream_training(slots, training.S2_SLOT, "s2_train.py",
-                                         _sleeper(tmp_path, writes=weights / "voice_e1_s1.pth"), weights, 0.05, tr=RU))
-    assert done[-1].startswith("готово s2_train.py за 0 с; экспортировано: voice_e1_s1.pth\n--- вывод ---\nexported")
+    done = list(stream(_sleeper(tmp_path, writes=weights / "voice_e1_s1.pth")))
+    assert done[-1].status.startswith("готово s2_train.py за 0 с; экспортировано: voice_e1_s1.pth"), done[-1].status
 
 
 def test_a_stop_between_two_steps_reports_the_step_not_started(tmp_path):
