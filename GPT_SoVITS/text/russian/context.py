@@ -130,6 +130,22 @@ def _plural_verb_follows(tokens: list[str], index: int) -> Predicate | None:
     return None
 
 
+def _genitive_attribute(tokens: list[str], index: int, before: list[str]) -> Predicate | None:
+    """A noun right after another noun is its genitive attribute (`шум моря`, `край рукава`),
+    when the word is no verb or short form (`бабушка села` is a subject and its verb) and the
+    first noun is not a dative, instrumental or prepositional that could leave the second as an
+    object (`протянул маме руки`) unless a preposition governs it (`к подножию горы`)."""
+    if not before or has_pos(tokens[index], "VERB", "INFN", "ADJS", "PRTS"):
+        return None
+    first = parses(before[0])
+    if not first or not all(p.tag.POS == "NOUN" for p in first):
+        return None
+    governed = len(before) > 1 and before[1] in PREPOSITION_CASES
+    if not governed and any(p.tag.case in ("datv", "ablt", "loct") for p in first):
+        return None
+    return lambda p: p.tag.case in ("gent", "gen2")
+
+
 def _object_before_verb(tokens: list[str], index: int) -> Predicate | None:
     """A clause-initial noun right before a transitive verb that cannot agree with it is the
     verb's object, in the accusative (`Горы окутал туман`: окутал is singular, so горы is not
@@ -178,6 +194,9 @@ def context_rule(tokens: list[str], index: int) -> tuple[str, Predicate] | None:
         return ("plural subject", rule) if rule is not None else None
     if before and before[0] in INTENSIFIERS:
         return "short adjective", lambda p: p.tag.POS in ("ADJS", "COMP")
+    rule = _genitive_attribute(tokens, index, before)
+    if rule is not None:
+        return "genitive attribute", rule
     adverb_first = len(before) > 1 and has_pos(before[0], "ADVB") and before[0] not in INTENSIFIERS
     subject = before[1] if adverb_first else (before[0] if before else None)
     if subject is not None and _transitive_verb(subject):
