@@ -117,7 +117,7 @@ def _hard_e(letters: str, final_stressed: bool) -> str:
 
 def _indeclinable(word: str) -> bool:
     """An indeclinable noun per pymorphy3 (кафе, шоссе, резюме; not кофе, which ends unstressed)."""
-    from GPT_SoVITS.text.russian.homographs import parses  # pymorphy3, loaded on first use
+    from GPT_SoVITS.text.russian.morphology import parses  # pymorphy3, loaded on first use
 
     return any(p.tag.POS == "NOUN" and "Fixd" in p.tag for p in parses(word))
 

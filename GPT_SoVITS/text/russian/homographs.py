@@ -1,70 +1,34 @@
-"""Homographs in context: our rules on neighbouring words, and checks on a word's readings.
+"""Homographs in context: readings of a word's grammatical forms, the choice among them that
+the context allows, and checks on a word's readings.
 
-silero's solver decides first (`stress.py`); these rules, built on pymorphy3's grammar (MIT,
-OpenCorpora dictionary), overrule it only when the context fixes the grammatical form:
-a preposition or `нет`/`ни` that takes the genitive, a numeral 2-4 (count form), an
-adjective or pronoun whose number/case the noun must share, a pronoun or noun subject the
-verb must agree with, an intensifier before a short adjective, a plural verb after a
-sentence-initial noun. A form's reading comes from ё in pymorphy's spelling or from the
-stress of a sibling form (the genitive singular is stressed like the instrumental). The
-agreement check rejects a reading whose stress no form of the word's lexemes has, and ё
-only where a form of the word is spelled with it. docs/russian.md §2 lists every rule.
+silero's solver decides first (`stress.py`); `context.py` says which pymorphy3 analyses the
+neighbouring words allow, and `resolve` turns them into a reading where that is sound. A
+form's reading comes from ё in pymorphy's spelling or from the stress of a sibling form (the
+genitive singular is stressed like the instrumental). The agreement check rejects a reading
+whose stress no form of the word's lexemes has, and ё only where a form of the word is
+spelled with it. docs/russian.md §2 lists every rule.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from functools import lru_cache
 from os.path import commonprefix
-from typing import Any, Callable
+from typing import Any
 
 from GPT_SoVITS.text.russian import silero
+from GPT_SoVITS.text.russian.context import after_count_word, context_rule
 from GPT_SoVITS.text.russian.lexicon import VOWELS
+from GPT_SoVITS.text.russian.morphology import form_key, parses, plausible_lemmas
 
-logger = logging.getLogger(__name__)
+__all__ = ["after_count_word", "context_rule", "is_ambiguous", "is_possible", "parses", "resolve", "yo_allowed"]
 
-#: Prepositions (and the negations `нет`, `ни`) after which a noun is in the genitive.
-GENITIVE_HEADS = frozenset(
-    "у из от до без для около возле после кроме среди мимо вокруг вместо вдоль посреди напротив "
-    "ради сверх внутри вне позади близ вблизи против нет ни".split()
-)
-COUNT_WORDS = frozenset("два две три четыре оба обе полтора полторы".split())
 #: Masculine nouns whose count form is stressed on the ending (два час+а, три ряд+а, два шар+а).
 COUNT_FORM_NOUNS = frozenset("час шаг ряд шар след".split())
-PERSONAL_PRONOUNS = {
-    "я": ("1per", "sing"), "ты": ("2per", "sing"), "мы": ("1per", "plur"), "вы": ("2per", "plur"),
-    "он": ("3per", "sing"), "она": ("3per", "sing"), "оно": ("3per", "sing"), "они": ("3per", "plur"),
-}
-_PRONOUN_GENDER = {"он": "masc", "она": "femn", "оно": "neut"}
-INTENSIFIERS = frozenset("очень совершенно совсем так слишком весьма вполне абсолютно довольно чересчур".split())
-_CLAUSE_END = frozenset(",.!?…-")
-_LOCK = threading.Lock()
-_MORPH: dict[str, Any] = {}
-
-Predicate = Callable[[Any], bool]
 _LETTERS = re.compile(r"[а-яё]+")
-
-
-def _analyzer() -> Any | None:
-    with _LOCK:
-        if "m" not in _MORPH:
-            try:
-                import pymorphy3
-            except ImportError:
-                logger.warning("pymorphy3 is not installed: homographs follow silero alone")
-                _MORPH["m"] = None
-            else:
-                _MORPH["m"] = pymorphy3.MorphAnalyzer()
-        return _MORPH["m"]
-
-
-@lru_cache(maxsize=65536)
-def parses(word: str) -> tuple[Any, ...]:
-    """pymorphy3's dictionary analyses of a lower-case word (guesses for unknown words left out)."""
-    analyzer = _analyzer()
-    return tuple(p for p in analyzer.parse(word) if p.is_known) if analyzer is not None else ()
+#: pymorphy3 grammemes of proper names: such an analysis of a lower-case word gives no reading
+#: and may hide one (`ирис` is also the plural of the name Ириса).
+_PROPER_NAMES = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
 
 def _plain(word: str) -> str:
@@ -96,8 +60,20 @@ def _sibling(parse: Any, grammemes: set[str]) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _readings(word: str) -> tuple[str | None, ...]:
-    """`reading_of` for every analysis of `word`, in `parses(word)` order (computed once)."""
-    return tuple(reading_of(parse, word) for parse in parses(word))
+    """`reading_of` for every analysis of `word`, in `parses(word)` order (computed once). An
+    analysis without a reading of its own shares that of another analysis of the same form
+    (`паром` nominative like accusative: пар+ом)."""
+    analyses = parses(word)
+    own = [reading_of(parse, word) for parse in analyses]
+    by_form: dict[Any, set[str]] = {}
+    for parse, reading in zip(analyses, own):
+        if reading is not None and form_key(parse) is not None:
+            by_form.setdefault(form_key(parse), set()).add(reading)
+    shared = []
+    for parse, reading in zip(analyses, own):
+        same_form = by_form.get(form_key(parse), set()) if form_key(parse) is not None else set()
+        shared.append(reading if reading is not None or len(same_form) != 1 else next(iter(same_form)))
+    return tuple(shared)
 
 
 def reading_of(parse: Any, word: str) -> str | None:
@@ -169,151 +145,26 @@ def _fits_profile(reading: str, profile: tuple[tuple[int, int], ...]) -> bool:
                for stem, stressed in profile)
 
 
-def _clause_before(tokens: list[str], index: int) -> list[str]:
-    words = []
-    for token in reversed(tokens[:index]):
-        if token in _CLAUSE_END:
-            break
-        words.append(token)
-    return words  # nearest first
-
-
-def _clause_after(tokens: list[str], index: int) -> list[str]:
-    words = []
-    for token in tokens[index + 1:]:
-        if token in _CLAUSE_END:
-            break
-        words.append(token)
-    return words
-
-
-@lru_cache(maxsize=65536)
-def _lexemes(word: str) -> frozenset[str]:
-    """Lemmas of `word` that pymorphy3 finds plausible (summed analysis score at least 5 %):
-    `стрелки` is стрелка and стрелок, `стены` only стена (the surname-like стен is ignored)."""
-    scores: dict[str, float] = {}
-    for parse in parses(word):
-        scores[parse.normal_form] = scores.get(parse.normal_form, 0.0) + parse.score
-    return frozenset(lemma for lemma, score in scores.items() if score >= 0.05)
-
-
 def _single_lemma(word: str) -> bool:
     """Every analysis is a form of one word (`пары` is not: пара and, rarely, пар), so two
     readings silero lists for it are two forms of that word."""
     return len({p.normal_form for p in parses(word)}) == 1
 
 
-@lru_cache(maxsize=65536)
-def _has_pos(word: str, *pos: str) -> bool:
-    return any(p.tag.POS in pos for p in parses(word))
-
-
-def _modifier_rule(modifier: str) -> Predicate | None:
-    """A noun agrees in number (and, singular, in case) with the adjective or pronoun before it."""
-    forms = [p.tag for p in parses(modifier) if p.tag.POS in ("ADJF", "PRTF")]
-    numbers = {tag.number for tag in forms}
-    if numbers == {"plur"}:
-        return lambda p: p.tag.number == "plur"
-    if numbers == {"sing"}:
-        cases = {tag.case for tag in forms}
-        return lambda p: p.tag.number == "sing" and p.tag.case in cases
-    return None
-
-
-def _verb_agrees(person: str, number: str, gender: str | None) -> Predicate:
-    def agrees(parse: Any) -> bool:
-        tag = parse.tag
-        if tag.POS not in ("VERB", "ADJS", "PRTS"):
-            return False
-        if tag.tense == "past" or tag.POS != "VERB":
-            return tag.number == number and (number == "plur" or gender is None or tag.gender == gender)
-        return tag.person == person and tag.number == number
-
-    return agrees
-
-
-def _transitive_verb(word: str) -> bool:
-    """A finite transitive verb: an animate noun right after it is its object in the
-    accusative ("ждали уч+ителя"; an animate plural object would read учителей)."""
-    verbs = [p.tag for p in parses(word) if p.tag.POS == "VERB"]
-    return bool(verbs) and len(verbs) == len(parses(word)) and all("tran" in tag for tag in verbs)
-
-
-def _subject_rule(subject: str) -> Predicate | None:
-    """The verb after a pronoun or a nominative noun subject agrees with it."""
-    if subject in PERSONAL_PRONOUNS:
-        person, number = PERSONAL_PRONOUNS[subject]
-        return _verb_agrees(person, number, _PRONOUN_GENDER.get(subject))
-    nouns = [p.tag for p in parses(subject) if p.tag.POS == "NOUN"]
-    if nouns and all(tag.case == "nomn" for tag in nouns) and len({(t.number, t.gender) for t in nouns}) == 1:
-        return _verb_agrees("3per", nouns[0].number, nouns[0].gender)
-    return None
-
-
-def _plural_verb_follows(tokens: list[str], index: int) -> Predicate | None:
-    """A sentence-initial noun followed by a plural verb is its plural subject."""
-    for word in _clause_after(tokens, index)[:4]:
-        verbs = [p.tag for p in parses(word) if p.tag.POS == "VERB" and p.tag.mood == "indc"]
-        if verbs:
-            if all(tag.number == "plur" for tag in verbs):
-                return lambda p: p.tag.POS == "NOUN" and p.tag.number == "plur" and p.tag.case == "nomn"
-            return None
-        if word in PERSONAL_PRONOUNS or any(p.tag.POS in ("NOUN", "NPRO") and p.tag.case == "nomn" for p in parses(word)):
-            return None  # the verb may agree with that word instead ("Дома мы пили чай")
-    return None
-
-
-def context_rule(tokens: list[str], index: int) -> tuple[str, Predicate] | None:
-    """The first rule that fires for tokens[index]: (its name, which analyses it allows)."""
-    before = _clause_before(tokens, index)
-    modifiers = 0
-    while modifiers < len(before) and _has_pos(before[modifiers], "ADJF", "PRTF") and before[modifiers] not in COUNT_WORDS:
-        modifiers += 1
-    head = before[modifiers] if modifiers < len(before) else None
-    if head in GENITIVE_HEADS:
-        return "genitive", lambda p: p.tag.case in ("gent", "gen2")
-    if head in COUNT_WORDS:
-        return "count", lambda p: True
-    if modifiers:
-        rule = _modifier_rule(before[0])
-        if rule is not None:
-            return "agreement", rule
-        if head is not None:
-            return None
-        rule = _plural_verb_follows(tokens, index)  # "Её глаза сияли": её fits any number
-        return ("plural subject", rule) if rule is not None else None
-    if before and before[0] in INTENSIFIERS:
-        return "short adjective", lambda p: p.tag.POS in ("ADJS", "COMP")
-    subject = before[1] if len(before) > 1 and _has_pos(before[0], "ADVB") and before[0] not in INTENSIFIERS else (before[0] if before else None)
-    if subject is not None and _transitive_verb(subject):
-        return "animate object", lambda p: p.tag.case == "accs" and p.tag.animacy == "anim"
-    if subject is not None:
-        rule = _subject_rule(subject)
-        return ("subject", rule) if rule is not None else None
-    rule = _plural_verb_follows(tokens, index)
-    return ("plural subject", rule) if rule is not None else None
-
-
-def _count_form(word: str, readings: set[str]) -> str | None:
-    """The reading after 2-4: masculine/neuter genitive singular, except the nouns with an
-    end-stressed count form; feminine nominative plural."""
-    nouns = [p for p in parses(word) if p.tag.POS == "NOUN" and p.tag.case == "gent" and p.tag.number == "sing"]
+def _count_form(word: str) -> str | None:
+    """The reading after 2-4: the genitive singular's stress, in every gender (the old dual:
+    `три г+ода`, `два письм+а`, `три сестр+ы`, `две рук+и`; D. E. Rosenthal, *Говорите и
+    пишите по-русски правильно*: "три высоких горы́, две младших сестры́"), except the
+    masculine nouns with an end-stressed count form (`два час+а`)."""
+    lemmas = plausible_lemmas(word)
+    nouns = [p for p in parses(word) if p.tag.POS == "NOUN" and p.tag.case == "gent" and p.tag.number == "sing"
+             and p.normal_form in lemmas]
     if len({p.normal_form for p in nouns}) != 1:
         return None
-    genitive = reading_of(nouns[0], word)
-    if nouns[0].tag.gender == "femn":  # the nominative plural: spelled with ё (две с+ёстры), or
-        # silero's other reading when every analysis is a form of this one noun (две р+уки)
-        plural = [p for p in parses(word) if p.normal_form == nouns[0].normal_form and p.tag.number == "plur"]
-        known = {reading_of(p, word) for p in plural}
-        if len(known) == 1 and None not in known:
-            return known.pop()
-        one_noun = _single_lemma(word)
-        others = {r for r in readings if r != genitive}
-        return others.pop() if one_noun and genitive is not None and len(others) == 1 else None
     if nouns[0].normal_form in COUNT_FORM_NOUNS:
         last = max(i for i, c in enumerate(word) if c in VOWELS)
         return word[:last] + "+" + word[last:]
-    return genitive
+    return _readings(word)[parses(word).index(nouns[0])]
 
 
 def resolve(tokens: list[str], index: int, readings: set[str]) -> tuple[str, str] | None:
@@ -327,7 +178,7 @@ def resolve(tokens: list[str], index: int, readings: set[str]) -> tuple[str, str
         return None
     name, allowed = fired
     if name == "count":
-        chosen = _count_form(word, readings)
+        chosen = _count_form(word)
         return (chosen, name) if chosen else None
     analyses = parses(word)
     allowed_flags = [allowed(p) for p in analyses]
@@ -337,24 +188,36 @@ def resolve(tokens: list[str], index: int, readings: set[str]) -> tuple[str, str
     kept_readings = {r for r, ok in zip(readings_of, allowed_flags) if ok}
     if len(kept_readings) == 1 and None not in kept_readings:
         return kept_readings.pop(), name
-    # An unknown kept reading is told apart by exclusion only when that is sound: the kept
-    # forms are spelled without ё, so they are none of the ё readings (мы моем -> м+оем); or
-    # silero lists two readings and one is excluded, where the word is forms of one noun
-    # (эти з+имы) or a short adjective after an intensifier against a noun's form (очень
-    # добр+а against д+обра: a short adjective and a noun of another lexeme).
-    excluded = {r for r, ok in zip(readings_of, allowed_flags) if not ok} - {None}
-    if kept_readings != {None} or not excluded:
+    chosen = _by_exclusion(word, name, readings, [p for p, ok in zip(analyses, allowed_flags) if ok])
+    return (chosen, name) if chosen is not None else None
+
+
+def _by_exclusion(word: str, rule: str, readings: set[str], kept: list[Any]) -> str | None:
+    """The one reading left once the excluded forms' readings are struck out, where that is
+    sound: the kept forms are spelled without ё, so they are none of the ё readings (мы моем
+    -> м+оем); or silero lists two readings and one belongs to an excluded form, where the
+    word is forms of one noun (эти з+имы), or a short adjective after an intensifier stands
+    against a noun's form (очень добр+а, not д+обра), or the kept analyses are one form of one
+    lemma and every excluded form's reading is known (`Паром!`: not п+аром, the instrumental
+    of пар; `Горы окутал туман`: not гор+ы, the genitive). Proper-name analyses of a
+    lower-case word are left out on both sides."""
+    common = [p for p in parses(word) if not _PROPER_NAMES & p.tag.grammemes]
+    kept_forms = {form_key(p) for p in kept if p in common}
+    truly_excluded = [r for p, r in zip(parses(word), _readings(word))
+                      if p in common and p not in kept and (form_key(p) is None or form_key(p) not in kept_forms)]
+    excluded = set(truly_excluded) - {None}
+    known_kept = {r for p, r in zip(parses(word), _readings(word)) if p in kept} - {None}
+    if not excluded or len(known_kept) > 1:
         return None
     listed = set(silero.listed_readings(word))
-    if all("ё" in r for r in excluded):
+    one_form = len(kept_forms) == 1 and None not in kept_forms and None not in truly_excluded
+    if not known_kept and all("ё" in r for r in excluded):
         left = {r for r in readings if "ё" not in r}
-    elif len(listed) == 2 and _single_lemma(word):
-        left = listed - excluded
-    elif len(listed) == 2 and name == "short adjective":
+    elif len(listed) == 2 and (_single_lemma(word) or one_form or rule == "short adjective"):
         left = listed - excluded
     else:
         return None
-    return (left.pop(), name) if len(left) == 1 else None
+    return left.pop() if len(left) == 1 and known_kept <= left else None
 
 
 @lru_cache(maxsize=65536)
@@ -362,12 +225,3 @@ def is_ambiguous(word: str) -> bool:
     """Whether pymorphy3's analyses of `word` may differ in stress: other words, other parts of
     speech, singular against plural, or a spelling with ё (cases alone share one form)."""
     return len({(p.normal_form, p.tag.POS, p.tag.number, p.word) for p in parses(word)}) > 1
-
-
-def after_count_word(tokens: list[str], index: int) -> bool:
-    """Whether a numeral 2-4 stands before tokens[index] (through adjectives)."""
-    if not COUNT_WORDS.intersection(tokens[max(0, index - 3):index]):
-        return False
-    fired = context_rule(tokens, index)
-    return fired is not None and fired[0] == "count"
-
