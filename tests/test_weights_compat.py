@@ -250,7 +250,7 @@ def test_foreign_file_is_one_clear_error(tmp_path):
         wc.read_checkpoint(path)
 
 
-@pytest.mark.parametrize("marker,family", [(b"05", "v2Pro"), (b"06", "v2ProPlus"), (b"04", "v4")])
+@pytest.mark.parametrize("marker,family", [(b"02", "v3"), (b"03", "v3"), (b"04", "v4")])
 def test_version_marker_header_is_named_and_refused(tmp_path, marker, family):
     original = upstream_checkpoint("s2D_v2", tmp_path).read_bytes()
     path = tmp_path / "pro.pth"

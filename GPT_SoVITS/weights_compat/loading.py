@@ -95,7 +95,7 @@ def _raise_key_problems(source: str, missing: list[str], unexpected: list[str], 
     for title, items in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)):
         if items:
             message += listed(title, items)
-    message += "\nIs it the right kind of file (s2G / s2D / s1) and version (v2)?"
+    message += "\nIs it the right kind of file (s2G / s2D / s1) and version (v2, v2Pro or v2ProPlus)?"
     raise CheckpointError(message)
 
 
