@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from GPT_SoVITS.data_files.layout import STAGE_KEYS
 from GPT_SoVITS.data_files.list_file import read_list_lines
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.prepare import pipeline
@@ -26,7 +25,7 @@ from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import UiSettings, environ_copy
 
 SLOT = "dataset"
-STAGES = STAGE_KEYS
+STAGES = ("text", "ssl", "semantic")  # the buttons' stages; 2-get-sv runs with "ssl" (button 1b) for Pro
 SHOWN_FAILURES = 20
 
 Translate = Callable[[str], str]
