@@ -93,3 +93,26 @@ def test_exp_flag_mistakes_are_one_line_each(tmp_path):
     result = _run(["GPT_SoVITS/s2_train.py", "--exp", "voice", "--pretrained-s2G", "", "--pretrained-s2D", "",
                    "--logs-dir", str(tmp_path / "logs")], tmp_path)
     assert result.returncode == 1 and f"error: data.exp_dir {tmp_path / 'logs' / 'voice'}: not a folder" in result.stderr
+
+
+def test_version_flag_picks_the_pro_config_pretrained_files_and_folders(tmp_path, monkeypatch, capsys):
+    """`--version v2ProPlus`: configs/s2v2ProPlus.json, the v2ProPlus pretrained G/D at their default places."""
+    from GPT_SoVITS import pretrained
+    from GPT_SoVITS.s2.cli import main
+
+    monkeypatch.setattr(pretrained, "REPO_ROOT", tmp_path / "checkout")  # where the default files are looked for
+    for key in ("s2G_v2ProPlus", "s2D_v2ProPlus"):
+        pretrained.pretrained_path(key).parent.mkdir(parents=True, exist_ok=True)
+        pretrained.pretrained_path(key).write_bytes(b"weights")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "tmp_s2.json"
+    assert main(["--exp", "voice", "--version", "v2ProPlus", "--write-config", str(out)]) == 0
+    config = json.loads(out.read_text(encoding="utf-8"))
+    plus = json.loads((REPO_ROOT / "configs" / "s2v2ProPlus.json").read_text(encoding="utf-8"))
+    assert config["model"] == {**plus["model"], "version": "v2ProPlus"} and config["version"] == "v2ProPlus"
+    assert config["train"]["pretrained_s2G"] == str(tmp_path / "checkout/GPT_SoVITS/pretrained_models/v2Pro/s2Gv2ProPlus.pth")
+    assert config["train"]["pretrained_s2D"] == str(tmp_path / "checkout/GPT_SoVITS/pretrained_models/v2Pro/s2Dv2ProPlus.pth")
+    assert config["save_weight_dir"] == str(tmp_path / "SoVITS_weights_v2ProPlus")
+    with pytest.raises(SystemExit):
+        main(["--exp", "voice", "--version", "v3"])
+    assert "invalid choice: 'v3'" in capsys.readouterr().err
