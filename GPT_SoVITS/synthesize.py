@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="python -m GPT_SoVITS.synthesize", description=__doc__.splitlines()[0])
     parser.add_argument("--gpt", required=True, help="GPT weights (.ckpt), e.g. GPT_weights_v2/NAME-e15.ckpt")
-    parser.add_argument("--sovits", required=True, help="SoVITS weights (.pth), e.g. SoVITS_weights_v2/NAME_e8_s200.pth")
+    parser.add_argument("--sovits", required=True, help="SoVITS weights (.pth), e.g. SoVITS_weights_v2/NAME_e8_s200.pth; "
+                        "v2Pro/v2ProPlus files are recognised by their content")
     parser.add_argument("--ref", required=True, help="reference audio, 3-10 s of the target voice")
     parser.add_argument("--ref-text", required=True, help="exactly what is said in the reference audio")
     source = parser.add_mutually_exclusive_group(required=True)
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ref-lang", default="ru", help="language of the reference text (default ru)")
     parser.add_argument("--hubert", default=str(PRETRAINED["cnhubert"].path),
                         help="local chinese-hubert-base folder (default %(default)s)")
+    parser.add_argument("--sv", default=None,
+                        help=f"speaker encoder for v2Pro/v2ProPlus SoVITS weights (default {PRETRAINED['sv'].path})")
     parser.add_argument("--seed", type=int, default=None, help="random seed; the same seed gives the same audio")
     parser.add_argument("--top-k", type=int, default=15)
     parser.add_argument("--top-p", type=float, default=1.0)
@@ -91,7 +94,7 @@ def run(args: argparse.Namespace) -> str:
     )
     text = _read_text(args)
     check_writable(args.output)  # a bad -o is reported before minutes of loading and synthesis
-    tts = TTS.from_files(args.gpt, args.sovits, args.hubert, device=args.device, half=args.half)
+    tts = TTS.from_files(args.gpt, args.sovits, args.hubert, device=args.device, half=args.half, sv_path=args.sv)
     result = tts.synthesize(args.ref, args.ref_text, text, language=args.lang, ref_language=args.ref_lang, params=params)
     write_wav(args.output, result.audio, result.sample_rate)
     t = result.timings

@@ -41,14 +41,16 @@ def write_tiny_pro_config(path: Path, version: str) -> Path:
     return path
 
 
-def save_tiny_pro_s2g(path: Path, version: str, table: str | SymbolTable | None = None, seed: int = 0) -> Path:
-    """A random tiny generator in upstream's pretrained layout (`enc_q` kept, no version bytes)."""
+def save_tiny_pro_s2g(path: Path, version: str, table: str | SymbolTable | None = None, seed: int = 0,
+                      export: bool = False) -> Path:
+    """A random tiny generator in upstream's pretrained layout (`enc_q` kept, no version bytes), or
+    with `export` in its inference-export layout (no `enc_q`, version bytes in place of `PK`)."""
     table = get_table(table or default_table_name()) if not isinstance(table, SymbolTable) else table
     config = S2Config.from_dict(tiny_pro_config(version))
     torch.manual_seed(seed)
     generator = build_generator(config, table)
-    wc.save_checkpoint(path, generator.state_dict(), config=config.to_dict(), info="pretrained", table=table,
-                       version=version)
+    wc.save_checkpoint(path, generator.state_dict(), config=config.export_dict(), info="pretrained", table=table,
+                       version=version, exclude=("enc_q.*",) if export else (), upstream_header=export)
     return path
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -143,3 +144,22 @@ def test_tiny_pro_run_exports_upstreams_pro_layout(pro_runs, version, marker):
     assert not torch.equal(checkpoint["weight"]["sv_emb.weight"], start.half())  # the Pro layers were trained
     state = torch.load(config.state_dir / "state_latest.pt", weights_only=True)
     assert config.state_dir.name == f"logs_s2_{version}" and "sv_emb.weight" in state["generator"]
+
+
+@pytest.mark.slow
+def test_trained_pro_export_is_used_by_synthesis(pro_runs, tmp_path):
+    """The exported file goes straight to synthesis: the version comes from the file, no extra option."""
+    from GPT_SoVITS.inference import SynthesisParams, TTS
+    from tests.inference.fixtures import save_tiny_gpt, save_tiny_hubert, write_reference
+    from tests.sv_fixtures import save_seeded_sv
+
+    _, _, _, second = pro_runs["v2ProPlus"]
+    sv = tmp_path / "sv.ckpt"
+    save_seeded_sv(sv)
+    tts = TTS.from_files(save_tiny_gpt(tmp_path / "gpt.ckpt", RU), second.exports[-1], save_tiny_hubert(tmp_path / "hubert"),
+                         device="cpu", sv_path=sv)
+    assert tts.version == "v2ProPlus" and tts.speaker_encoder is not None
+    result = tts.synthesize(write_reference(tmp_path / "ref.wav"), "Это проверка.", "Добрый вечер.",
+                            params=SynthesisParams(seed=4, max_new_tokens=12))
+    assert result.sample_rate == 32000 and np.isfinite(result.audio).all()
+    assert result.pieces[0].samples == 1280 * result.pieces[0].tokens
