@@ -15,7 +15,9 @@ from typing import Iterator
 
 from GPT_SoVITS.AR.train_config import base_num_workers, suggested_workers
 from GPT_SoVITS.config_files import read_s1_config
+from GPT_SoVITS.data_files.layout import SV_DIR
 from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
 from GPT_SoVITS.webui import checks
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices, write_s1_config, write_s2_config
 from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
@@ -23,6 +25,7 @@ from GPT_SoVITS.webui.settings import UiSettings, environ_copy
 
 S2_SLOT, S1_SLOT = "sovits", "gpt"
 S2_NEEDS = ("2-name2text.txt", "4-cnhubert", "5-wav32k")
+S2_PRO_NEEDS = (*S2_NEEDS, SV_DIR)  # v2Pro/v2ProPlus train on the speaker vectors of stage 2-get-sv
 S1_NEEDS = ("2-name2text.txt", "6-name2semantic.tsv")
 
 
@@ -31,7 +34,8 @@ def check_prepared(settings: UiSettings, exp_name: str, needs: tuple[str, ...]) 
     exp_dir = settings.exp_dir(exp_name)
     missing = [name for name in needs if not (exp_dir / name).exists()]
     if missing:
-        raise ConfigError(f"{exp_dir}: {', '.join(missing)} missing; run the dataset formatting tab first")
+        hint = " with a v2Pro/v2ProPlus version (button 1b runs 2-get-sv)" if SV_DIR in missing else ""
+        raise ConfigError(f"{exp_dir}: {', '.join(missing)} missing; run the dataset formatting tab first{hint}")
     return exp_dir
 
 
@@ -88,16 +92,18 @@ def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: 
     )
 
 
-def sovits_spec(settings: UiSettings, choices: SoVITSChoices, cuda: bool) -> ProcessSpec:
-    check_prepared(settings, choices.exp_name, S2_NEEDS)
-    config = write_s2_config(settings.s2_config, choices, settings.root, cuda)
+def sovits_spec(settings: UiSettings, choices: SoVITSChoices, cuda: bool, version: str = DEFAULT_VERSION) -> ProcessSpec:
+    """Check the experiment, write `tmp_s2.json` from the version's base config and return the trainer's command."""
+    model = get_version(version)
+    check_prepared(settings, choices.exp_name, S2_PRO_NEEDS if model.speaker_vectors else S2_NEEDS)
+    config = write_s2_config(settings.s2_config_for(model.name), choices, settings.root, cuda, model.name)
     script = settings.repo_root / "GPT_SoVITS" / "s2_train.py"
     return ProcessSpec((sys.executable, str(script), "--config", str(config)), environ_copy(), settings.repo_root)
 
 
-def gpt_spec(settings: UiSettings, choices: GPTChoices, cuda: bool) -> ProcessSpec:
+def gpt_spec(settings: UiSettings, choices: GPTChoices, cuda: bool, version: str = DEFAULT_VERSION) -> ProcessSpec:
     check_prepared(settings, choices.exp_name, S1_NEEDS)
-    config = write_s1_config(settings.s1_config, choices, settings.root, cuda)
+    config = write_s1_config(settings.s1_config, choices, settings.root, cuda, get_version(version).name)
     script = settings.repo_root / "GPT_SoVITS" / "s1_train.py"
     env = {**environ_copy(), "hz": "25hz"}
     if cuda and choices.gpu_numbers:

@@ -42,3 +42,19 @@ def test_message_names_each_missing_item_and_the_tool(tmp_path):
     everything = missing_pretrained_message()
     assert everything.count("\n  - ") == len(PRETRAINED) and "default location" not in everything
     assert "python tools/download_pretrained.py`" in everything
+
+
+def test_download_tool_fetches_a_versions_items(monkeypatch, tmp_path):
+    """`--version v2ProPlus`: the v2ProPlus G/D under v2Pro/, s1v3.ckpt and the speaker encoder (no network here)."""
+    from GPT_SoVITS import pretrained
+    from tools import download_pretrained
+
+    fetched = []
+    monkeypatch.setattr(pretrained, "REPO_ROOT", tmp_path)  # nothing is present there
+    monkeypatch.setattr(download_pretrained, "_download", lambda hub_file, root: fetched.append(hub_file) or root / hub_file)
+    assert download_pretrained.main(["--version", "v2ProPlus"]) == 0
+    assert fetched == ["chinese-hubert-base/config.json", "chinese-hubert-base/pytorch_model.bin",
+                       "v2Pro/s2Gv2ProPlus.pth", "v2Pro/s2Dv2ProPlus.pth", "s1v3.ckpt",
+                       "sv/pretrained_eres2netv2w24s4ep4.ckpt"]
+    assert download_pretrained.selected_items(["sv"], "v2") == ["sv", "cnhubert", "s2G", "s2D", "s1"]
+    assert download_pretrained.selected_items(None, None) == list(PRETRAINED)

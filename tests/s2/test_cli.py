@@ -58,8 +58,9 @@ def test_torchrun_two_processes_on_cpu(tmp_path):
     assert (tmp_path / "weights" / "tiny_e1_s2.pth").is_file()
 
 
-def test_exp_flags_write_the_config_the_ui_writes(tmp_path):
-    """`--exp` and the UI's SoVITS button build the same tmp_s2.json, byte for byte."""
+@pytest.mark.parametrize("version,base", [("v2", "s2.json"), ("v2ProPlus", "s2v2ProPlus.json")])
+def test_exp_flags_write_the_config_the_ui_writes(tmp_path, version, base):
+    """`--exp` (`--version`) and the UI's SoVITS button build the same tmp_s2.json, byte for byte."""
     from GPT_SoVITS.s2.options import SoVITSChoices
     from GPT_SoVITS.webui.configs import write_s2_config
 
@@ -70,12 +71,12 @@ def test_exp_flags_write_the_config_the_ui_writes(tmp_path):
     choices = SoVITSChoices("голос", batch_size=3, epochs=2, text_low_lr_rate=0.3, save_every_epoch=1,
                             if_save_latest=False, pretrained_s2G=str(pretrained / "s2G.pth"),
                             pretrained_s2D=str(pretrained / "s2D.pth"))
-    ui_file = write_s2_config(REPO_ROOT / "configs" / "s2.json", choices, root, cuda=False)
+    ui_file = write_s2_config(REPO_ROOT / "configs" / base, choices, root, cuda=False, version=version)
     cli_file = tmp_path / "cli.json"
     result = _run(["GPT_SoVITS/s2_train.py", "--exp", "голос", "--batch-size", "3", "--epochs", "2",
-                   "--text-lr-rate", "0.3", "--save-every", "1", "--no-if-save-latest",
+                   "--text-lr-rate", "0.3", "--save-every", "1", "--no-if-save-latest", "--version", version,
                    "--pretrained-s2G", str(pretrained / "s2G.pth"), "--pretrained-s2D", str(pretrained / "s2D.pth"),
-                   "--logs-dir", str(root / "logs"), "--weights-dir", str(root / "SoVITS_weights_v2"),
+                   "--logs-dir", str(root / "logs"), "--weights-dir", str(root / f"SoVITS_weights_{version}"),
                    "--write-config", str(cli_file)], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"wrote {cli_file}; train with: python GPT_SoVITS/s2_train.py --config {cli_file}" in result.stdout
