@@ -125,3 +125,26 @@ def test_s1v3_gpt_loads_as_the_gpt_of_the_pro_family(tmp_path):
     module = ManifestModule(read_manifest(manifest_path("s1_v2")), overrides={S1_KEY: (len(ru), 512)}, strip="model.")
     report = wc.load_into(module, path, table=ru, kind="s1")
     assert report.copied == 732 and report.loaded == len(weight)
+
+
+def test_community_pro_export_with_its_own_table_converts_with_the_source_table(tmp_path):
+    """docs/training.md: a v2ProPlus export whose 740-row embedding matches no known table."""
+    their = [*get_table("v2").symbols, *(f"their_{i}" for i in range(8))]
+    (tmp_path / "their_symbols.txt").write_text("\n".join(their) + "\n", encoding="utf-8")
+    weight = _inference_weight("v2ProPlus")
+    weight[S2G_KEY] = torch.randn(len(their), 192).half()
+    source = tmp_path / "community.pth"
+    _upstream_marked_file(source, "v2ProPlus", b"06", weight=weight)
+    refused = run_cli("inspect", str(source))
+    assert refused.returncode == 1 and "740-row text embedding" in refused.stderr and "--source-table" in refused.stderr
+    given = run_cli("inspect", str(source), "--source-table", str(tmp_path / "their_symbols.txt"))
+    assert given.returncode == 0 and "symbols:    their_symbols (740 symbols, 740 rows; given with --source-table)" in given.stdout
+    out = tmp_path / "community-ru.pth"
+    done = run_cli("convert", str(source), "--source-table", str(tmp_path / "their_symbols.txt"),
+                   "--symbols", default_table_name(), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "732 rows copied by name" in done.stdout and "8 dropped" in done.stdout
+    converted = wc.read_checkpoint(out)
+    info = wc.identify(converted)
+    assert (info.version, info.table.name) == ("v2ProPlus", default_table_name()) and out.read_bytes()[:2] == b"06"
+    assert torch.equal(converted["weight"][S2G_KEY][:732], weight[S2G_KEY][:732])
