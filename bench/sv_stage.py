@@ -31,7 +31,7 @@ from scipy.io import wavfile  # noqa: E402
 from GPT_SoVITS.data_files.sv_vectors import read_sv_vector  # noqa: E402
 from GPT_SoVITS.prepare.stage_env import StageEnv  # noqa: E402
 from GPT_SoVITS.prepare.sv_stage import run_sv_stage  # noqa: E402
-from bench.sv_embed import make_clips, seeded_encoder  # noqa: E402
+from bench.sv_embed import make_clips, print_speed_table, seeded_encoder  # noqa: E402
 
 
 def write_experiment(root: Path, clips: list[torch.Tensor]) -> dict[str, str]:
@@ -94,12 +94,8 @@ def main() -> None:
     print(f"{args.clips} clips, {audio_seconds:.1f} s of audio ({args.min_seconds:g}-{args.max_seconds:g} s), "
           f"{args.device} {dtype}, {torch.get_num_threads()} torch threads, load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} cores; median of {args.repeats} rounds")
-    print("| variant | seconds | clips/s | audio s per s | speed-up | max diff vs per-file (rel.) |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for size, seconds in median.items():
-        name = "per-file loop (batch 1, upstream's way)" if size == 1 else f"sorted padded batches of {size}"
-        print(f"| {name} | {seconds:.2f} | {args.clips / seconds:.2f} | {audio_seconds / seconds:.1f} | "
-              f"{median[1] / seconds:.2f}x | {largest_difference(vectors[size], vectors[1]):.1e} |")
+    print_speed_table(median, args.clips, audio_seconds, "per-file loop (batch 1, upstream's way)",
+                      {"max diff vs per-file (rel.)": lambda size: f"{largest_difference(vectors[size], vectors[1]):.1e}"})
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from GPT_SoVITS.atomic import torch_save_atomic
+from GPT_SoVITS.data_files.features import read_float_tensor
 from GPT_SoVITS.data_files.layout import sv_path
 from GPT_SoVITS.errors import DataError
 
@@ -39,15 +40,7 @@ def read_sv_vector(path: str | os.PathLike) -> torch.Tensor:
     holds NaN/inf.
     """
     path = Path(path)
-    try:
-        vector = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise DataError(f"{path} is missing: run stage 2-get-sv (button 1b with a Pro version) first") from None
-    except Exception as error:  # torch raises many types for a corrupt or foreign file
-        raise DataError(f"{path} cannot be read ({type(error).__name__}: {error}); {RERUN}") from None
-    if not isinstance(vector, torch.Tensor) or vector.dtype not in SV_DTYPES:
-        kind = f"a {vector.dtype} tensor" if isinstance(vector, torch.Tensor) else type(vector).__name__
-        raise DataError(f"{path}: expected a float tensor [1, {SV_DIM}], got {kind}; {RERUN}")
+    vector = read_float_tensor(path, f"[1, {SV_DIM}]", "run stage 2-get-sv (button 1b with a Pro version) first", RERUN)
     if tuple(vector.shape) != (1, SV_DIM):
         raise DataError(f"{path}: expected shape [1, {SV_DIM}], got {list(vector.shape)}; {RERUN}")
     vector = vector[0].float()

@@ -112,6 +112,17 @@ def _click_and_wait(page, button_id: str, status_id: str, pattern: str, timeout_
     pytest.fail(f"#{status_id} did not reach {pattern!r} within {timeout_s} s; it shows:\n{status.input_value()}")
 
 
+def _synthesize(page, project, text: str, seed: int, max_new: int, timeout_s: float) -> str:
+    """Fill the synthesis tab (reference clip, its text, the text, seed, token cap), press the button."""
+    page.locator("#tts_ref_audio input[type=file]").set_input_files(str(project.reference))
+    _fill(page, "tts_ref_text", REFERENCE_TEXT)
+    _fill(page, "tts_text", text)
+    _fill(page, "tts_seed", seed)
+    _fill(page, "tts_max_new", max_new)
+    page.wait_for_timeout(1000)  # let the upload finish
+    return _click_and_wait(page, "btn_synthesize", "tts_status", r"^(done|error)", timeout_s)
+
+
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory) -> Path:
     """Where the screenshots go: `$GSV_SCREENSHOT_DIR`, else a temporary folder; never the repository."""
@@ -181,13 +192,7 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots):
 
     expect(_field(page, "tts_gpt")).to_have_value(re.compile(r"ru_test-e1\.ckpt$"), timeout=20_000)
     expect(_field(page, "tts_sovits")).to_have_value(re.compile(r"ru_test_e1_s\d+\.pth$"), timeout=20_000)
-    page.locator("#tts_ref_audio input[type=file]").set_input_files(str(project.reference))
-    _fill(page, "tts_ref_text", REFERENCE_TEXT)
-    _fill(page, "tts_text", "Добрый вечер! Как прошёл ваш день?")
-    _fill(page, "tts_seed", 7)
-    _fill(page, "tts_max_new", 20)
-    page.wait_for_timeout(1000)  # let the upload finish
-    status = _click_and_wait(page, "btn_synthesize", "tts_status", r"^(done|error)", 120)
+    status = _synthesize(page, project, "Добрый вечер! Как прошёл ваш день?", seed=7, max_new=20, timeout_s=120)
     assert status.startswith("done:"), status
     assert re.search(r"seed 7\b", status)
     expect(page.locator("#tts_output audio, #tts_output [data-testid='waveform-Result']").first).to_be_attached(
@@ -337,12 +342,6 @@ def test_v2proplus_flow_dataset_with_speaker_vectors_training_synthesis(ui, page
     expect(_field(page, "tts_gpt")).to_have_value(re.compile(r"GPT_weights_v2ProPlus/ru_pro-e1\.ckpt$"), timeout=20_000)
     expect(_field(page, "tts_sovits")).to_have_value(re.compile(r"SoVITS_weights_v2ProPlus/ru_pro_e1_s\d+\.pth$"),
                                                      timeout=20_000)
-    page.locator("#tts_ref_audio input[type=file]").set_input_files(str(project.reference))
-    _fill(page, "tts_ref_text", REFERENCE_TEXT)
-    _fill(page, "tts_text", "Добрый вечер!")
-    _fill(page, "tts_seed", 5)
-    _fill(page, "tts_max_new", 15)
-    page.wait_for_timeout(1000)  # let the upload finish
-    status = _click_and_wait(page, "btn_synthesize", "tts_status", r"^(done|error)", 180)
+    status = _synthesize(page, project, "Добрый вечер!", seed=5, max_new=15, timeout_s=180)
     assert status.startswith("done:") and "ru_pro_e1_s" in status, status
     _screenshot(page, screenshots, "pro-3-synthesis")
