@@ -2,10 +2,11 @@
 
 As upstream: the input is stage 2's 32 kHz wav (its loudness mix, never the source audio),
 resampled to 16 kHz with upstream's filter (`sv.resample`) and embedded by the ERes2NetV2
-speaker encoder; the vector is saved as [1, 20480], float16 under half precision. Unlike
-upstream, clips go through the network in zero-padded batches of similar length (each vector
-equals the one-by-one vector; bench/sv_stage.py). Finished utterances are skipped
-(prepare/resume.py). It does not touch the other stages' files.
+speaker encoder; the vector is saved as [1, 20480], float16 under half precision. Clips can go
+through the network in zero-padded batches of similar length (each vector equals the one-by-one
+vector); on the CPU one clip at a time is faster (bench/sv_stage.py), so batches are used on a
+GPU only. Finished utterances are skipped (prepare/resume.py). It does not touch the other
+stages' files.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ from GPT_SoVITS.sv.resample import resample_to_16k, resampled_length
 logger = logging.getLogger(__name__)
 
 STAGE = STAGES["sv"].name
-BATCH_SIZE = 8  # clips per padded batch: 1.4-2x faster than one by one on CPU (docs/benchmarks.md)
+# Clips per padded batch. On the CPU batches were 0.5-0.6x as fast as one clip at a time when the
+# machine was quiet (docs/benchmarks.md); on a GPU a single clip leaves it mostly idle. The GPU
+# figure is not measured yet: bench/sv_stage.py --device cuda [--half] decides it.
+CPU_BATCH_SIZE = 1
+GPU_BATCH_SIZE = 8
 MAX_BATCH_SECONDS = 160.0  # padded 16 kHz audio per batch, bounding activation memory
 
 
@@ -67,7 +72,12 @@ def find_clip(opt_dir: Path, entry: ListEntry) -> Clip:
     return Clip(entry, path, samples)
 
 
-def plan_batches(clips: list[Clip], batch_size: int = BATCH_SIZE,
+def default_batch_size(model: SpeakerEncoder) -> int:
+    """Clips per batch for the device the model runs on (see CPU_BATCH_SIZE / GPU_BATCH_SIZE)."""
+    return GPU_BATCH_SIZE if next(model.parameters()).device.type == "cuda" else CPU_BATCH_SIZE
+
+
+def plan_batches(clips: list[Clip], batch_size: int = CPU_BATCH_SIZE,
                  max_samples: int = int(MAX_BATCH_SECONDS * 16000)) -> list[list[Clip]]:
     """Clips sorted by length, cut into batches of at most `batch_size` whose padded size stays
     within `max_samples` (a longer clip alone is one batch): little padding, bounded memory."""
@@ -114,10 +124,10 @@ def load_stage_encoder(env: StageEnv) -> SpeakerEncoder:
     return load_speaker_encoder(env.sv_path, device=device, dtype=torch.float16 if half else torch.float32)
 
 
-def run_sv_stage(env: StageEnv, model: SpeakerEncoder | None = None, batch_size: int = BATCH_SIZE,
+def run_sv_stage(env: StageEnv, model: SpeakerEncoder | None = None, batch_size: int | None = None,
                  progress: ProgressWriter | None = None) -> StageSummary:
     """Run stage 2-get-sv for part `env.i_part`; `model` is loaded from `env.sv_path` when None and
-    there is work to do. `batch_size` 1 embeds clip by clip, as upstream."""
+    there is work to do. `batch_size` 1 embeds clip by clip, as upstream; None: the device's default."""
     plan = plan_part(env, "sv")
     summary = StageSummary.from_plan(STAGE, plan)
     progress = progress or ProgressWriter(env.progress_file)
@@ -127,7 +137,8 @@ def run_sv_stage(env: StageEnv, model: SpeakerEncoder | None = None, batch_size:
     if clips and model is None:
         progress.loading("sv")
         model = load_stage_encoder(env)
-    for batch in plan_batches(clips, batch_size):
+    size = batch_size or (default_batch_size(model) if clips else CPU_BATCH_SIZE)
+    for batch in plan_batches(clips, size):
         for clip, vector in _embedded(model, batch, summary, plan.fingerprints):
             _save(env, clip, vector, summary, plan.fingerprints)
         progress.advance(len(batch))

@@ -16,7 +16,7 @@ from GPT_SoVITS.data_files.sv_vectors import read_sv_vector
 from GPT_SoVITS.errors import ConfigError, DataError
 from GPT_SoVITS.prepare.pipeline import PipelineConfig, check_config
 from GPT_SoVITS.prepare.stage_env import StageEnv
-from GPT_SoVITS.prepare.sv_stage import run_sv_stage
+from GPT_SoVITS.prepare.sv_stage import CPU_BATCH_SIZE, default_batch_size, run_sv_stage
 from GPT_SoVITS.sv import load_speaker_encoder
 from GPT_SoVITS.sv.resample import resample_to_16k
 from tests.conftest import REPO_ROOT
@@ -67,7 +67,8 @@ def test_vectors_are_upstreams_and_batching_changes_nothing(tmp_path, encoder):
     batched = {name: read_sv_vector(opt_dir / "7-sv_cn" / f"{name}.pt") for name in SECONDS}
     for path in (opt_dir / "7-sv_cn").iterdir():
         path.unlink()
-    run_sv_stage(StageEnv.from_environ(env), model=encoder, batch_size=1)  # clip by clip, as upstream
+    assert default_batch_size(encoder) == CPU_BATCH_SIZE == 1  # on the CPU clip by clip is faster (benchmarks.md)
+    run_sv_stage(StageEnv.from_environ(env), model=encoder)  # clip by clip, as upstream
     for name, vector in batched.items():
         assert torch.allclose(read_sv_vector(opt_dir / "7-sv_cn" / f"{name}.pt"), vector, rtol=1e-4, atol=1e-5)
 
