@@ -55,12 +55,25 @@ PRETRAINED = {
             ("gsv-v2final-pretrained/s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt",),
             "GPT v2 (GPT training)",
         ),
+        *(
+            PretrainedItem(f"s{part}_{version}", PRETRAINED_DIR / "v2Pro" / f"s{part}{version}.pth",
+                           (f"v2Pro/s{part}{version}.pth",), f"SoVITS {version} {what}")
+            for version in ("v2Pro", "v2ProPlus")
+            for part, what in (("2G", "generator (stage 3, SoVITS training)"), ("2D", "discriminator (SoVITS training)"))
+        ),
+        PretrainedItem("s1v3", PRETRAINED_DIR / "s1v3.ckpt", ("s1v3.ckpt",), "GPT of v2Pro/v2ProPlus (GPT training)"),
+        PretrainedItem(
+            "sv",
+            PRETRAINED_DIR / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt",
+            ("sv/pretrained_eres2netv2w24s4ep4.ckpt",),
+            "speaker encoder of v2Pro/v2ProPlus (stage 2-get-sv, synthesis)",
+        ),
     )
 }
 
 
 def pretrained_path(key: str, root: str | os.PathLike | None = None) -> Path:
-    """Absolute default path of a pretrained item (`cnhubert`, `s2G`, `s2D`, `s1`)."""
+    """Absolute default path of a pretrained item (`cnhubert`, `s2G`, `s2D`, `s1`, `sv`, ...: keys of PRETRAINED)."""
     return Path(root or REPO_ROOT) / PRETRAINED[key].path
 
 
@@ -97,8 +110,9 @@ def missing_pretrained_message(missing: dict[str, Path] | None = None) -> str:
         lines.append(f"  - {item.description}: {kind} {path}")
         if Path(path).resolve() != pretrained_path(key).resolve():
             lines.append(f"      (default location: {item.path})")
+    only = " --only " + " ".join(missing) if set(missing) != set(PRETRAINED) else ""
     lines.append(
-        f"Fetch them once while online with `python tools/download_pretrained.py` (from the Hugging Face "
+        f"Fetch them once while online with `python tools/download_pretrained.py{only}` (from the Hugging Face "
         f"repository {HF_REPO}), or copy them there by hand; see docs/dataset.md."
     )
     return "\n".join(lines)

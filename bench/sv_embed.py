@@ -20,6 +20,7 @@ import argparse  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
+from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -93,6 +94,19 @@ def relative_difference(vectors: list[torch.Tensor], reference: list[torch.Tenso
     return max(float((v - r).abs().max()) for v, r in zip(vectors, reference)) / scale
 
 
+def print_speed_table(median: dict[int, float], clips: int, audio_seconds: float, loop_name: str,
+                      extra: dict[str, Callable[[int], str]]) -> None:
+    """The markdown table of the speaker-encoder benches: one row per batch size (1 = the one-by-one
+    loop) with its speed-up over the loop, then the `extra` columns (header -> cell of a batch size)."""
+    print("| variant | seconds | clips/s | audio s per s | speed-up | " + " | ".join(extra) + " |")
+    print("|---|---:|---:|---:|---:|" + "---:|" * len(extra))
+    for size, seconds in median.items():
+        name = loop_name if size == 1 else f"sorted padded batches of {size}"
+        cells = " | ".join(cell(size) for cell in extra.values())
+        print(f"| {name} | {seconds:.2f} | {clips / seconds:.2f} | {audio_seconds / seconds:.1f} | "
+              f"{median[1] / seconds:.2f}x | {cells} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=20)
@@ -129,13 +143,9 @@ def main() -> None:
           f"{args.device} {str(dtype).removeprefix('torch.')}, {torch.get_num_threads()} torch threads, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; fbank alone {fbank_seconds:.2f} s; "
           f"median of {args.repeats} rounds")
-    print("| variant | seconds | clips/s | audio s per s | speed-up | padded/real frames | max diff vs per-clip (rel.) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for size, seconds in median.items():
-        name = "per-clip loop (B=1)" if size == 1 else f"sorted padded batches of {size}"
-        print(f"| {name} | {seconds:.2f} | {args.clips / seconds:.2f} | {audio_seconds / seconds:.1f} | "
-              f"{median[1] / seconds:.2f}x | {padding_overhead(clips, size):.2f} | "
-              f"{relative_difference(outputs[size], outputs[1]):.1e} |")
+    print_speed_table(median, args.clips, audio_seconds, "per-clip loop (B=1)",
+                      {"padded/real frames": lambda size: f"{padding_overhead(clips, size):.2f}",
+                       "max diff vs per-clip (rel.)": lambda size: f"{relative_difference(outputs[size], outputs[1]):.1e}"})
     print("per-round seconds: " + "; ".join(f"B={size}: " + ", ".join(f"{t:.1f}" for t in values)
                                            for size, values in times.items()))
 

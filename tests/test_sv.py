@@ -14,34 +14,18 @@ from GPT_SoVITS.manifest import read_manifest
 from GPT_SoVITS.sv import EMBEDDING_DIM, SpeakerEncoder, load_speaker_encoder
 from GPT_SoVITS.sv.eres2netv2 import ERes2NetV2
 from GPT_SoVITS.sv.fbank import batch_fbank, compute_fbank, fbank_options, frame_count
+from GPT_SoVITS.sv.resample import halving_kernel, resample_to_16k
 from tests.conftest import manifest_path
+from tests.sv_fixtures import perturb_batchnorms, save_seeded_sv
 
 LOG_EPS = math.log(1.1920929e-07)  # float32 machine epsilon: Kaldi's log floor, -15.942
-
-
-def _perturb_batchnorms(model: torch.nn.Module, seed: int) -> None:
-    """Non-trivial BN statistics and affine terms (a fresh BN is the identity in eval)."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                size = module.num_features
-                module.running_mean.copy_(torch.randn(size, generator=generator) * 0.1)
-                module.running_var.copy_(torch.rand(size, generator=generator) + 0.5)
-                module.weight.copy_(torch.rand(size, generator=generator) + 0.5)
-                module.bias.copy_(torch.randn(size, generator=generator) * 0.1)
 
 
 @pytest.fixture(scope="session")
 def sv_checkpoint(tmp_path_factory):
     """A seeded full-shape model saved as upstream's file is: a bare state dict in fp16."""
-    torch.manual_seed(0)
-    model = SpeakerEncoder()
-    _perturb_batchnorms(model, seed=1)
-    state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
     path = tmp_path_factory.mktemp("sv") / "pretrained_eres2netv2w24s4ep4.ckpt"
-    torch.save(state, path)
-    return path, state
+    return path, save_seeded_sv(path)
 
 
 @pytest.fixture(scope="session")
@@ -185,7 +169,7 @@ def _pooled_by_the_recipe(model: ERes2NetV2, feats: torch.Tensor) -> torch.Tenso
 def test_network_equals_the_notes_recipe_on_a_small_instance():
     torch.manual_seed(2)
     model = ERes2NetV2(m_channels=16, num_blocks=(2, 1, 2, 1)).eval()
-    _perturb_batchnorms(model, seed=3)
+    perturb_batchnorms(model, seed=3)
     feats = torch.randn(2, 37, 80) * 20  # large enough for the clamp at 20 to act
     fast = model.pooled_embedding(feats)
     assert fast.shape == (2, 128 * 4 * 10)
@@ -260,3 +244,19 @@ def test_half_precision_on_gpu_stays_close_to_float32(sv_checkpoint, encoder):
     vectors = half.embed(waves.cuda())
     assert vectors.dtype == torch.float16 and vectors.device.type == "cuda"
     assert torch.allclose(vectors.float().cpu(), reference, rtol=2e-2, atol=2e-2)
+
+
+def test_resampler_is_upstreams_windowed_sinc():
+    """The notes' formula, written out in float64: 28 taps, y[m] = sum_k h_k x[2m + k], zeros outside."""
+    k = np.arange(-13, 15)
+    t = np.clip(0.99 * k / 2, -6, 6)
+    taps = np.sinc(t) * np.cos(np.pi * t / 12) ** 2 * 0.495
+    assert np.allclose(halving_kernel().numpy(), taps, atol=1e-7) and halving_kernel()[13] == pytest.approx(0.495)
+    wave = _waves()["tones"][:12345]
+    padded = np.concatenate([np.zeros(13), wave.astype(np.float64), np.zeros(16)])
+    expected = np.array([padded[2 * m: 2 * m + 28] @ taps for m in range((wave.size + 1) // 2)])
+    ours = resample_to_16k(torch.from_numpy(wave))
+    assert ours.shape == (6173,) and ours.dtype == torch.float32
+    assert np.abs(ours.numpy() - expected).max() < 1e-6
+    batch = resample_to_16k(torch.from_numpy(np.stack([wave, wave[::-1].copy()])))
+    assert batch.shape == (2, 6173) and torch.allclose(batch[0], ours, atol=1e-7)

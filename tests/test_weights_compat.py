@@ -302,7 +302,7 @@ def test_cli_inspect_of_a_text_file_says_not_a_checkpoint_without_its_content(tm
     assert SECRET not in result.stderr and "password" not in result.stderr.replace(str(path), "")
 
 
-@pytest.mark.parametrize("marker,family", [(b"05", "v2Pro"), (b"06", "v2ProPlus"), (b"04", "v4")])
+@pytest.mark.parametrize("marker,family", [(b"02", "v3"), (b"03", "v3"), (b"04", "v4")])
 def test_version_marker_header_is_named_and_refused(tmp_path, marker, family):
     original = upstream_checkpoint("s2D_v2", tmp_path).read_bytes()
     path = tmp_path / "pro.pth"

@@ -1,6 +1,8 @@
-"""Fetch the public GPT-SoVITS v2 pretrained weights into GPT_SoVITS/pretrained_models/.
+"""Fetch the public GPT-SoVITS v2 / v2Pro / v2ProPlus pretrained weights into GPT_SoVITS/pretrained_models/.
 
-Run once while online: `python tools/download_pretrained.py [--only cnhubert s2G ...] [--force]`.
+Run once while online: `python tools/download_pretrained.py [--version v2ProPlus] [--only cnhubert s2G ...] [--force]`.
+Without `--version`/`--only` every item of every version is fetched; `--version` fetches what that
+version uses (v2Pro/v2ProPlus: their s2G/s2D under v2Pro/, s1v3.ckpt, the speaker encoder sv/).
 Files come from the Hugging Face repository lj1995/GPT-SoVITS; items already present are kept.
 `--whisper large-v3` fetches a faster-whisper model for `tools.asr` instead (with `--only`, both).
 Nothing else in the project downloads (`tools.asr --download` is the same Whisper fetch); tests never call this.
@@ -60,14 +62,28 @@ def _fetch_whisper(size: str) -> bool:
     return True
 
 
+def selected_items(only: list[str] | None, version: str | None) -> list[str]:
+    """The items to fetch: `--only` and `--version`'s items together, else every item."""
+    from GPT_SoVITS.pretrained import PRETRAINED
+    from GPT_SoVITS.versions import get_version
+
+    if not only and not version:
+        return list(PRETRAINED)
+    chosen = [*(only or ()), *(get_version(version).pretrained_keys if version else ())]
+    return list(dict.fromkeys(chosen))
+
+
 def main(argv: list[str] | None = None) -> int:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))  # run by path from anywhere
     from GPT_SoVITS.logging_setup import setup_logging
     from GPT_SoVITS.pretrained import PRETRAINED, missing_pretrained, missing_pretrained_message
+    from GPT_SoVITS.versions import VERSIONS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=sorted(PRETRAINED), help="items to fetch (default: all)")
+    parser.add_argument("--version", choices=list(VERSIONS),
+                        help="fetch the items this model version uses (with --only: both sets)")
     parser.add_argument("--force", action="store_true", help="download again even when present")
     parser.add_argument("--whisper", metavar="SIZE",
                         help="fetch this faster-whisper model for tools.asr (e.g. large-v3) instead of the items above")
@@ -80,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.whisper and not _fetch_whisper(args.whisper):
         return 1
-    if args.whisper and not args.only:
+    if args.whisper and not args.only and not args.version:
         return 0
-    keys = args.only or list(PRETRAINED)
+    keys = selected_items(args.only, args.version)
     problems = fetch(keys, force=args.force)
     if problems:
         print("Could not download (are you online? is huggingface.co reachable?):", file=sys.stderr)

@@ -2,6 +2,7 @@
 
     python GPT_SoVITS/s1_train.py --config_file TEMP/tmp_s1.yaml              # as the web UI starts it
     python GPT_SoVITS/s1_train.py --exp my_voice --epochs 15 --batch-size 8   # without the UI
+    python GPT_SoVITS/s1_train.py --exp my_voice --version v2ProPlus          # from s1v3.ckpt, as upstream
 
 `--exp` builds the config the UI's GPT button would write (`configs/s1longer-v2.yaml` + the
 flags, through `GPT_SoVITS.AR.train_config.build_s1_config`). With several visible GPUs and no
@@ -19,10 +20,11 @@ from typing import Sequence
 
 from GPT_SoVITS import trainer_cli as flags
 from GPT_SoVITS.pretrained import REPO_ROOT
+from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
 
 BASE_CONFIG = REPO_ROOT / "configs" / "s1longer-v2.yaml"
 #: The `--exp` flags (argparse dests); next to `--config_file` they are refused.
-EXP_FLAGS = (*flags.SHARED_FLAGS, "pretrained_s1", "num_workers", "sample_sovits")
+EXP_FLAGS = (*flags.SHARED_FLAGS, "pretrained_s1", "num_workers", "sample_sovits", "version")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,9 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train the GPT (s1) model of an experiment: from a config file (--config_file, as the web "
         "UI does) or from an experiment name and flags (--exp), which build the config the UI would write.")
     group = flags.add_exp_flags(parser, "--config_file", epochs=ui.epochs, batch_size=ui.batch_size,
-                                save_every=ui.save_every_n_epoch, weights_dir="GPT_weights_v2",
+                                save_every=ui.save_every_n_epoch, weights_dir="GPT_weights_<version>",
                                 base_config="configs/s1longer-v2.yaml")
-    group.add_argument("--pretrained-s1", metavar="FILE", help=flags.pretrained_help("s1", "pretrained GPT", "from scratch"))
+    group.add_argument("--version", choices=list(VERSIONS),
+                       help=f"model version (default {DEFAULT_VERSION}): picks the pretrained GPT (v2Pro/v2ProPlus: "
+                       f"upstream's s1v3.ckpt; the GPT itself is the same model) and the weights folder")
+    group.add_argument("--pretrained-s1", metavar="FILE", help=flags.pretrained_help("s1", "pretrained GPT", "from scratch")
+                       + "; with --version v2Pro/v2ProPlus GPT_SoVITS/pretrained_models/s1v3.ckpt")
     group.add_argument("--num-workers", type=int, metavar="N",
                        help="data loader processes (0 = load in the training process; default: what this machine has)")
     group.add_argument("--sample-sovits", metavar="FILE",
@@ -51,6 +57,7 @@ def config_from_flags(args: argparse.Namespace) -> dict:
     from GPT_SoVITS.config_files import read_s1_config
 
     ui = GPTChoices(args.exp)
+    model = get_version(args.version)
     gpus = flags.select_gpus(args.gpus)  # before CUDA is first asked about, so the choice applies here
     import torch
 
@@ -62,14 +69,15 @@ def config_from_flags(args: argparse.Namespace) -> dict:
         save_every_n_epoch=flags.given_or(args.save_every, ui.save_every_n_epoch),
         if_save_latest=flags.given_or(args.if_save_latest, ui.if_save_latest),
         if_save_every_weights=flags.given_or(args.if_save_every_weights, ui.if_save_every_weights),
-        pretrained_s1=flags.pretrained_flag(args.pretrained_s1, "s1"),
+        pretrained_s1=flags.pretrained_flag(args.pretrained_s1, model.s1),
         gpu_numbers=gpus,
         half=flags.given_or(args.half, ui.half),
         num_workers=flags.given_or(args.num_workers, suggested_workers(base_num_workers(base))),
         sample_sovits=_sample_sovits_flag(args.sample_sovits),
     )
     return build_s1_config(base, choices, flags.folder_flag(args.logs_dir, "logs"),
-                           flags.folder_flag(args.weights_dir, "GPT_weights_v2"), torch.cuda.is_available())
+                           flags.folder_flag(args.weights_dir, model.gpt_weights_dir), torch.cuda.is_available(),
+                           model.name)
 
 
 def _sample_sovits_flag(flag: str | None) -> str:
@@ -80,7 +88,7 @@ def _sample_sovits_flag(flag: str | None) -> str:
         return ""
     path = Path(flag).expanduser().resolve()
     if not path.is_file():
-        raise ConfigError(f"--sample-sovits {path}: file not found; give a SoVITS export from SoVITS_weights_v2/")
+        raise ConfigError(f"--sample-sovits {path}: file not found; give a SoVITS export (SoVITS_weights_<version>/)")
     return str(path)
 
 

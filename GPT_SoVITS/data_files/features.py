@@ -22,6 +22,22 @@ SSL_DIM = 768  # chinese-hubert-base's hidden size
 WAV_SR = 32000
 
 
+def read_float_tensor(path: Path, shape: str, when_missing: str, fix: str) -> torch.Tensor:
+    """A float tensor a stage saved (weights only), or a `DataError` naming `path`: `when_missing`
+    says what to run when it is absent, `fix` what to do when it is unreadable or not a float
+    tensor (`shape` describes the expected one)."""
+    try:
+        tensor = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise DataError(f"{path} is missing: {when_missing}") from None
+    except Exception as error:  # torch raises many types for a corrupt or foreign file
+        raise DataError(f"{path} cannot be read ({type(error).__name__}: {error}); {fix}") from None
+    if not isinstance(tensor, torch.Tensor) or not tensor.is_floating_point():
+        kind = f"a {tensor.dtype} tensor" if isinstance(tensor, torch.Tensor) else type(tensor).__name__
+        raise DataError(f"{path}: expected a float tensor {shape}, got {kind}; {fix}")
+    return tensor
+
+
 def read_ssl_features(path: str | os.PathLike, min_frames: int = 2) -> torch.Tensor:
     """Features [768, T] (the file's float dtype) from a `.pt` holding exactly [1, 768, T].
 
@@ -29,15 +45,8 @@ def read_ssl_features(path: str | os.PathLike, min_frames: int = 2) -> torch.Ten
     shape, shorter than `min_frames` (one semantic code needs 2) or holds NaN/inf.
     """
     path = Path(path)
-    try:
-        ssl = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise DataError(f"{path} is missing: stage 2 did not produce it (see its failures); run stage 2 first") from None
-    except Exception as error:  # torch raises many types for a corrupt or foreign file
-        raise DataError(f"{path} cannot be read ({type(error).__name__}: {error}); delete it and rerun stage 2") from None
-    if not isinstance(ssl, torch.Tensor) or not ssl.is_floating_point():
-        kind = f"a {ssl.dtype} tensor" if isinstance(ssl, torch.Tensor) else type(ssl).__name__
-        raise DataError(f"{path}: expected a float tensor [1, {SSL_DIM}, T], got {kind}; delete it and rerun stage 2")
+    ssl = read_float_tensor(path, f"[1, {SSL_DIM}, T]", "stage 2 did not produce it (see its failures); run stage 2 first",
+                            "delete it and rerun stage 2")
     if ssl.dim() != 3 or ssl.size(0) != 1 or ssl.size(1) != SSL_DIM:
         raise DataError(f"{path}: expected shape [1, {SSL_DIM}, T], got {list(ssl.shape)}; delete it and rerun stage 2")
     if ssl.size(2) < min_frames:

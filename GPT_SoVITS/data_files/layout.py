@@ -13,9 +13,11 @@ BERT_DIR = "3-bert"
 SSL_DIR = "4-cnhubert"
 WAV_DIR = "5-wav32k"
 NAME2SEMANTIC = "6-name2semantic.tsv"
+SV_DIR = "7-sv_cn"  # v2Pro/v2ProPlus only: speaker vectors from stage 2-get-sv
 FAILED_TXT = "failed.txt"
-#: The stages in run order, as they name their part files (`failed-<stage>-<i>.tsv`).
-STAGE_KEYS = ("text", "ssl", "semantic")
+#: Every stage in run order, as they name their part files (`failed-<stage>-<i>.tsv`); "sv"
+#: runs for v2Pro/v2ProPlus experiments only (`prepare.stages.stage_keys`).
+STAGE_KEYS = ("text", "ssl", "sv", "semantic")
 
 
 def name2text_part(opt_dir: str | os.PathLike, i_part: int) -> Path:
@@ -36,6 +38,11 @@ def ssl_path(opt_dir: str | os.PathLike, name: str) -> Path:
 def wav32k_path(opt_dir: str | os.PathLike, name: str) -> Path:
     """Stage 2's 32 kHz copy of utterance `name` (the name keeps its extension)."""
     return Path(opt_dir) / WAV_DIR / name
+
+
+def sv_path(opt_dir: str | os.PathLike, name: str) -> Path:
+    """Stage 2-get-sv's speaker vector of utterance `name` (`7-sv_cn/a.wav.pt`)."""
+    return Path(opt_dir) / SV_DIR / f"{name}.pt"
 
 
 def part_index(path: Path) -> int:

@@ -3,7 +3,9 @@
 Both files go through weights_compat: each file says (stored `symbols`, else its row count)
 which symbol table its text embedding uses, the model is built for exactly that table and
 loaded strictly. The two tables must agree, since the GPT and SoVITS both read the same phone
-ids. Building the HuBERT model and running anything is not done here.
+ids. A v2Pro/v2ProPlus SoVITS file (identified by its content and upstream's version bytes)
+also needs the speaker encoder, loaded here too. Building the HuBERT model and running
+anything is not done here.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ import torch
 from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.errors import CheckpointError, ConfigError
 from GPT_SoVITS.text.symbols import SymbolTable
+from GPT_SoVITS.versions import VERSIONS, is_pro_version
 
 logger = logging.getLogger(__name__)
 
-GPT_WEIGHTS_DIR = "GPT_weights_v2"
-SOVITS_WEIGHTS_DIR = "SoVITS_weights_v2"
-SUPPORTED_SOVITS_VERSIONS = ("v1", "v2")
+SUPPORTED_SOVITS_VERSIONS = ("v1", "v2", "v2Pro", "v2ProPlus")
+SV_SAMPLE_RATE = 32000  # the speaker encoder's input is resampled from 32 kHz, as upstream
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class LoadedModel:
     table: SymbolTable
     config: Any
     path: Path
+    version: str = "v2"  # the architecture read from the file (v2Pro/v2ProPlus need speaker vectors)
+
+    @property
+    def needs_speaker_vector(self) -> bool:
+        return is_pro_version(self.version)
 
 
 def _read(path: Path, kind: str, what: str) -> tuple[dict, wc.CheckpointInfo]:
@@ -45,7 +52,8 @@ def _read(path: Path, kind: str, what: str) -> tuple[dict, wc.CheckpointInfo]:
     if info.kind != kind:
         raise CheckpointError(
             f"{path}: expected {what} weights but this is an {info.kind} checkpoint; "
-            f"check which file goes where (GPT: .ckpt from {GPT_WEIGHTS_DIR}/, SoVITS: .pth from {SOVITS_WEIGHTS_DIR}/)"
+            f"check which file goes where (GPT: .ckpt from GPT_weights_<version>/, SoVITS: .pth from "
+            f"SoVITS_weights_<version>/)"
         )
     if not isinstance(checkpoint.get("config"), Mapping):
         raise ConfigError(f"{path}: the checkpoint has no 'config' dict; inference needs the model settings stored with it")
@@ -84,14 +92,35 @@ def load_sovits(path: str | Path, device: str | torch.device = "cpu", half: bool
     path = Path(path)
     checkpoint, info = _read(path, "s2G", "SoVITS (s2G)")
     if info.version not in SUPPORTED_SOVITS_VERSIONS:
-        raise CheckpointError(f"{path}: SoVITS {info.version} weights are not supported; use v2 weights")
+        raise CheckpointError(f"{path}: SoVITS {info.version} weights are not supported; use v2, v2Pro or v2ProPlus weights")
     config = S2Config.from_dict(checkpoint["config"], source=f"{path}: config")
-    config.model.version = info.version  # the content decides (ref encoder width), not the stored config
+    config.model.version = info.version  # the content decides (ref encoder width, Pro layers), not the stored config
+    if is_pro_version(info.version) and config.data.sampling_rate != SV_SAMPLE_RATE:
+        raise ConfigError(f"{path}: a {info.version} model works at {SV_SAMPLE_RATE} Hz (its speaker vectors are "
+                          f"computed from 32 kHz audio); the stored config says {config.data.sampling_rate}")
     model = build_generator(config, info.table)
     _load(model, checkpoint, path, info.table, "s2G", allow_missing=("enc_q.*",))
     model.remove_weight_norm()
     model = model.eval().to(device)
-    return LoadedModel(model.half() if half else model, info.table, config, path)
+    return LoadedModel(model.half() if half else model, info.table, config, path, info.version)
+
+
+def load_sv_for(sovits: LoadedModel, sv_path: str | Path | None, device: str | torch.device = "cpu",
+                half: bool = False) -> torch.nn.Module | None:
+    """The speaker encoder a v2Pro/v2ProPlus SoVITS model needs (None for v2), from `sv_path` or
+    its default place; a missing file is one error naming the model, the place and the fix."""
+    if not sovits.needs_speaker_vector:
+        return None
+    from GPT_SoVITS.pretrained import pretrained_path
+    from GPT_SoVITS.sv import load_speaker_encoder
+
+    path = Path(sv_path) if sv_path else pretrained_path("sv")
+    try:
+        return load_speaker_encoder(path, device=device, dtype=torch.float16 if half else torch.float32)
+    except CheckpointError as error:
+        raise CheckpointError(
+            f"{sovits.path.name} is a {sovits.version} model, which needs the speaker encoder: {error}. Fetch it with "
+            f"`python tools/download_pretrained.py --only sv`, or give its path (--sv FILE)") from None
 
 
 def check_same_table(gpt: LoadedModel, sovits: LoadedModel) -> SymbolTable:
@@ -106,11 +135,16 @@ def check_same_table(gpt: LoadedModel, sovits: LoadedModel) -> SymbolTable:
 
 
 def list_weights(root: str | Path = ".") -> tuple[list[Path], list[Path]]:
-    """Exported weights under `root`: (`GPT_weights_v2/*.ckpt`, `SoVITS_weights_v2/*.pth`), sorted by name.
+    """Exported weights under `root`: (`GPT_weights_<v>/*.ckpt`, `SoVITS_weights_<v>/*.pth`) of every
+    version (v2, v2Pro, v2ProPlus, in that order), each folder sorted by name.
 
     Missing folders give empty lists (nothing trained yet).
     """
     root = Path(root)
-    gpt = sorted((root / GPT_WEIGHTS_DIR).glob("*.ckpt")) if (root / GPT_WEIGHTS_DIR).is_dir() else []
-    sovits = sorted((root / SOVITS_WEIGHTS_DIR).glob("*.pth")) if (root / SOVITS_WEIGHTS_DIR).is_dir() else []
-    return [p for p in gpt if p.is_file()], [p for p in sovits if p.is_file()]
+
+    def files(folder: str, pattern: str) -> list[Path]:
+        return sorted(p for p in (root / folder).glob(pattern) if p.is_file()) if (root / folder).is_dir() else []
+
+    gpt = [path for version in VERSIONS.values() for path in files(version.gpt_weights_dir, "*.ckpt")]
+    sovits = [path for version in VERSIONS.values() for path in files(version.sovits_weights_dir, "*.pth")]
+    return gpt, sovits

@@ -4,7 +4,9 @@ tokens (the prompt the GPT continues).
 Follows upstream inference: the 16 kHz audio goes to HuBERT as decoded (the first conv layer's
 group norm makes the input level irrelevant) with a short silence appended, so the prompt ends
 in a pause and the continuation starts cleanly; the 32 kHz audio is scaled down only when it
-peaks above 1. Text and models are not loaded here.
+peaks above 1. For v2Pro/v2ProPlus the reference's speaker vector comes from that same 32 kHz,
+peak-limited audio, resampled to 16 kHz with upstream's filter (V2PRO_NOTES §4). Text and
+models are not loaded here.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Reference:
     seconds: float
     spec: torch.Tensor  # [1, 1025, frames] linear magnitude spectrogram at 32 kHz
     prompt: torch.Tensor  # [1, P] semantic tokens (25 Hz), LongTensor
+    sv: torch.Tensor | None = None  # [1, 20480] speaker vector (v2Pro/v2ProPlus models only)
 
 
 def check_reference_length(samples: int, rate: int, path: Path) -> float:
@@ -50,15 +53,28 @@ def check_reference_length(samples: int, rate: int, path: Path) -> float:
     return seconds
 
 
+def limit_peak(wav32k: np.ndarray) -> torch.Tensor:
+    """[S] float audio -> [1, S]; clipped or float files louder than full scale are brought back
+    into range (divided by min(2, peak)), as upstream does before the spectrogram and the sv vector."""
+    audio = torch.from_numpy(wav32k).unsqueeze(0)
+    peak = float(audio.abs().max()) if audio.numel() else 0.0
+    return audio / min(2.0, peak) if peak > 1.0 else audio
+
+
 def reference_spectrogram(wav32k: np.ndarray, data_config) -> torch.Tensor:
     """[S] float audio at 32 kHz -> [1, 1025, frames] with the training spectrogram settings."""
     from GPT_SoVITS.module.mel_processing import spectrogram
 
-    audio = torch.from_numpy(wav32k).unsqueeze(0)
-    peak = float(audio.abs().max()) if audio.numel() else 0.0
-    if peak > 1.0:  # clipped or float files louder than full scale: bring back into range
-        audio = audio / min(2.0, peak)
-    return spectrogram(audio, data_config.filter_length, data_config.hop_length, data_config.win_length)
+    return spectrogram(limit_peak(wav32k), data_config.filter_length, data_config.hop_length, data_config.win_length)
+
+
+def reference_speaker_vector(wav32k: np.ndarray, encoder: torch.nn.Module) -> torch.Tensor:
+    """[S] float audio at 32 kHz -> its speaker vector [1, 20480] (the encoder's dtype and device):
+    peak-limited as for the spectrogram, resampled to 16 kHz (upstream's filter), embedded."""
+    from GPT_SoVITS.sv.resample import resample_to_16k
+
+    wave16k = resample_to_16k(limit_peak(wav32k))  # [1, ceil(S/2)]
+    return encoder.embed(wave16k.to(next(encoder.parameters()).device))
 
 
 def prompt_tokens(wav16k: np.ndarray, hubert: torch.nn.Module, sovits: torch.nn.Module) -> torch.Tensor:
@@ -73,8 +89,10 @@ def prompt_tokens(wav16k: np.ndarray, hubert: torch.nn.Module, sovits: torch.nn.
 
 
 def load_reference(path: str | os.PathLike, hubert: torch.nn.Module, sovits: torch.nn.Module,
-                   data_config, device: torch.device, dtype: torch.dtype) -> Reference:
-    """Decode the clip (3-10 s), then spectrogram and prompt tokens on `device`."""
+                   data_config, device: torch.device, dtype: torch.dtype,
+                   speaker_encoder: torch.nn.Module | None = None) -> Reference:
+    """Decode the clip (3-10 s), then spectrogram, prompt tokens and (given `speaker_encoder`, for
+    v2Pro/v2ProPlus) the speaker vector on `device`."""
     path = Path(path)
     wav16k = load_audio(path, HUBERT_RATE)
     seconds = check_reference_length(len(wav16k), HUBERT_RATE, path)
@@ -83,5 +101,8 @@ def load_reference(path: str | os.PathLike, hubert: torch.nn.Module, sovits: tor
     wav32k = load_audio(path, data_config.sampling_rate)
     spec = reference_spectrogram(wav32k, data_config).to(device=device, dtype=dtype)
     prompt = prompt_tokens(wav16k, hubert, sovits).to(device)
+    sv = None
+    if speaker_encoder is not None:
+        sv = reference_speaker_vector(wav32k, speaker_encoder).to(device=device, dtype=dtype)
     logger.debug("reference %s: %.2f s, %d spectrogram frames, %d prompt tokens", path, seconds, spec.shape[2], prompt.shape[1])
-    return Reference(path, seconds, spec, prompt)
+    return Reference(path, seconds, spec, prompt, sv)

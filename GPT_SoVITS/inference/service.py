@@ -33,16 +33,19 @@ def _file_key(path: str | os.PathLike) -> tuple:
 
 
 def get_tts(gpt_path: str | os.PathLike, sovits_path: str | os.PathLike, hubert_dir: str | os.PathLike | None = None,
-            *, device: str | None = None, half: bool = False) -> TTS:
-    """The `TTS` for this pair of files, loaded once and reused while the same pair is asked for."""
+            *, device: str | None = None, half: bool = False, sv_path: str | os.PathLike | None = None) -> TTS:
+    """The `TTS` for this pair of files, loaded once and reused while the same pair is asked for.
+
+    `sv_path`: the speaker encoder for v2Pro/v2ProPlus SoVITS files (default: its pretrained place).
+    """
     global _CACHED
     device = device or default_device()
-    key = (_file_key(gpt_path), _file_key(sovits_path), str(hubert_dir), device, half)
+    key = (_file_key(gpt_path), _file_key(sovits_path), str(hubert_dir), device, half, str(sv_path))
     with _LOCK:
         if _CACHED is not None and _CACHED[0] == key:
             return _CACHED[1]
         _CACHED = None  # free the previous pair before loading the next one
-        tts = TTS.from_files(gpt_path, sovits_path, hubert_dir, device=device, half=half)
+        tts = TTS.from_files(gpt_path, sovits_path, hubert_dir, device=device, half=half, sv_path=sv_path)
         _CACHED = (key, tts)
         logger.info("loaded synthesis models %s + %s on %s", Path(gpt_path).name, Path(sovits_path).name, device)
         return tts
@@ -58,8 +61,9 @@ def clear_cache() -> None:
 def synthesize(gpt_path: str | os.PathLike, sovits_path: str | os.PathLike, ref_audio: str | os.PathLike,
                ref_text: str, text: str, *, language: str = "ru", ref_language: str = "ru",
                params: SynthesisParams | None = None, hubert_dir: str | os.PathLike | None = None,
-               device: str | None = None, half: bool = False) -> tuple[int, np.ndarray]:
+               device: str | None = None, half: bool = False,
+               sv_path: str | os.PathLike | None = None) -> tuple[int, np.ndarray]:
     """(sample rate, float32 mono audio) for `text` in the voice of `ref_audio` (gradio's audio format)."""
-    tts = get_tts(gpt_path, sovits_path, hubert_dir, device=device, half=half)
+    tts = get_tts(gpt_path, sovits_path, hubert_dir, device=device, half=half, sv_path=sv_path)
     result = tts.synthesize(ref_audio, ref_text, text, language=language, ref_language=ref_language, params=params)
     return result.sample_rate, result.audio

@@ -4,8 +4,9 @@ Pipeline per call: clean the reference text and each piece of the target text to
 (BERT features are zeros for non-Chinese text, as upstream); reference audio -> HuBERT ->
 SoVITS quantizer -> prompt tokens; for each piece the GPT continues the prompt over
 [reference phones ; piece phones]; SoVITS renders the new tokens with the piece's phones and
-the reference spectrogram's timbre; pieces are joined with short pauses. Loading lives in
-`loading.py`, text splitting in `text_split.py`.
+the reference spectrogram's timbre (plus, for v2Pro/v2ProPlus weights, the reference's speaker
+vector); pieces are joined with short pauses. Loading lives in `loading.py`, text splitting in
+`text_split.py`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 
 from GPT_SoVITS.errors import CheckpointError, DataError, UnknownSymbolError
-from GPT_SoVITS.inference.loading import LoadedModel, check_same_table, load_gpt, load_sovits
+from GPT_SoVITS.inference.loading import LoadedModel, check_same_table, load_gpt, load_sovits, load_sv_for
 from GPT_SoVITS.inference.params import PieceResult, SynthesisParams, SynthesisResult, Timings
 from GPT_SoVITS.inference.reference import Reference, load_reference
 from GPT_SoVITS.inference.text_split import ensure_final_punctuation, split_text
@@ -58,15 +59,21 @@ class _Clock:
 
 
 class TTS:
-    """A loaded GPT + SoVITS + HuBERT trio sharing one symbol table; `synthesize` makes audio.
+    """A loaded GPT + SoVITS + HuBERT trio sharing one symbol table (plus the speaker encoder for
+    v2Pro/v2ProPlus SoVITS weights); `synthesize` makes audio.
 
     One synthesis runs at a time per object (a lock), so a web UI may share one instance.
     """
 
     def __init__(self, gpt: LoadedModel, sovits: LoadedModel, hubert: torch.nn.Module,
-                 device: str | torch.device = "cpu"):
+                 device: str | torch.device = "cpu", speaker_encoder: torch.nn.Module | None = None):
         self.table = check_same_table(gpt, sovits)
+        if sovits.needs_speaker_vector and speaker_encoder is None:
+            raise CheckpointError(f"{sovits.path.name} is a {sovits.version} model: give it the speaker encoder "
+                                  f"(TTS.from_files loads it)")
         self.gpt, self.sovits, self.hubert = gpt.model, sovits.model, hubert
+        self.speaker_encoder = speaker_encoder if sovits.needs_speaker_vector else None
+        self.version = sovits.version
         self.gpt_path, self.sovits_path = gpt.path, sovits.path
         self.data_config = sovits.config.data
         self.sample_rate = int(self.data_config.sampling_rate)
@@ -78,11 +85,13 @@ class TTS:
     @classmethod
     def from_files(cls, gpt_path: str | os.PathLike, sovits_path: str | os.PathLike,
                    hubert_dir: str | os.PathLike | None = None, *, device: str | None = None,
-                   half: bool = False) -> "TTS":
-        """Load both weight files (any table, via weights_compat) and a local HuBERT folder.
+                   half: bool = False, sv_path: str | os.PathLike | None = None) -> "TTS":
+        """Load both weight files (any table and version, via weights_compat) and a local HuBERT folder.
 
         `half` applies on CUDA only (fp16 on CPU is slow or unsupported); `hubert_dir` defaults
-        to `GPT_SoVITS/pretrained_models/chinese-hubert-base`.
+        to `GPT_SoVITS/pretrained_models/chinese-hubert-base`. A v2Pro/v2ProPlus SoVITS file (the
+        version is read from the file) also loads the speaker encoder from `sv_path`, default
+        `GPT_SoVITS/pretrained_models/sv/pretrained_eres2netv2w24s4ep4.ckpt`.
         """
         from GPT_SoVITS.feature_extractor.cnhubert import load_cnhubert
         from GPT_SoVITS.pretrained import pretrained_path
@@ -92,8 +101,9 @@ class TTS:
         gpt = load_gpt(gpt_path, device, half)
         sovits = load_sovits(sovits_path, device, half)
         check_same_table(gpt, sovits)  # before the HuBERT load: fail fast on a mismatched pair
+        speaker_encoder = load_sv_for(sovits, sv_path, device, half)
         hubert = load_cnhubert(hubert_dir or pretrained_path("cnhubert"), device=device, half=half)
-        return cls(gpt, sovits, hubert, device)
+        return cls(gpt, sovits, hubert, device, speaker_encoder)
 
     # --- text --------------------------------------------------------------------------
 
@@ -138,7 +148,8 @@ class TTS:
         key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size) if stat else None
         if key is not None and self._reference is not None and self._reference[0] == key:
             return self._reference[1]
-        reference = load_reference(path, self.hubert, self.sovits, self.data_config, self.device, self.dtype)
+        reference = load_reference(path, self.hubert, self.sovits, self.data_config, self.device, self.dtype,
+                                   self.speaker_encoder)
         self._reference = (key, reference)
         return reference
 
@@ -150,7 +161,7 @@ class TTS:
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)  # decode draws its prior noise from the global generator
             audio = self.sovits.decode(tokens.unsqueeze(0), text, reference.spec,
-                                       noise_scale=params.noise_scale, speed=params.speed)
+                                       noise_scale=params.noise_scale, speed=params.speed, sv_emb=reference.sv)
         audio = audio[0, 0].float().cpu().numpy()
         peak = float(np.abs(audio).max()) if audio.size else 0.0
         return audio / peak if peak > 1.0 else audio

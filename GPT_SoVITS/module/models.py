@@ -21,21 +21,16 @@ from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.module.norms import remove_weight_norm, spectral_norm, weight_norm
 from GPT_SoVITS.module.quantize import ResidualVectorQuantizer
 from GPT_SoVITS.text.symbols import SymbolTable
+from GPT_SoVITS.versions import is_pro_version
 from GPT_SoVITS.weights_compat.tables import resolve_table
 
 logger = logging.getLogger(__name__)
 
 SSL_DIM = 768  # chinese-hubert-base hidden size
 V2_REF_BINS = 704  # v2's style encoder sees spectrogram bins 0..703 (v1: all of them)
-PRO_VERSIONS = ("v2Pro", "v2ProPlus")  # v2 plus a speaker-verification vector in the style
 SV_DIM = 20480  # the ERes2NetV2 speaker vector (GPT_SoVITS.sv)
 PRO_TEXT_STYLE_DIM = 512  # Pro's MRTE keeps v2's 512-wide style input: `ge_to512` maps gin to it
 PERIODS = {"v2": (2, 3, 5, 7, 11), "v2Pro": (2, 3, 5, 7, 11, 17, 23)}
-
-
-def is_pro_version(version: str | None) -> bool:
-    """Whether `model.version` names a v2Pro-family model (speaker vector in the style)."""
-    return version in PRO_VERSIONS
 
 
 class TextEncoder(nn.Module):

@@ -1,7 +1,7 @@
 """What a dataset run left, counted once per .list line: ready, failed (at its first failing stage) or to do.
 
-Computed from the whole-list plans of the three stages (prepare/resume.py) after a run, for the
-CLI summary, the web UI's status and `failed.txt`.
+Computed from the whole-list plans of the experiment's stages (prepare/resume.py) after a run, for
+the CLI summary, the web UI's status and `failed.txt`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from GPT_SoVITS.data_files.failures import FailureRecord
-from GPT_SoVITS.data_files.layout import STAGE_KEYS
 from GPT_SoVITS.data_files.list_file import ListProblem
 from GPT_SoVITS.prepare.resume import StagePlan
 from GPT_SoVITS.prepare.stages import STAGES
@@ -56,22 +55,24 @@ class Outcome:
 
 
 def count_outcome(plans: dict[str, StagePlan], problems: list[ListProblem]) -> Outcome:
-    """Count the whole-list `plans` of every stage (same entries in each) and the list's `problems`."""
-    entries = plans[STAGE_KEYS[0]].entries
+    """Count the whole-list `plans` of every stage the experiment runs (in run order, same entries in
+    each) and the list's `problems`."""
+    stage_keys = list(plans)
+    entries = plans[stage_keys[0]].entries
     line_of = {entry.name: entry.line_number for entry in entries}
     line_of.update((problem.where, problem.line_number) for problem in problems)
     total = len(line_of)
     first: dict[str, str] = {}  # item -> key of the first stage where it failed
     first_failures: dict[str, list[FailureRecord]] = {}
-    for key in STAGE_KEYS:
+    for key in stage_keys:
         records = sorted((r for r in plans[key].held if r.item in line_of and r.item not in first),
                          key=lambda record: line_of[record.item])
         first.update((record.item, key) for record in records)
         first_failures[key] = records
     counts = {}
-    for index, key in enumerate(STAGE_KEYS):
-        failed_by_now = {item for item, stage in first.items() if STAGE_KEYS.index(stage) <= index}
+    for index, key in enumerate(stage_keys):
+        failed_by_now = {item for item, stage in first.items() if stage_keys.index(stage) <= index}
         failed = len(failed_by_now - set(plans[key].done))
         counts[key] = StageCount(key, len(plans[key].done), failed, total)
-    ready = set.intersection(*(set(plans[key].done) for key in STAGE_KEYS))
+    ready = set.intersection(*(set(plans[key].done) for key in stage_keys))
     return Outcome(total, counts, first_failures, len(ready))

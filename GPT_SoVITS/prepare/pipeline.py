@@ -1,4 +1,5 @@
-"""The one dataset pipeline: stages 1-3 as processes of their scripts, merged, with live progress.
+"""The one dataset pipeline: stages 1-3 (and 2-get-sv for v2Pro/v2ProPlus) as processes of their
+scripts, merged, with live progress.
 
 `python -m GPT_SoVITS.prepare` and the web UI's dataset tab both run it. Each stage is N
 processes of its script (`GPT_SoVITS/prepare_datasets/`) with the UI's environment variables,
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Generator, Iterator, Mapping, Protocol, Sequence
 
 from GPT_SoVITS.data_files.failures import write_failed_txt
-from GPT_SoVITS.data_files.layout import STAGE_KEYS, part_files, part_index
+from GPT_SoVITS.data_files.layout import part_files, part_index
 from GPT_SoVITS.data_files.list_file import read_list
 from GPT_SoVITS.data_files.name2semantic import merge_name2semantic
 from GPT_SoVITS.data_files.name2text import merge_name2text
@@ -30,30 +31,48 @@ from GPT_SoVITS.errors import ConfigError, GptSovitsError
 from GPT_SoVITS.prepare.outcome import Outcome, count_outcome
 from GPT_SoVITS.prepare.progress import StageProgress, combine, read_part_progress
 from GPT_SoVITS.prepare.resume import StagePlan, plan_stage
-from GPT_SoVITS.prepare.stages import SCRIPTS_DIR, STAGES, Stage
-from GPT_SoVITS.pretrained import REPO_ROOT, missing_pretrained, missing_pretrained_message
+from GPT_SoVITS.prepare.stages import SCRIPTS_DIR, STAGES, Stage, stage_keys
+from GPT_SoVITS.pretrained import REPO_ROOT, missing_pretrained, missing_pretrained_message, pretrained_path
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.3
-VERSION = "v2"
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """A dataset run: what to read, where to write, how many parts (and on which GPUs)."""
+    """A dataset run: what to read, where to write, how many parts (and on which GPUs).
+
+    `version` (v2, v2Pro, v2ProPlus) decides the stages (2-get-sv for Pro) and the defaults of
+    `s2g` and `s2_config` (the version's pretrained generator and base config) when not given.
+    """
 
     list_path: Path
     exp_name: str
     wav_dir: str = ""
     parts: int = 1
     hubert_dir: Path = REPO_ROOT / "GPT_SoVITS/pretrained_models/chinese-hubert-base"
-    s2g: Path = REPO_ROOT / "GPT_SoVITS/pretrained_models/gsv-v2final-pretrained/s2G2333k.pth"
-    s2_config: Path = REPO_ROOT / "configs/s2.json"
+    s2g: Path | None = None
+    s2_config: Path | None = None
     half: bool = False
     logs_dir: Path = Path("logs")
     gpus: tuple[str, ...] = ()  # part i runs on gpus[i % len(gpus)]; empty: every part sees every GPU
     workdir: Path | None = None  # where the stage processes run (relative audio paths); None: here
+    version: str = DEFAULT_VERSION
+    sv_path: Path = pretrained_path("sv")  # the speaker encoder of stage 2-get-sv (Pro versions)
+
+    def __post_init__(self) -> None:
+        model = get_version(self.version)  # an unknown version is refused before anything else
+        if self.s2g is None:
+            object.__setattr__(self, "s2g", pretrained_path(model.s2G))
+        if self.s2_config is None:
+            object.__setattr__(self, "s2_config", model.s2_config_path())
+
+    @property
+    def stage_keys(self) -> tuple[str, ...]:
+        """Every stage of this version's experiments, in run order."""
+        return stage_keys(self.version)
 
     @property
     def opt_dir(self) -> Path:
@@ -168,8 +187,18 @@ class PipelineResult:
     summaries: dict[str, str] = field(default_factory=dict)
 
 
-def check_config(config: PipelineConfig, stages: Sequence[str] = STAGE_KEYS) -> int:
+def check_stages(config: PipelineConfig, stages: Sequence[str]) -> None:
+    """Refuse a stage that is not this version's (2-get-sv of a v2 experiment), naming the fix."""
+    for key in stages:
+        if key not in config.stage_keys:
+            raise ConfigError(f"stage {STAGES[key].script} is for v2Pro/v2ProPlus experiments only; this run's version is "
+                              f"{config.version} (choose the version with --version or the UI's version choice)")
+
+
+def check_config(config: PipelineConfig, stages: Sequence[str] | None = None) -> int:
     """Refuse bad settings before any work; returns the number of lines in the list."""
+    stages = config.stage_keys if stages is None else stages
+    check_stages(config, stages)
     if config.parts < 1:
         raise ConfigError(f"--parts {config.parts}: need at least 1")
     if not config.exp_name.strip() or "/" in config.exp_name or "\\" in config.exp_name:
@@ -182,8 +211,10 @@ def check_config(config: PipelineConfig, stages: Sequence[str] = STAGE_KEYS) -> 
     if not entries:
         raise ConfigError(f"{config.list_path}: no usable line ({len(problems)} malformed); nothing to prepare")
     needed = {"cnhubert": config.hubert_dir} if "ssl" in stages else {}
+    if "sv" in stages:
+        needed["sv"] = config.sv_path
     if "semantic" in stages:
-        needed["s2G"] = config.s2g
+        needed[get_version(config.version).s2G] = config.s2g
     missing = missing_pretrained(needed)
     if missing:
         raise ConfigError(missing_pretrained_message(missing))
@@ -203,10 +234,11 @@ def stage_environment(config: PipelineConfig, i_part: int) -> dict[str, str]:
         "i_part": str(i_part),
         "all_parts": str(config.parts),
         "is_half": str(config.half),
-        "version": VERSION,
+        "version": config.version,
         "cnhubert_base_dir": str(config.hubert_dir.resolve()),
         "pretrained_s2G": str(config.s2g.resolve()),
         "s2config_path": str(config.s2_config.resolve()),
+        "sv_path": str(Path(config.sv_path).resolve()),
     }
     if config.gpus:
         env["_CUDA_VISIBLE_DEVICES"] = config.gpus[i_part % len(config.gpus)]
@@ -245,16 +277,19 @@ class _Run:
                           for_part=False, base_dir=self.config.run_dir)
 
     def outcome(self) -> Outcome:
-        return count_outcome({key: self.plan(key) for key in STAGE_KEYS}, self.problems)
+        return count_outcome({key: self.plan(key) for key in self.config.stage_keys}, self.problems)
 
 
-def iter_pipeline(config: PipelineConfig, stages: Sequence[str] = STAGE_KEYS, launch: Launch = start_processes,
+def iter_pipeline(config: PipelineConfig, stages: Sequence[str] | None = None, launch: Launch = start_processes,
                   poll_seconds: float = POLL_SECONDS) -> Iterator[StageUpdate | PipelineResult]:
-    """Run `stages` in order; yields updates while they run and a `PipelineResult` last.
+    """Run `stages` (default: every stage of the config's version) in order; yields updates while
+    they run and a `PipelineResult` last.
 
     Stops at the first stage that fails or is stopped. Errors of the launcher (e.g. the UI
     refusing to start after a stop request) propagate after `failed.txt` is written.
     """
+    stages = config.stage_keys if stages is None else stages
+    check_stages(config, stages)
     run = _Run(config)
     config.opt_dir.mkdir(parents=True, exist_ok=True)
     state, error = "finished", ""
@@ -320,8 +355,9 @@ def _finish_stage(run: _Run, stage: Stage, processes: Processes, elapsed: float)
 
 
 def run_pipeline(config: PipelineConfig, on_update: Callable[[StageUpdate], None] | None = None,
-                 stages: Sequence[str] = STAGE_KEYS) -> PipelineResult:
-    """Check the settings, run `stages` with the default launcher and return the result.
+                 stages: Sequence[str] | None = None) -> PipelineResult:
+    """Check the settings, run `stages` (default: all of the version's) with the default launcher and
+    return the result.
 
     `GptSovitsError` when a stage fails (after `failed.txt` is written and the counts are logged).
     """

@@ -93,4 +93,5 @@ def loading_text(model: str) -> str:
     if model.startswith("frontend:"):
         language = model.partition(":")[2]
         return "loading the Russian frontend…" if language.lower() == "ru" else f"loading the {language} frontend…"
-    return {"hubert": "loading HuBERT…", "sovits": "loading the SoVITS model…"}.get(model, f"loading {model}…")
+    texts = {"hubert": "loading HuBERT…", "sovits": "loading the SoVITS model…", "sv": "loading the speaker encoder…"}
+    return texts.get(model, f"loading {model}…")

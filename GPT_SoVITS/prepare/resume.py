@@ -1,9 +1,10 @@
 """The one resume rule of the dataset stages: what of the current .list is left to do.
 
 A line is *done* when the stage's output holds it (a row of the merged file or of an unmerged
-part, or both stage-2 files). A line *failed for a reason that still holds* when the stage's
-last failure record for it carries the fingerprint of the inputs it has now: the .list line
-(and its line number), its audio file (stage 2) or its feature file (stage 3). Every other
+part, both stage-2 files, or its speaker vector). A line *failed for a reason that still holds*
+when the stage's last failure record for it carries the fingerprint of the inputs it has now:
+the .list line (and its line number), its audio file (stage 2), its 32 kHz wav (stage 2-get-sv)
+or its feature file (stage 3). Every other
 line is *to do*, so a rerun retries what was fixed and processes new lines, never redoes
 finished work. Each stage part plans its share with it; the pipeline plans the whole list to
 decide whether a stage can be skipped and to count the outcome.
@@ -18,10 +19,11 @@ from pathlib import Path
 
 from GPT_SoVITS.data_files.failures import FailureRecord, read_part_failures
 from GPT_SoVITS.data_files.features import stage2_finished
-from GPT_SoVITS.data_files.layout import ssl_path
+from GPT_SoVITS.data_files.layout import ssl_path, wav32k_path
 from GPT_SoVITS.data_files.list_file import ListEntry, ListProblem, read_list
 from GPT_SoVITS.data_files.name2semantic import finished_name2semantic
 from GPT_SoVITS.data_files.name2text import finished_name2text
+from GPT_SoVITS.data_files.sv_vectors import sv_finished
 from GPT_SoVITS.prepare.stage_env import StageEnv
 
 
@@ -46,6 +48,8 @@ def input_fingerprint(stage: str, entry: ListEntry, opt_dir: Path, wav_dir: str,
         return _digest(stage, entry.where, entry.language, entry.text)
     if stage == "ssl":
         return _digest(stage, entry.where, _file_state(base_dir / entry.audio_path(wav_dir)))
+    if stage == "sv":
+        return _digest(stage, entry.where, _file_state(base_dir / wav32k_path(opt_dir, entry.name)))
     return _digest(stage, entry.where, _file_state(base_dir / ssl_path(opt_dir, entry.name)))
 
 
@@ -78,12 +82,14 @@ def _finished(stage: str, entries: list[ListEntry], opt_dir: Path, for_part: boo
         return finished_name2text(opt_dir, with_parts=for_part)
     if stage == "semantic":
         return finished_name2semantic(opt_dir, with_parts=for_part)
+    if stage == "sv":
+        return {entry.name: "" for entry in entries if sv_finished(opt_dir, entry.name)}
     return {entry.name: "" for entry in entries if stage2_finished(opt_dir, entry.name)}
 
 
 def plan_stage(stage: str, entries: list[ListEntry], problems: list[ListProblem], opt_dir: str | os.PathLike,
                wav_dir: str, for_part: bool, base_dir: Path | None = None) -> StagePlan:
-    """Sort `entries` and `problems` into done, held failures and work for `stage` ("text", "ssl", "semantic").
+    """Sort `entries` and `problems` into done, held failures and work for `stage` ("text", "ssl", "sv", "semantic").
 
     `for_part`: a stage part plans its share and also counts rows of unmerged parts as done; the
     pipeline plans the whole list from the merged outputs only (and lists their stale rows).

@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 STAGE = STAGES["semantic"].name
 BATCH_FRAMES = 16384  # 50 Hz frames per batch: ~50 MB of float32 features
 MAX_BATCH = 64
-SUPPORTED_VERSIONS = ("v1", "v2")
+SUPPORTED_VERSIONS = ("v1", "v2", "v2Pro", "v2ProPlus")
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,10 @@ class Features:
 def load_semantic_model(env: StageEnv, device: str = "cpu", half: bool = False) -> SynthesizerTrn:
     """Build the generator from `s2config_path` and load `pretrained_s2G` through weights_compat.
 
-    The architecture version (v1: style encoder on all 1025 bins) comes from the checkpoint's
-    content; `enc_q.*` may be absent (inference-format files drop it).
+    The architecture version (v1: style encoder on all 1025 bins; v2Pro/v2ProPlus: speaker-vector
+    layers, whose config is configs/s2v2Pro*.json) comes from the checkpoint's content; `enc_q.*`
+    may be absent (inference-format files drop it). Upstream builds a non-Pro model for Pro files
+    and ignores the extra keys; the codes are the same, but here the file loads strictly.
     """
     config = S2Config.from_file(env.s2config_path)
     checkpoint = wc.read_checkpoint(env.pretrained_s2G)
@@ -69,7 +71,8 @@ def load_semantic_model(env: StageEnv, device: str = "cpu", half: bool = False) 
     if info.kind != "s2G":
         raise CheckpointError(f"{env.pretrained_s2G}: this is a {info.kind} checkpoint; pretrained_s2G needs a SoVITS generator (s2G)")
     if info.version not in SUPPORTED_VERSIONS:
-        raise CheckpointError(f"{env.pretrained_s2G}: SoVITS {info.version} is not supported; use a v2 (or v1) s2G file")
+        raise CheckpointError(f"{env.pretrained_s2G}: SoVITS {info.version} is not supported; use a v2, v2Pro or "
+                              f"v2ProPlus (or v1) s2G file")
     config.model.version = info.version
     table = default_table_name()
     model = build_generator(config, table)

@@ -44,7 +44,7 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class StageEnv:
-    """Parameters shared by the three stages plus each stage's model path."""
+    """Parameters shared by the stages plus each stage's model path."""
 
     inp_text: Path
     inp_wav_dir: str
@@ -59,6 +59,7 @@ class StageEnv:
     cnhubert_base_dir: str
     pretrained_s2G: str
     s2config_path: str
+    sv_path: str = str(PRETRAINED["sv"].path)  # stage 2-get-sv's speaker encoder (v2Pro/v2ProPlus)
     progress_file: Path | None = None  # ours, set by the pipeline: where the part reports its progress
 
     @classmethod
@@ -89,6 +90,7 @@ class StageEnv:
             cnhubert_base_dir=env.get("cnhubert_base_dir", str(PRETRAINED["cnhubert"].path)),
             pretrained_s2G=env.get("pretrained_s2G", str(PRETRAINED["s2G"].path)),
             s2config_path=env.get("s2config_path", "configs/s2.json"),
+            sv_path=env.get("sv_path", "").strip() or str(PRETRAINED["sv"].path),
             progress_file=Path(env["progress_file"]) if env.get("progress_file", "").strip() else None,
         )
 

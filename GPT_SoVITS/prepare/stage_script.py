@@ -1,4 +1,4 @@
-"""The body shared by the three stage scripts in `GPT_SoVITS/prepare_datasets/`.
+"""The body shared by the stage scripts in `GPT_SoVITS/prepare_datasets/`.
 
 Each script only names its stage; this reads the UI's environment, applies the GPU choice
 before torch can initialise CUDA, runs the stage, prints its summary line and turns our
@@ -12,7 +12,7 @@ import logging
 
 
 def run_stage_script(key: str) -> int:
-    """Run the stage `key` ("text", "ssl" or "semantic" of `prepare.stages.STAGES`) as its script does."""
+    """Run the stage `key` ("text", "ssl", "sv" or "semantic" of `prepare.stages.STAGES`) as its script does."""
     from GPT_SoVITS.errors import GptSovitsError
     from GPT_SoVITS.logging_setup import setup_logging
     from GPT_SoVITS.prepare.stage_env import StageEnv

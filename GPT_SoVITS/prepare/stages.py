@@ -1,6 +1,8 @@
-"""The stage table: the three dataset stages, their scripts, runners and outputs, in run order.
+"""The stage table: the dataset stages, their scripts, runners and outputs, in run order.
 
-The pipeline (CLI and web UI), the stage scripts and the summaries all name stages from here.
+Stages 1, 2 and 3 run for every version; 2-get-sv (speaker vectors) only for v2Pro/v2ProPlus,
+between stages 2 and 3 as upstream runs it. The pipeline (CLI and web UI), the stage scripts
+and the summaries all name stages from here.
 """
 
 from __future__ import annotations
@@ -8,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from GPT_SoVITS.data_files.layout import NAME2SEMANTIC, NAME2TEXT, SSL_DIR, WAV_DIR
+from GPT_SoVITS.data_files.layout import NAME2SEMANTIC, NAME2TEXT, SSL_DIR, SV_DIR, WAV_DIR
 from GPT_SoVITS.errors import ConfigError
+from GPT_SoVITS.versions import get_version
 
 SCRIPTS_DIR = Path("GPT_SoVITS/prepare_datasets")  # relative to the repository root
 
@@ -24,6 +27,7 @@ class Stage:
     runner: str  # "module:function" taking a StageEnv and returning a StageSummary
     output: str  # what it writes, for messages
     button: str  # the web UI's button label
+    speaker_vectors: bool = False  # runs only for versions with speaker vectors (v2Pro, v2ProPlus)
 
     @property
     def script(self) -> str:
@@ -37,13 +41,20 @@ STAGES: dict[str, Stage] = {
         Stage("text", 1, "1-get-text", "GPT_SoVITS.prepare.text_stage:run_text_stage", NAME2TEXT, "1a"),
         Stage("ssl", 2, "2-get-hubert-wav32k", "GPT_SoVITS.prepare.ssl_stage:run_ssl_stage",
               f"{SSL_DIR}/ and {WAV_DIR}/", "1b"),
+        Stage("sv", 2, "2-get-sv", "GPT_SoVITS.prepare.sv_stage:run_sv_stage", f"{SV_DIR}/", "1b", speaker_vectors=True),
         Stage("semantic", 3, "3-get-semantic", "GPT_SoVITS.prepare.semantic:run_semantic_stage", NAME2SEMANTIC, "1c"),
     )
 }
 
 
+def stage_keys(version: str | None = None) -> tuple[str, ...]:
+    """The stages a `version` experiment runs, in order (v2: text, ssl, semantic; Pro: with sv after ssl)."""
+    pro = get_version(version).speaker_vectors
+    return tuple(key for key, stage in STAGES.items() if pro or not stage.speaker_vectors)
+
+
 def get_stage(key: str) -> Stage:
-    """The stage named `key` ("text", "ssl" or "semantic")."""
+    """The stage named `key` ("text", "ssl", "sv" or "semantic")."""
     try:
         return STAGES[key]
     except KeyError:

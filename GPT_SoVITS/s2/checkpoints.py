@@ -2,7 +2,8 @@
 
 The training state (`<s2_ckpt_dir>/logs_s2_<v>/state_latest.pt`) is ours: everything needed to
 continue bit-for-bit (G, D, optimisers, schedulers, scaler, RNG, epoch, step, symbol table).
-Exports are upstream-format inference weights written through `weights_compat.save_checkpoint`.
+Exports are upstream-format inference weights written through `weights_compat.save_checkpoint`
+(v2Pro/v2ProPlus ones with upstream's version bytes in place of `PK`, as its exports have them).
 Pretrained weights are *read* only through `weights_compat.load_into` (in the trainer).
 """
 
@@ -21,6 +22,7 @@ from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.atomic import torch_save_atomic, write_text_atomic
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.text.symbols import SymbolTable
+from GPT_SoVITS.versions import is_pro_version
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +127,7 @@ def export_weights(
     path = Path(save_weight_dir) / export_name(name, epoch, step)
     wc.save_checkpoint(
         path, generator_state, config=dict(config), info=f"{epoch}epoch_{step}iteration",
-        table=table, version=version, half=True, exclude=("enc_q.*",),
+        table=table, version=version, half=True, exclude=("enc_q.*",), upstream_header=is_pro_version(version),
     )
     logger.info("exported inference weights %s", path)
     return path

@@ -2,13 +2,15 @@
 
 An experiment folder (`logs/<exp>`) holds `2-name2text.txt` (phones), `4-cnhubert/<name>.pt`
 (SSL features [1, 768, T] at 50 Hz) and `5-wav32k/<name>` (int16 32 kHz wavs), written by the
-three preparation stages. This module turns them into batches of (ssl, spectrogram, audio,
-phone ids); every utterance it cannot use is counted in a `DataReport`, never silently dropped.
+preparation stages, and for v2Pro/v2ProPlus `7-sv_cn/<name>.pt` (speaker vectors, stage
+2-get-sv). This module turns them into batches of (ssl, spectrogram, audio, phone ids[, speaker
+vector]); every utterance it cannot use is counted in a `DataReport`, never silently dropped.
 It does not build or run any model.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +22,12 @@ import torch.nn.functional as F
 
 from GPT_SoVITS.atomic import torch_save_atomic
 from GPT_SoVITS.data_files.features import read_ssl_features, read_wav32k
-from GPT_SoVITS.data_files.layout import NAME2TEXT, ssl_path, wav32k_path
+from GPT_SoVITS.data_files.layout import NAME2TEXT, SV_DIR, ssl_path, sv_path, wav32k_path
 from GPT_SoVITS.data_files.list_file import ListProblem
 from GPT_SoVITS.data_files.name2text import Name2TextRow, iter_name2text
 from GPT_SoVITS.data_files.report import DataReport
 from GPT_SoVITS.data_files.sampler import DEFAULT_EDGES, BucketBatchSampler  # noqa: F401  (the trainer's sampler)
+from GPT_SoVITS.data_files.sv_vectors import read_sv_vector
 from GPT_SoVITS.errors import DataError, UnknownSymbolError
 from GPT_SoVITS.text.symbols import PAD_ID, SymbolTable
 
@@ -67,20 +70,29 @@ class Utterance:
     ssl_path: Path
     wav_path: Path
     frames: int
+    sv_path: Path | None = None  # the speaker vector (v2Pro/v2ProPlus experiments)
+
+
+SV_STAGE = "stage 2-get-sv (button 1b with a Pro version, or python -m GPT_SoVITS.prepare --version v2ProPlus)"
 
 
 def scan_experiment(
-    exp_dir: str | Path, table: SymbolTable, params: SpectrogramParams = SpectrogramParams()
+    exp_dir: str | Path, table: SymbolTable, params: SpectrogramParams = SpectrogramParams(),
+    speaker_vectors: bool = False,
 ) -> tuple[list[Utterance], DataReport]:
     """Read `2-name2text.txt` and keep the utterances whose phones, features and audio are usable.
 
     Dropped (and counted): malformed lines, unknown phones, a missing/empty `.pt` or wav, a
-    wav at the wrong sample rate, and durations outside (0.6 s, 54 s).
+    wav at the wrong sample rate, and durations outside (0.6 s, 54 s). With `speaker_vectors`
+    (v2Pro/v2ProPlus) an utterance also needs its `7-sv_cn/<name>.pt`, as upstream's filter does.
     """
     exp_dir = Path(exp_dir)
     text_path = exp_dir / TEXT_FILE
     if not text_path.is_file():
         raise DataError(f"{text_path}: not found; run the dataset preparation (buttons 1a-1c, or python -m GPT_SoVITS.prepare) for this experiment first")
+    if speaker_vectors and not (exp_dir / SV_DIR).is_dir():
+        raise DataError(f"{exp_dir / SV_DIR}: not found; a v2Pro/v2ProPlus model trains on speaker vectors: "
+                        f"run {SV_STAGE} for this experiment first")
     report = DataReport("s2 data")
     utterances: list[Utterance] = []
     seen: set[str] = set()
@@ -90,6 +102,8 @@ def scan_experiment(
             report.drop("malformed line", f"{where}: {row.message}")
             continue
         utterance = _scan_row(exp_dir, row, where, table, params, report)
+        if utterance is not None and speaker_vectors:
+            utterance = _with_speaker_vector(exp_dir, utterance, where, report)
         if utterance is None:
             continue
         if utterance.name in seen:
@@ -133,6 +147,14 @@ def _scan_row(
         report.drop(reason, f"{where}: {name}: {seconds:.2f} s, kept only between {MIN_SECONDS} and {MAX_SECONDS} s")
         return None
     return Utterance(name, tuple(phone_ids), ssl_file, wav_path, info.frames // params.hop_length)
+
+
+def _with_speaker_vector(exp_dir: Path, utterance: Utterance, where: str, report: DataReport) -> Utterance | None:
+    path = sv_path(exp_dir, utterance.name)
+    if not path.is_file() or path.stat().st_size == 0:
+        report.drop("missing speaker vector", f"{where}: {utterance.name}: {path} is missing or empty; rerun {SV_STAGE}")
+        return None
+    return dataclasses.replace(utterance, sv_path=path)
 
 
 def repeat_small_dataset(utterances: Sequence[Utterance], min_items: int) -> list[Utterance]:
@@ -203,6 +225,7 @@ class Sample(NamedTuple):
     spec: torch.Tensor  # [bins, T]
     audio: torch.Tensor  # [1, T * hop]
     text: torch.Tensor  # [N] phone ids
+    sv: torch.Tensor | None = None  # [20480] speaker vector (v2Pro/v2ProPlus)
 
 
 def align_lengths(ssl: torch.Tensor, spec: torch.Tensor, audio: torch.Tensor, hop: int) -> Sample:
@@ -219,7 +242,7 @@ def align_lengths(ssl: torch.Tensor, spec: torch.Tensor, audio: torch.Tensor, ho
 
 
 class S2Dataset(torch.utils.data.Dataset):
-    """Loads (ssl, spectrogram, audio, phone ids) for each utterance; spectrograms are cached."""
+    """Loads (ssl, spectrogram, audio, phone ids[, speaker vector]) for each utterance; spectrograms are cached."""
 
     def __init__(self, utterances: Sequence[Utterance], params: SpectrogramParams, use_cache: bool = True):
         self.utterances = list(utterances)
@@ -244,7 +267,8 @@ class S2Dataset(torch.utils.data.Dataset):
         sample = align_lengths(ssl, spec, audio, self.params.hop_length)
         if sample.ssl.shape[-1] < 2:
             raise DataError(f"{utterance.ssl_path}: fewer than 2 usable frames; re-run stage 2 (button 1b) for {utterance.name}")
-        return sample._replace(text=torch.tensor(utterance.phone_ids, dtype=torch.long))
+        sv = read_sv_vector(utterance.sv_path) if utterance.sv_path is not None else None
+        return sample._replace(text=torch.tensor(utterance.phone_ids, dtype=torch.long), sv=sv)
 
 
 class Batch(NamedTuple):
@@ -254,9 +278,10 @@ class Batch(NamedTuple):
     audio: torch.Tensor  # [B, 1, T * hop]
     text: torch.Tensor  # [B, N], padded with PAD_ID
     text_lengths: torch.Tensor  # [B]
+    sv: torch.Tensor | None = None  # [B, 20480] float32 speaker vectors (v2Pro/v2ProPlus)
 
     def to(self, device: torch.device | str) -> "Batch":
-        return Batch(*(t.to(device, non_blocking=True) for t in self))
+        return Batch(*(None if t is None else t.to(device, non_blocking=True) for t in self))
 
 
 def _pad_stack(tensors: Sequence[torch.Tensor], length: int, value: float = 0) -> torch.Tensor:
@@ -276,4 +301,5 @@ def collate(samples: Sequence[Sample]) -> Batch:
         audio=_pad_stack([s.audio for s in samples], frames * samples_per_frame),
         text=_pad_stack([s.text for s in samples], int(text_lengths.max()), value=PAD_ID),
         text_lengths=text_lengths,
+        sv=torch.stack([s.sv for s in samples]) if samples[0].sv is not None else None,
     )

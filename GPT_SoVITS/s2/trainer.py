@@ -2,7 +2,8 @@
 
 VITS-style GAN fine-tuning of `SynthesizerTrn` against `MultiPeriodDiscriminator`: the
 generator minimises adversarial + feature-matching + c_mel * mel-L1 + c_kl * KL + VQ commit
-losses. Runs single-process, or one process per device under `torchrun` (DDP; gloo on CPU).
+losses. `model.version` picks v2 or v2Pro/v2ProPlus (speaker vectors from `7-sv_cn`, two more
+discriminator periods, exports with upstream's version bytes). Runs single-process, or one process per device under `torchrun` (DDP; gloo on CPU).
 Every function takes the typed `S2Config` (parsed once); pretrained weights come in only
 through weights_compat; resume files are our own. Curves and samples go to the training log
 (`GPT_SoVITS.training_log`) next to the resume state.
@@ -30,6 +31,7 @@ from GPT_SoVITS.s2.evaluate import mel_l1
 from GPT_SoVITS.s2.options import check_trainable
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
 from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, set_sample_aside
+from GPT_SoVITS.versions import is_pro_version
 
 logger = logging.getLogger(__name__)
 
@@ -161,10 +163,11 @@ def autocast_dtype(train: TrainConfig, device: torch.device) -> torch.dtype | No
 
 
 def build_discriminator(config: S2Config) -> torch.nn.Module:
-    """The multi-period discriminator of upstream's s2D (scale + periods 2, 3, 5, 7, 11)."""
+    """The multi-period discriminator of upstream's s2D (scale + periods 2, 3, 5, 7, 11; v2Pro/v2ProPlus
+    also 17 and 23)."""
     from GPT_SoVITS.module.models import MultiPeriodDiscriminator
 
-    return MultiPeriodDiscriminator(config.model.use_spectral_norm)
+    return MultiPeriodDiscriminator(config.model.use_spectral_norm, version=config.model_version)
 
 
 def wrap_for_ddp(models: Models, runtime: Runtime) -> None:
@@ -214,7 +217,7 @@ def load_pretrained(run: Run) -> None:
     train, models = run.config.train, run.models
     if train.pretrained_s2G:
         report = wc.load_into(models.bare_generator, train.pretrained_s2G, table=run.table, kind="s2G",
-                              allow_missing=("enc_q.*",))
+                              version=run.config.model_version, allow_missing=("enc_q.*",))
         logger.info("pretrained G: %s", report.line())
     else:
         logger.warning("train.pretrained_s2G is empty: the generator starts from random weights")
@@ -232,7 +235,7 @@ def make_loader(config: S2Config, table: SymbolTable, runtime: Runtime) -> DataF
     """DataLoader over the experiment folder with a per-rank bucket sampler."""
     train = config.train
     params = SpectrogramParams.from_config(dataclasses.asdict(config.data))
-    utterances, report = scan_experiment(config.exp_dir, table, params)
+    utterances, report = scan_experiment(config.exp_dir, table, params, is_pro_version(config.model_version))
     if runtime.is_main:
         report.log()
     if not utterances:
@@ -261,7 +264,7 @@ def train_step(run: Run, batch) -> StepResult:
     autocast = torch.autocast(run.runtime.device.type, dtype=models.autocast_dtype or torch.float16,
                               enabled=models.autocast_dtype is not None)
     with autocast:
-        out = models.generator(batch.ssl, batch.spec, batch.spec_lengths, batch.text, batch.text_lengths)
+        out = models.generator(batch.ssl, batch.spec, batch.spec_lengths, batch.text, batch.text_lengths, batch.sv)
         real_audio = slice_segments(batch.audio, out.ids_slice * config.data.hop_length, out.audio.shape[-1])
         real_out, fake_out, _, _ = models.discriminator(real_audio, out.audio.detach())
     loss_disc, _, _ = discriminator_loss(real_out, fake_out)

@@ -13,7 +13,8 @@ import sys
 from typing import Any, Callable, Iterator, Sequence
 
 from GPT_SoVITS.errors import GptSovitsError
-from GPT_SoVITS.pretrained import PRETRAINED, missing_pretrained, missing_pretrained_message
+from GPT_SoVITS.pretrained import missing_pretrained, missing_pretrained_message
+from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
 from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training, training_view
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
 from GPT_SoVITS.webui.i18n import error_text, gradio_translations, translator
@@ -28,9 +29,14 @@ STATUS_LINES = 14
 TRAINING_STATUS_LINES = 8  # status, progress and the last few log lines (training_view.LOG_LINES)
 
 
-def pretrained_notice(settings: UiSettings) -> str:
-    """Markdown naming the missing pretrained files and where they go; "" when all are present."""
-    missing = missing_pretrained({key: settings.default_pretrained(key) for key in PRETRAINED})
+def missing_for(settings: UiSettings, version: str) -> dict:
+    """The pretrained items `version` uses (stages, trainers, synthesis) that are not in place."""
+    return missing_pretrained({key: settings.default_pretrained(key) for key in get_version(version).pretrained_keys})
+
+
+def pretrained_notice(settings: UiSettings, version: str = DEFAULT_VERSION) -> str:
+    """Markdown naming the missing pretrained files of `version` and where they go; "" when all are present."""
+    missing = missing_for(settings, version)
     if not missing:
         return ""
     _, *rest = missing_pretrained_message(missing).splitlines()
@@ -62,10 +68,11 @@ class Callbacks:
         self.tr = translator(settings.lang)
 
     def dataset_runner(self, stages: tuple[str, ...]) -> Callable[..., Iterator[str]]:
-        def run(exp_name, gpu_numbers, half, list_path, wav_dir, hubert_dir, s2g_path):
+        def run(exp_name, gpu_numbers, half, list_path, wav_dir, hubert_dir, s2g_path, version=DEFAULT_VERSION):
             request = dataset.check_request(
                 self.settings, stages, list_path=list_path, wav_dir=wav_dir, exp_name=exp_name,
-                gpu_numbers=gpu_numbers, half=half, hubert_dir=hubert_dir, s2g_path=s2g_path, cuda=self.cuda)
+                gpu_numbers=gpu_numbers, half=half, hubert_dir=hubert_dir, s2g_path=s2g_path, cuda=self.cuda,
+                version=version)
             yield from dataset.run_stages(self.settings, request, stages, self.slots, self.cuda)
 
         run.__name__ = "run_" + "_".join(stages)
@@ -75,26 +82,28 @@ class Callbacks:
         return stop_callback(self.tr, self.slots, slot)
 
     def train_sovits(self, exp_name, gpu_numbers, half, batch_size, epochs, text_low_lr_rate, save_every_epoch,
-                     if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D) -> Iterator[training_view.TrainingFrame]:
+                     if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D,
+                     version=DEFAULT_VERSION) -> Iterator[training_view.TrainingFrame]:
         choices = training.sovits_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, text_low_lr_rate=text_low_lr_rate, save_every_epoch=save_every_epoch,
             if_save_latest=if_save_latest, if_save_every_weights=if_save_every_weights,
             pretrained_s2G=pretrained_s2G, pretrained_s2D=pretrained_s2D)
-        spec = training.sovits_spec(self.settings, choices, self.cuda)
+        spec = training.sovits_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S2_SLOT, "s2_train.py", spec,
-                                            self.settings.sovits_weights_dir, training.sovits_monitor(self.settings),
+                                            self.settings.sovits_weights_for(version), training.sovits_monitor(self.settings),
                                             tr=self.tr)
 
     def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
-                  if_save_every_weights, pretrained_s1, num_workers=None) -> Iterator[training_view.TrainingFrame]:
+                  if_save_every_weights, pretrained_s1, num_workers=None,
+                  version=DEFAULT_VERSION) -> Iterator[training_view.TrainingFrame]:
         choices = training.gpt_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, save_every_n_epoch=save_every_n_epoch, if_save_latest=if_save_latest,
             if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers)
-        spec = training.gpt_spec(self.settings, choices, self.cuda)
+        spec = training.gpt_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
-                                            self.settings.gpt_weights_dir, training.gpt_monitor(self.settings),
+                                            self.settings.gpt_weights_for(version), training.gpt_monitor(self.settings),
                                             tr=self.tr)
 
     def synthesize(self, *fields):
@@ -106,6 +115,23 @@ class Callbacks:
         return audio, status
 
 
+def _version_choice(gr, tr):
+    """The model version above the tabs: it picks the configs, the pretrained defaults and (Pro) stage 2-get-sv."""
+    return gr.Radio(list(VERSIONS), value=DEFAULT_VERSION, label=tr("model_version"), info=tr("model_version_info"),
+                    elem_id="model_version")
+
+
+def _follow_version(version, fields: dict, settings: UiSettings) -> None:
+    """When the version changes, put its pretrained files in `fields` (role "s2G"/"s2D"/"s1" -> textbox)."""
+    def defaults(name):
+        model = get_version(name)
+        keys = {"s2G": model.s2G, "s2D": model.s2D, "s1": model.s1}
+        values = tuple(str(settings.default_pretrained(keys[role])) for role in fields)
+        return values if len(values) > 1 else values[0]  # Gradio: one output takes the bare value
+
+    version.change(defaults, version, list(fields.values()))
+
+
 def _experiment_row(gr, tr, cuda: bool):
     with gr.Row():
         exp_name = gr.Textbox(label=tr("exp_name"), value="ru_voice", elem_id="exp_name")
@@ -114,7 +140,7 @@ def _experiment_row(gr, tr, cuda: bool):
     return exp_name, gpus, half
 
 
-def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list):
+def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list, version):
     """Tab 1; returns its .list field (tab 0 fills it)."""
     with gr.Row():
         list_path = gr.Textbox(label=tr("list_path"), elem_id="list_path")
@@ -133,9 +159,10 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_dataset_stop")
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, max_lines=STATUS_LINES * 2,
                         interactive=False, elem_id="dataset_status")
-    inputs = [*common, list_path, wav_dir, hubert, s2g]
+    inputs = [*common, list_path, wav_dir, hubert, s2g, version]
     events = [button.click(job_stream(gr, tr, callbacks.slots, dataset.SLOT, callbacks.dataset_runner(stages)), inputs,
                            status, **START_EVENT) for stages, button in buttons.items()]
+    _follow_version(version, {"s2G": s2g}, settings)
     stop.click(callbacks.stop(dataset.SLOT), None, status)
     with gr.Accordion(tr("report_after"), open=False) as report_box:
         image, text = recordings_tab.report_section(gr, tr, settings, "dataset_report")
@@ -146,7 +173,7 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
     return list_path
 
 
-def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> Any:
+def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list, version) -> Any:
     """The SoVITS training column; returns its start event (the synthesis tab's lists follow it)."""
     gr.Markdown(f"### {tr('sovits')}")
     ui = SoVITSChoices("")  # the defaults `s2_train.py --exp` uses too
@@ -169,13 +196,14 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
     plot, sample = _training_view(gr, tr, "s2")
     event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, _training_outputs(gr, callbacks.train_sovits),
                                    outputs=3),
-                        [*common, batch, epochs, rate, every, latest, weights, s2g, s2d], [status, plot, sample],
+                        [*common, batch, epochs, rate, every, latest, weights, s2g, s2d, version], [status, plot, sample],
                         **START_EVENT)
+    _follow_version(version, {"s2G": s2g, "s2D": s2d}, settings)
     stop.click(callbacks.stop(training.S2_SLOT), None, status)
     return event
 
 
-def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list) -> Any:
+def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list, version) -> Any:
     """The GPT training column; returns its start event."""
     gr.Markdown(f"### {tr('gpt')}")
     ui = GPTChoices("")  # the defaults `s1_train.py --exp` uses too
@@ -197,8 +225,9 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
     plot, sample = _training_view(gr, tr, "s1")
     event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, _training_outputs(gr, callbacks.train_gpt),
                                    outputs=3),
-                        [*common, batch, epochs, every, latest, weights, s1, workers], [status, plot, sample],
+                        [*common, batch, epochs, every, latest, weights, s1, workers, version], [status, plot, sample],
                         **START_EVENT)
+    _follow_version(version, {"s1": s1}, settings)
     stop.click(callbacks.stop(training.S1_SLOT), None, status)
     return event
 
@@ -269,20 +298,22 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
     callbacks = Callbacks(settings, cuda)
     with gr.Blocks(title=tr("title"), analytics_enabled=False) as app:
         gr.Markdown(f"## {tr('title')}")
-        gr.Markdown(pretrained_notice(settings), elem_id="pretrained_notice")
+        notice = gr.Markdown(pretrained_notice(settings), elem_id="pretrained_notice")
+        version = _version_choice(gr, tr)
+        version.change(lambda name: pretrained_notice(settings, name), version, notice)
         exp_name, gpus, half = _experiment_row(gr, tr, cuda)
         common = [exp_name, gpus, half]
         with gr.Tabs():
             with gr.Tab(tr("tab_recordings"), elem_id="tab_recordings"):
                 handles = recordings_tab.build(gr, tr, settings, callbacks.slots, callbacks.stop(recordings.SLOT))
             with gr.Tab(tr("tab_dataset"), elem_id="tab_dataset"):
-                list_path = _dataset_tab(gr, tr, settings, callbacks, common)
+                list_path = _dataset_tab(gr, tr, settings, callbacks, common, version)
             with gr.Tab(tr("tab_train"), elem_id="tab_train"):
                 with gr.Row():
                     with gr.Column():
-                        training_events = [_sovits_column(gr, tr, settings, callbacks, common)]
+                        training_events = [_sovits_column(gr, tr, settings, callbacks, common, version)]
                     with gr.Column():
-                        training_events.append(_gpt_column(gr, tr, settings, callbacks, common))
+                        training_events.append(_gpt_column(gr, tr, settings, callbacks, common, version))
                 gr.Markdown(tr("tensorboard_note").format(logs=settings.logs_dir), elem_id="tensorboard_note")
             with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
                 weight_lists = _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
@@ -309,10 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import gradio as gr
 
     app = build_app(settings)
-    notice = pretrained_notice(settings)
-    if notice:
-        logger.warning("%s", missing_pretrained_message(missing_pretrained(
-            {key: settings.default_pretrained(key) for key in PRETRAINED})))
+    if pretrained_notice(settings):
+        logger.warning("%s", missing_pretrained_message(missing_for(settings, DEFAULT_VERSION)))
     logger.info("web UI on http://%s:%d (root %s)", settings.host, settings.port, settings.root)
     try:
         app.queue().launch(server_name=settings.host, server_port=settings.port, inbrowser=False, share=False,

@@ -12,20 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from GPT_SoVITS.data_files.layout import STAGE_KEYS
 from GPT_SoVITS.data_files.list_file import read_list_lines
 from GPT_SoVITS.prepare import pipeline
 from GPT_SoVITS.prepare.outcome import Outcome
 from GPT_SoVITS.prepare.pipeline import PipelineConfig, PipelineResult, StageCommand, StageUpdate
 from GPT_SoVITS.prepare.progress import StageProgress
-from GPT_SoVITS.pretrained import is_present, missing_pretrained_message
+from GPT_SoVITS.prepare.stages import stage_keys
+from GPT_SoVITS.pretrained import is_present, missing_pretrained_message, pretrained_path
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
 from GPT_SoVITS.webui import checks
 from GPT_SoVITS.webui.i18n import UiError, translator
 from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import UiSettings, environ_copy
 
 SLOT = "dataset"
-STAGES = STAGE_KEYS
+STAGES = ("text", "ssl", "semantic")  # the buttons' stages; 2-get-sv runs with "ssl" (button 1b) for Pro
 SHOWN_FAILURES = 20
 
 Translate = Callable[[str], str]
@@ -44,25 +45,38 @@ class DatasetRequest:
     hubert_dir: Path
     s2g_path: Path
     s2_config: Path
+    version: str = DEFAULT_VERSION
+    sv_path: Path = pretrained_path("sv")  # the speaker encoder of stage 2-get-sv (v2Pro/v2ProPlus)
 
     @property
     def parts(self) -> int:
         return max(1, len(self.gpus))
 
 
+def version_stages(stages: tuple[str, ...], version: str) -> tuple[str, ...]:
+    """A button's stages for `version`: for v2Pro/v2ProPlus, button 1b also runs 2-get-sv (as upstream's 1b)."""
+    return tuple(key for key in stage_keys(version) if key in stages or (key == "sv" and "ssl" in stages))
+
+
 def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: str, wav_dir: str, exp_name: str,
-                  gpu_numbers: str, half: bool, hubert_dir: str, s2g_path: str, cuda: bool) -> DatasetRequest:
+                  gpu_numbers: str, half: bool, hubert_dir: str, s2g_path: str, cuda: bool,
+                  version: str = DEFAULT_VERSION) -> DatasetRequest:
     """Check every field the chosen stages need; `UiError` (a `ConfigError`) with the first problem."""
     root = settings.root
+    model = get_version(version)
+    stages = version_stages(stages, model.name)
     exp = checks.check_exp_name(exp_name)
     request_list = checks.check_file(list_path, "f_list", root)
     hubert = checks.resolve(checks.clean_path_text(hubert_dir), root)
     s2g = checks.resolve(checks.clean_path_text(s2g_path), root)
+    sv = settings.default_pretrained("sv")
     missing = {}
     if "ssl" in stages and not is_present("cnhubert", hubert):
         missing["cnhubert"] = hubert
-    if "semantic" in stages and not is_present("s2G", s2g):
-        missing["s2G"] = s2g
+    if "sv" in stages and not is_present("sv", sv):
+        missing["sv"] = sv
+    if "semantic" in stages and not is_present(model.s2G, s2g):
+        missing[model.s2G] = s2g
     if missing:
         raise UiError("err_pretrained_missing", details="\n".join(missing_pretrained_message(missing).splitlines()[1:]))
     return DatasetRequest(
@@ -74,7 +88,9 @@ def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: s
         half=bool(half and cuda),
         hubert_dir=hubert,
         s2g_path=s2g,
-        s2_config=settings.s2_config,
+        s2_config=settings.s2_config_for(model.name),
+        version=model.name,
+        sv_path=sv,
     )
 
 
@@ -85,7 +101,7 @@ def pipeline_config(request: DatasetRequest, cuda: bool, workdir: Path | None = 
         list_path=request.list_path, exp_name=request.exp_name, wav_dir=str(request.wav_dir or ""),
         parts=request.parts, hubert_dir=request.hubert_dir, s2g=request.s2g_path, s2_config=request.s2_config,
         half=request.half, logs_dir=request.opt_dir.parent, gpus=tuple(request.gpus) if cuda else (),
-        workdir=workdir,
+        workdir=workdir, version=request.version, sv_path=request.sv_path,
     )
 
 
@@ -121,8 +137,8 @@ def loading_label(tr: Translate, model: str) -> str:
     if model.startswith("frontend:"):
         language = model.partition(":")[2]
         return tr("ds_loading_frontend_ru") if language == "ru" else tr("ds_loading_frontend").format(language=language)
-    return tr({"hubert": "ds_loading_hubert", "sovits": "ds_loading_sovits"}.get(model, "ds_loading_model")).format(
-        model=model)
+    keys = {"hubert": "ds_loading_hubert", "sovits": "ds_loading_sovits", "sv": "ds_loading_sv"}
+    return tr(keys.get(model, "ds_loading_model")).format(model=model)
 
 
 def update_text(tr: Translate, update: StageUpdate) -> str:
@@ -168,6 +184,7 @@ def run_stages(settings: UiSettings, request: DatasetRequest, stages: tuple[str,
     config = pipeline_config(request, cuda, settings.repo_root)
     total = len(read_list_lines(request.list_path))
     done = [tr("ds_experiment").format(exp=request.exp_name, opt_dir=request.opt_dir, total=total, parts=request.parts)]
+    stages = version_stages(stages, request.version)
     for event in pipeline.iter_pipeline(config, stages, launch=slot_launcher(slots), poll_seconds=interval):
         if isinstance(event, PipelineResult):
             if event.state == "finished":

@@ -22,6 +22,10 @@ EN = {
     "exp_name": "Experiment name (letters, digits, - _ .)",
     "gpu_numbers": "GPU numbers, e.g. 0-1 (one process per entry; empty = one process on the CPU)",
     "half": "Half precision (CUDA only)",
+    "model_version": "Model version",
+    "model_version_info": "v2: the classic model. v2Pro / v2ProPlus: a speaker encoder adds the voice's timbre "
+                          "(button 1b also runs 2-get-sv); each version has its own configs, pretrained files and "
+                          "weight folders.",
     "tab_dataset": "1. Dataset formatting",
     "tab_train": "2. Fine-tuning",
     "tab_tts": "3. Synthesis",
@@ -76,6 +80,7 @@ EN = {
     "ds_loading_hubert": "loading HuBERT…",
     "ds_loading_sovits": "loading the SoVITS model…",
     "ds_loading_model": "loading {model}…",
+    "ds_loading_sv": "loading the speaker encoder…",
     "ds_running": "running {script}: {progress}, {elapsed:.1f} s",
     "ds_skipped": "{script}: skipped, {output} already exists and covers the list",
     "ds_skipped_held": " ({count} line(s) still fail as before: fix them and run again)",
@@ -162,6 +167,10 @@ RU = {
     "exp_name": "Имя эксперимента (буквы, цифры, - _ .)",
     "gpu_numbers": "Номера GPU, например 0-1 (по процессу на номер; пусто = один процесс на CPU)",
     "half": "Половинная точность (только CUDA)",
+    "model_version": "Версия модели",
+    "model_version_info": "v2 — классическая модель. v2Pro / v2ProPlus — энкодер голоса добавляет тембр диктора "
+                          "(кнопка 1b запускает и этап 2-get-sv); у каждой версии свои конфигурации, предобученные "
+                          "файлы и папки весов.",
     "tab_dataset": "1. Подготовка данных",
     "tab_train": "2. Дообучение",
     "tab_tts": "3. Синтез",
@@ -216,6 +225,7 @@ RU = {
     "ds_loading_hubert": "загрузка HuBERT…",
     "ds_loading_sovits": "загрузка модели SoVITS…",
     "ds_loading_model": "загрузка {model}…",
+    "ds_loading_sv": "загрузка энкодера голоса (speaker encoder)…",
     "ds_running": "выполняется {script}: {progress}, {elapsed:.1f} с",
     "ds_skipped": "{script}: пропущен, {output} уже есть и покрывает весь список",
     "ds_skipped_held": " (строк с прежними ошибками: {count}; исправьте их и запустите снова)",

@@ -34,6 +34,8 @@ EN = {
     "err_whole_number": "{what}: expected a whole number >= {minimum}, got {value}",
     "err_pretrained_missing": "Pretrained weights are missing:\n{details}",
     "err_not_prepared": "{exp_dir}: {missing} missing; run the dataset formatting tab first",
+    "err_not_prepared_sv": "{exp_dir}: {missing} missing; run the dataset formatting tab first with a v2Pro/v2ProPlus "
+                           "version (button 1b runs 2-get-sv)",
     "err_text_lr_rate": "text_low_lr_rate {rate}: expected a value in [0, 1]",
     "err_no_recording": "recording: give an audio file or a folder of recordings",
     "err_recording_not_found": "recording: {path} not found",
@@ -96,6 +98,8 @@ RU = {
     "err_whole_number": "{what}: нужно целое число >= {minimum}, получено {value}",
     "err_pretrained_missing": "Нет предобученных весов:\n{details}",
     "err_not_prepared": "{exp_dir}: нет {missing}; сначала выполните вкладку подготовки данных",
+    "err_not_prepared_sv": "{exp_dir}: нет {missing}; сначала выполните вкладку подготовки данных с версией "
+                           "v2Pro/v2ProPlus (кнопка 1b запускает 2-get-sv)",
     "err_text_lr_rate": "text_low_lr_rate {rate}: нужно значение от 0 до 1",
     "err_no_recording": "запись: укажите аудиофайл или папку с записями",
     "err_recording_not_found": "запись: {path} не найдена",

@@ -1,9 +1,10 @@
 """Start-up settings of the web UI: command-line flags and environment, parsed once.
 
-The working folders (`logs/`, `TEMP/`, `SoVITS_weights_v2/`, `GPT_weights_v2/`) live under
-`root` (default: the repository root; `--root` / `GPT_SOVITS_ROOT`), so tests run in tmp.
-The base training configs can be swapped (`--s2-config` / `--s1-config`, or the variables
-`GPT_SOVITS_S2_CONFIG` / `GPT_SOVITS_S1_CONFIG`) so tests train tiny models.
+The working folders (`logs/`, `TEMP/`, `SoVITS_weights_<version>/`, `GPT_weights_<version>/`) live
+under `root` (default: the repository root; `--root` / `GPT_SOVITS_ROOT`), so tests run in tmp.
+The base training configs can be swapped (`--s2-config` / `--s1-config`, `--s2v2Pro-config` /
+`--s2v2ProPlus-config`, or the variables `GPT_SOVITS_S2_CONFIG`, `GPT_SOVITS_S1_CONFIG`,
+`GPT_SOVITS_S2V2PRO_CONFIG`, `GPT_SOVITS_S2V2PROPLUS_CONFIG`) so tests train tiny models.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Mapping, Sequence
 
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.pretrained import REPO_ROOT, pretrained_path
+from GPT_SoVITS.versions import DEFAULT_VERSION, PRO_VERSIONS, get_version
 from GPT_SoVITS.webui.i18n import resolve_lang
 
 DEFAULT_PORT = 9874
-VERSION = "v2"
+VERSION = DEFAULT_VERSION
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,19 @@ class UiSettings:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     repo_root: Path = REPO_ROOT
+    pro_s2_configs: tuple[tuple[str, Path], ...] = ()  # (version, base SoVITS config) given at start-up
+
+    def s2_config_for(self, version: str) -> Path:
+        """The base SoVITS config of `version`: `s2_config` for v2, the given or shipped configs/s2<version>.json else."""
+        if version == DEFAULT_VERSION:
+            return self.s2_config
+        return dict(self.pro_s2_configs).get(version) or get_version(version).s2_config_path(self.repo_root)
+
+    def sovits_weights_for(self, version: str) -> Path:
+        return self.root / get_version(version).sovits_weights_dir
+
+    def gpt_weights_for(self, version: str) -> Path:
+        return self.root / get_version(version).gpt_weights_dir
 
     @property
     def logs_dir(self) -> Path:
@@ -67,7 +82,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", help="working folder for logs/, TEMP/ and weights (env GPT_SOVITS_ROOT)")
     parser.add_argument("--s2-config", help="base SoVITS config (env GPT_SOVITS_S2_CONFIG; default configs/s2.json)")
     parser.add_argument("--s1-config", help="base GPT config (env GPT_SOVITS_S1_CONFIG; default configs/s1longer-v2.yaml)")
+    for version in PRO_VERSIONS:
+        parser.add_argument(f"--s2{version}-config", dest=f"s2_{version}",
+                            help=f"base SoVITS config of {version} (env {_pro_env(version)}; default configs/s2{version}.json)")
     return parser
+
+
+def _pro_env(version: str) -> str:
+    return f"GPT_SOVITS_S2{version.upper()}_CONFIG"
 
 
 def _existing_file(value: str, what: str) -> Path:
@@ -91,10 +113,20 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Ui
         root=root,
         s2_config=_existing_file(s2, "--s2-config"),
         s1_config=_existing_file(s1, "--s1-config"),
+        pro_s2_configs=_pro_configs(args, environ),
         lang=resolve_lang(args.lang, environ),
         host="0.0.0.0" if args.listen else "127.0.0.1",
         port=args.port,
     )
+
+
+def _pro_configs(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[tuple[str, Path], ...]:
+    found = []
+    for version in PRO_VERSIONS:
+        value = getattr(args, f"s2_{version}") or environ.get(_pro_env(version))
+        if value:
+            found.append((version, _existing_file(value, f"--s2{version}-config")))
+    return tuple(found)
 
 
 def cuda_available() -> bool:

@@ -16,8 +16,10 @@ from typing import Iterator
 
 from GPT_SoVITS.AR.train_config import base_num_workers, suggested_workers
 from GPT_SoVITS.config_files import read_s1_config
+from GPT_SoVITS.data_files.layout import SV_DIR
 from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.s2.checkpoints import previous_exports
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
 from GPT_SoVITS.webui import checks
 from GPT_SoVITS.webui.configs import TMP_S1, TMP_S2, GPTChoices, SoVITSChoices, write_s1_config, write_s2_config
 from GPT_SoVITS.webui.i18n import ENGLISH, Translate, UiError
@@ -28,6 +30,7 @@ from GPT_SoVITS.webui.training_view import LOG_LINES, TrainingFrame, TrainingMon
 
 S2_SLOT, S1_SLOT = "sovits", "gpt"
 S2_NEEDS = ("2-name2text.txt", "4-cnhubert", "5-wav32k")
+S2_PRO_NEEDS = (*S2_NEEDS, SV_DIR)  # v2Pro/v2ProPlus train on the speaker vectors of stage 2-get-sv
 S1_NEEDS = ("2-name2text.txt", "6-name2semantic.tsv")
 #: The trainers' progress bars refresh at most this often (seconds) in the UI's output: the view
 #: shows progress from the metrics file, so the bars need not flood the output tail.
@@ -41,7 +44,8 @@ def check_prepared(settings: UiSettings, exp_name: str, needs: tuple[str, ...]) 
     exp_dir = settings.exp_dir(exp_name)
     missing = [name for name in needs if not (exp_dir / name).exists()]
     if missing:
-        raise UiError("err_not_prepared", exp_dir=exp_dir, missing=", ".join(missing))
+        key = "err_not_prepared_sv" if SV_DIR in missing else "err_not_prepared"
+        raise UiError(key, exp_dir=exp_dir, missing=", ".join(missing))
     return exp_dir
 
 
@@ -107,17 +111,19 @@ def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: 
     )
 
 
-def sovits_spec(settings: UiSettings, choices: SoVITSChoices, cuda: bool) -> ProcessSpec:
-    check_prepared(settings, choices.exp_name, S2_NEEDS)
-    config = write_s2_config(settings.s2_config, choices, settings.root, cuda)
+def sovits_spec(settings: UiSettings, choices: SoVITSChoices, cuda: bool, version: str = DEFAULT_VERSION) -> ProcessSpec:
+    """Check the experiment, write `tmp_s2.json` from the version's base config and return the trainer's command."""
+    model = get_version(version)
+    check_prepared(settings, choices.exp_name, S2_PRO_NEEDS if model.speaker_vectors else S2_NEEDS)
+    config = write_s2_config(settings.s2_config_for(model.name), choices, settings.root, cuda, model.name)
     script = settings.repo_root / "GPT_SoVITS" / "s2_train.py"
     env = {**environ_copy(), "TQDM_MININTERVAL": PROGRESS_BAR_INTERVAL}
     return ProcessSpec((sys.executable, str(script), "--config", str(config)), env, settings.repo_root)
 
 
-def gpt_spec(settings: UiSettings, choices: GPTChoices, cuda: bool) -> ProcessSpec:
+def gpt_spec(settings: UiSettings, choices: GPTChoices, cuda: bool, version: str = DEFAULT_VERSION) -> ProcessSpec:
     check_prepared(settings, choices.exp_name, S1_NEEDS)
-    config = write_s1_config(settings.s1_config, choices, settings.root, cuda)
+    config = write_s1_config(settings.s1_config, choices, settings.root, cuda, get_version(version).name)
     script = settings.repo_root / "GPT_SoVITS" / "s1_train.py"
     env = {**environ_copy(), "hz": "25hz", "TQDM_MININTERVAL": PROGRESS_BAR_INTERVAL}
     if cuda and choices.gpu_numbers:

@@ -11,10 +11,19 @@ from typing import Sequence
 
 from GPT_SoVITS.text.symbols import SymbolTable
 from GPT_SoVITS.weights_compat.adaptation import POLICIES
+from GPT_SoVITS.weights_compat.header import VERSION_MARKERS
 from GPT_SoVITS.weights_compat.identification import identify
-from GPT_SoVITS.weights_compat.reading import read_checkpoint
+from GPT_SoVITS.weights_compat.reading import HEADER_KEY, read_checkpoint
 from GPT_SoVITS.weights_compat.saving import NO_CONFIG, convert_checkpoint
 from GPT_SoVITS.weights_compat.tables import resolve_table, table_argument
+
+
+def _header_lines(checkpoint: dict) -> list[str]:
+    family = checkpoint.get(HEADER_KEY)
+    if family is None:
+        return []
+    marker = next(code for code, name in VERSION_MARKERS.items() if name == family).decode()
+    return [f"header:     upstream version bytes {marker!r} in place of 'PK' ({family})"]
 
 
 def describe(path: str | Path, source_table: str | SymbolTable | None = None) -> list[str]:
@@ -30,6 +39,7 @@ def describe(path: str | Path, source_table: str | SymbolTable | None = None) ->
         f"file:       {path}",
         f"kind:       {info.kind}",
         f"version:    {info.version}",
+        *_header_lines(checkpoint),
         f"tensors:    {len(weight)} ({sum(v.numel() for v in weight.values()) / 1e6:.2f}M elements, {', '.join(dtypes)})",
     ]
     if info.table is not None:

@@ -11,6 +11,7 @@ import torch
 
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.text.symbols import SymbolTable, table_for_row_count
+from GPT_SoVITS.weights_compat.reading import HEADER_KEY
 from GPT_SoVITS.weights_compat.tables import V1_GPT_ROWS, checkpoint_table
 
 TEXT_EMBEDDING_KEYS = {
@@ -26,6 +27,8 @@ KIND_PREFIXES = {
 }
 
 Weights = Mapping[str, torch.Tensor]
+PLUS_FIRST_KERNEL = 20  # configs/s2v2ProPlus.json upsample_kernel_sizes[0]
+PLUS_DECODER_CHANNELS = 768  # and its upsample_initial_channel
 
 
 def _size(weight: Weights, key: str, dim: int) -> int | None:
@@ -43,6 +46,12 @@ def _always(weight: Weights) -> bool:
     return True
 
 
+def _plus_decoder(weight: Weights) -> bool:
+    """v2ProPlus's decoder: a first upsampling kernel of 20 (v2/v2Pro: 16) and 768 input channels."""
+    kernel = _size(weight, "dec.ups.0.weight_v", 2) or _size(weight, "dec.ups.0.weight", 2)
+    return kernel == PLUS_FIRST_KERNEL or _size(weight, "dec.conv_pre.weight", 0) == PLUS_DECODER_CHANNELS
+
+
 @dataclass(frozen=True)
 class Architecture:
     """One known layout of a kind: the content test that recognises it and its version name."""
@@ -56,9 +65,10 @@ class Architecture:
 # The first matching row of a kind wins, so the catch-all row of each kind comes last. A new
 # family is one more row (keyed by the tensors only it has), not a new branch.
 ARCHITECTURES: tuple[Architecture, ...] = (
-    Architecture("s2G", "v2ProPlus", lambda w: "sv_emb.weight" in w and _size(w, "dec.conv_pre.weight", 0) == 768,
-                 "speaker-verification projection sv_emb.* and a 768-channel decoder input"),
-    Architecture("s2G", "v2Pro", lambda w: "sv_emb.weight" in w, "sv_emb.* and a 512-channel decoder input"),
+    Architecture("s2G", "v2ProPlus", lambda w: "sv_emb.weight" in w and _plus_decoder(w),
+                 "speaker-verification projection sv_emb.* and the wider decoder (first upsampling kernel 20, "
+                 "768 input channels)"),
+    Architecture("s2G", "v2Pro", lambda w: "sv_emb.weight" in w, "sv_emb.* and v2's decoder (first kernel 16)"),
     Architecture("s2G", "v1", lambda w: _size(w, "ref_enc.spectral.0.fc.weight", 1) == 1025,
                  "style encoder over all 1025 spectrogram bins"),
     Architecture("s2G", "v2", _always, "style encoder over the first 704 bins"),
@@ -66,7 +76,9 @@ ARCHITECTURES: tuple[Architecture, ...] = (
                  "seven or more discriminators"),
     Architecture("s2D", "v2", _always, "a scale and five period discriminators"),
     Architecture("s1", "v1", _v1_text_rows, "text embedding of the v1 table's 322 rows (or 512, padded)"),
-    Architecture("s1", "v2", _always, "any other text embedding"),
+    # The GPT of v2, v2Pro and v2ProPlus: upstream's v3-era s1v3.ckpt (its pretrained GPT for the Pro
+    # family) has exactly v2's keys and shapes and is trained with s1longer-v2.yaml, so it is this row.
+    Architecture("s1", "v2", _always, "any other text embedding (v2's 732 rows; also upstream's s1v3.ckpt)"),
 )
 
 
@@ -118,6 +130,11 @@ def _identify(checkpoint: Mapping, source_table: SymbolTable | None) -> Checkpoi
     weight = checkpoint["weight"]
     kind = kind_of(weight.keys())
     version = str(checkpoint.get("version") or architecture_of(kind, weight).version)
+    marked = checkpoint.get(HEADER_KEY)
+    if marked is not None and marked != version:
+        raise CheckpointError(
+            f"its version bytes say {marked} but its weights are a {kind} {version}: the file was altered or "
+            f"mislabelled; export it again")
     if kind == "s2D":
         return CheckpointInfo(kind, version, None, 0)
     key = text_embedding_key(weight)

@@ -95,7 +95,7 @@ def _raise_key_problems(source: str, missing: list[str], unexpected: list[str], 
     for title, items in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)):
         if items:
             message += listed(title, items)
-    message += "\nIs it the right kind of file (s2G / s2D / s1) and version (v2)?"
+    message += "\nIs it the right kind of file (s2G / s2D / s1) and version (v2, v2Pro or v2ProPlus)?"
     raise CheckpointError(message)
 
 
@@ -105,6 +105,7 @@ def load_into(
     *,
     table: str | SymbolTable | None = None,
     kind: str | None = None,
+    version: str | None = None,
     policy: str = "similar",
     source_table: str | SymbolTable | None = None,
     allow_missing: Sequence[str] = (),
@@ -114,7 +115,8 @@ def load_into(
 
     The text embedding is adapted from the checkpoint's table to `table` (the table the module
     was built for) by symbol name; every other tensor must match the module's keys and shapes,
-    except keys matching the glob patterns `allow_missing` / `allow_unexpected`. Raises
+    except keys matching the glob patterns `allow_missing` / `allow_unexpected`. `kind` and
+    `version` (when given) must be what the file holds, else one error says which file it is. Raises
     `CheckpointError` listing every problem and naming the file; on success logs and returns
     the report.
     """
@@ -124,6 +126,9 @@ def load_into(
     info = identify(checkpoint, where, None if source_table is None else resolve_table(source_table))
     if kind is not None and kind != info.kind:
         raise CheckpointError(f"{where}: expected a {kind} checkpoint but this is {info.kind}; check which file goes where")
+    if version is not None and version != info.version:
+        raise CheckpointError(f"{where}: expected a {version} {info.kind} checkpoint but this is {info.version}; use the "
+                              f"{version} file, or choose the version {info.version} for this run")
     expected = module.state_dict()
     weight = _align_prefix(checkpoint["weight"], set(expected))
     embedding = None

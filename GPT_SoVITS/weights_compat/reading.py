@@ -8,6 +8,7 @@ what kind of file it is not, and name the decoder's error type only.
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 from pathlib import Path
@@ -16,9 +17,10 @@ from typing import Any, Mapping
 import torch
 
 from GPT_SoVITS.errors import CheckpointError
+from GPT_SoVITS.weights_compat.header import SUPPORTED_MARKED, marked_family, restore_zip_magic
 
-# Upstream writes these two bytes over a zip's leading "PK" to mark newer model families.
-VERSION_MARKERS = {b"03": "v3", b"04": "v4", b"05": "v2Pro", b"06": "v2ProPlus"}
+#: Key `read_checkpoint` adds for a file with upstream's version bytes: the family they name.
+HEADER_KEY = "header_version"
 # Weights are stored in these; anything else where a weight belongs is a damaged or foreign file.
 WEIGHT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 # Integer tensors that are counters, not weights: BatchNorm's (int64 in upstream's SV encoder).
@@ -50,23 +52,31 @@ def plain(value: Any) -> Any:
 _SAFE_EXTRA_GLOBALS = [(HParamsStandIn, "utils.HParams"), (HParamsStandIn, "GPT_SoVITS.utils.HParams")]
 
 
-def sniff_format(path: Path) -> str:
-    """'zip', 'pickle' or 'safetensors' from the leading bytes; a clear error otherwise."""
+def _head(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
-            head = handle.read(16)
+            return handle.read(16)
     except FileNotFoundError:
         raise CheckpointError(f"{path}: checkpoint not found; check the path") from None
     except IsADirectoryError:
         raise CheckpointError(f"{path}: is a folder, expected a checkpoint file") from None
+
+
+def sniff_format(path: Path) -> str:
+    """'zip', 'marked' (a zip with upstream's version bytes in place of `PK`), 'pickle' or
+    'safetensors' from the leading bytes; a clear error otherwise, and for the v3/v4 family."""
+    head = _head(path)
     if head[:2] == b"PK":
         return "zip"
-    if head[:2] in VERSION_MARKERS:
-        family = VERSION_MARKERS[head[:2]]
+    family = marked_family(head)
+    if family is not None and family not in SUPPORTED_MARKED:
         raise CheckpointError(
             f"{path}: this is an upstream {family} checkpoint (version marker {head[:2].decode()!r} in place of 'PK'); "
-            f"GPT-SoVITS-RU supports the v1/v2 family only: use the v2 pretrained files (s2G2333k.pth, s2D2333k.pth)"
+            f"GPT-SoVITS-RU supports the v1/v2 and v2Pro/v2ProPlus families only: use the v2, v2Pro or v2ProPlus "
+            f"pretrained files (see docs/training.md)"
         )
+    if family is not None:
+        return "marked"
     if head[:1] == b"\x80":
         return "pickle"
     if len(head) >= 9 and head[8:9] == b"{":
@@ -99,10 +109,12 @@ def _read_safetensors(path: Path) -> dict:
     return checkpoint
 
 
-def _read_torch(path: Path) -> Any:
+def _read_torch(path: Path, marked: bool = False) -> Any:
+    """torch.load with weights_only; a marked file is read as upstream reads it, `PK` put back."""
     try:
+        source = io.BytesIO(restore_zip_magic(path.read_bytes())) if marked else path
         with torch.serialization.safe_globals(_SAFE_EXTRA_GLOBALS):
-            return torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise CheckpointError(
             f"{path}: refused to load: the file asks to run or build objects that are not plain weights; "
@@ -120,12 +132,18 @@ def read_checkpoint(path: str | Path) -> dict:
 
     Torch files load with `weights_only=True` (upstream's pickled `HParams` config is mapped to
     an allow-listed stand-in and returned as a plain dict); safetensors files load natively.
+    Upstream's v2Pro/v2ProPlus exports (version bytes in place of `PK`) are read as upstream
+    reads them, and `HEADER_KEY` then names the family the bytes say; v3/v4 files are refused.
     The result is a dict with at least `weight`; a bare state dict is wrapped as `{"weight": sd}`.
     A tensor of a non-float dtype where a weight belongs is refused, naming its key.
     """
     path = Path(path)
-    loaded = _read_safetensors(path) if sniff_format(path) == "safetensors" else _read_torch(path)
-    return as_checkpoint(loaded, str(path))
+    form = sniff_format(path)
+    loaded = _read_safetensors(path) if form == "safetensors" else _read_torch(path, marked=form == "marked")
+    checkpoint = as_checkpoint(loaded, str(path))
+    if form == "marked":
+        checkpoint[HEADER_KEY] = marked_family(_head(path))
+    return checkpoint
 
 
 def as_checkpoint(loaded: Any, source: str) -> dict:

@@ -4,18 +4,20 @@ converting a file to another symbol table once (read, adapt, save; no model need
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import torch
 
-from GPT_SoVITS.atomic import torch_save_atomic
+from GPT_SoVITS.atomic import torch_save_atomic, write_bytes_atomic
 from GPT_SoVITS.text.symbols import SymbolTable
 from GPT_SoVITS.weights_compat.adaptation import EmbeddingAdaptation, adapt_state_dict
+from GPT_SoVITS.weights_compat.header import WRITTEN_MARKERS, mark
 from GPT_SoVITS.weights_compat.identification import identify
 from GPT_SoVITS.weights_compat.loading import matches_any
-from GPT_SoVITS.weights_compat.reading import plain, read_checkpoint
+from GPT_SoVITS.weights_compat.reading import HEADER_KEY, plain, read_checkpoint
 from GPT_SoVITS.weights_compat.tables import resolve_table
 
 logger = logging.getLogger(__name__)
@@ -33,13 +35,16 @@ def save_checkpoint(
     version: str = "v2",
     half: bool = True,
     exclude: Sequence[str] = (),
+    upstream_header: bool = False,
 ) -> None:
     """Write an upstream-format checkpoint atomically, plus our `symbols` and `version` keys.
 
     `{"weight": {...}, "config": <plain dict>, "info": str, "symbols": [...], "version": str}`:
     upstream readers find `weight`/`config`/`info`; our readers also know the table.
-    Floating tensors are stored in fp16 when `half`, as upstream exports do. A full disk or an
-    unwritable folder is an `OutputError` naming `path`; the previous file stays intact.
+    Floating tensors are stored in fp16 when `half`, as upstream exports do. `upstream_header`
+    writes upstream's version bytes (`05` v2Pro, `06` v2ProPlus) over the zip's `PK`, as its
+    SoVITS exports of those versions have them (its loader identifies them by these bytes). A
+    full disk or an unwritable folder is an `OutputError` naming `path`; the previous file stays intact.
     """
     weight = {}
     for key, value in state_dict.items():
@@ -52,7 +57,12 @@ def save_checkpoint(
     checkpoint = {"weight": weight, "config": plain(dict(config)), "info": info, "version": version}
     if table is not None:
         checkpoint["symbols"] = list(resolve_table(table).symbols)
-    torch_save_atomic(checkpoint, path)
+    if not upstream_header:
+        torch_save_atomic(checkpoint, path)
+        return
+    buffer = io.BytesIO()  # upstream too builds the whole file in memory before marking it
+    torch.save(checkpoint, buffer)
+    write_bytes_atomic(path, mark(buffer.getvalue(), version))
 
 
 def convert_checkpoint(source: str | Path, output: str | Path, table: str | SymbolTable, policy: str = "similar",
@@ -72,5 +82,6 @@ def convert_checkpoint(source: str | Path, output: str | Path, table: str | Symb
     if info.kind == "s1" and isinstance(config.get("model"), dict):
         config["model"] = {**config["model"], "phoneme_vocab_size": len(target)}
     save_checkpoint(output, weight, config=config, info=str(checkpoint.get("info", "")),
-                    table=target if info.table is not None else None, version=info.version, half=False)
+                    table=target if info.table is not None else None, version=info.version, half=False,
+                    upstream_header=checkpoint.get(HEADER_KEY) in WRITTEN_MARKERS)  # a marked export stays marked
     return embedding

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from GPT_SoVITS.data_files.layout import STAGE_KEYS
-from GPT_SoVITS.prepare.stages import STAGES
+from GPT_SoVITS.prepare.stages import STAGES, stage_keys
 from tests.conftest import REPO_ROOT
 
 FORBIDDEN = ("GPT_SoVITS.prepare", "GPT_SoVITS.webui")
@@ -42,6 +42,9 @@ def test_both_trainers_use_the_one_sampler_and_report():
 
 def test_the_stage_table_follows_the_file_layout():
     assert tuple(STAGES) == STAGE_KEYS
-    assert [stage.script for stage in STAGES.values()] == ["1-get-text.py", "2-get-hubert-wav32k.py", "3-get-semantic.py"]
+    assert [stage.script for stage in STAGES.values()] == [
+        "1-get-text.py", "2-get-hubert-wav32k.py", "2-get-sv.py", "3-get-semantic.py"]
+    assert stage_keys("v2") == ("text", "ssl", "semantic")  # 2-get-sv only for the Pro family, after stage 2
+    assert stage_keys("v2Pro") == stage_keys("v2ProPlus") == ("text", "ssl", "sv", "semantic")
     for stage in STAGES.values():
         assert (REPO_ROOT / "GPT_SoVITS" / "prepare_datasets" / stage.script).is_file()

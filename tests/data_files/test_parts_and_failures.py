@@ -41,7 +41,8 @@ def test_name2semantic_merge_adds_the_header(tmp_path):
 
 
 def test_failure_files_are_collected_in_stage_and_part_order(tmp_path):
-    for stage, part, item in [("semantic", 0, "s0"), ("text", 10, "t10"), ("text", 2, "t2"), ("ssl", 0, "w0")]:
+    for stage, part, item in [("semantic", 0, "s0"), ("text", 10, "t10"), ("text", 2, "t2"), ("ssl", 0, "w0"),
+                              ("sv", 0, "v0")]:
         summary = StageSummary(f"stage-{stage}")
         summary.fail(item, "bad\nreason")
         failures.write_part_failures(tmp_path, stage, part, summary)
@@ -50,11 +51,12 @@ def test_failure_files_are_collected_in_stage_and_part_order(tmp_path):
     assert collected == {
         "text": ["stage-text\tt2\tbad reason", "stage-text\tt10\tbad reason"],
         "ssl": ["stage-ssl\tw0\tbad reason"],
+        "sv": ["stage-sv\tv0\tbad reason"],
         "semantic": ["stage-semantic\ts0\tbad reason"],
     }
     path = failures.write_failed_txt(tmp_path, collected)
     assert path.read_text(encoding="utf-8").splitlines() == [
-        "stage\titem\treason", *collected["text"], *collected["ssl"], *collected["semantic"]
+        "stage\titem\treason", *collected["text"], *collected["ssl"], *collected["sv"], *collected["semantic"]
     ]
     failures.clear_part_failures(tmp_path, "text")
     assert failures.collect_failures(tmp_path)["text"] == [] and failures.collect_failures(tmp_path)["ssl"]

@@ -171,3 +171,51 @@ def test_fix_the_listed_items_and_run_again(tmp_path):
     assert (opt_dir / "failed.txt").read_text(encoding="utf-8") == "stage\titem\treason\n"
     assert "0 utterance(s) failed, listed in" in again.stdout
     assert "ready for training: 5 of 5 utterances" in again.stdout
+
+
+@pytest.mark.slow
+def test_pro_pipeline_adds_speaker_vectors_between_stages_2_and_3(tmp_path):
+    """`--version v2ProPlus`: stages 1, 2, 2-get-sv and 3, resumable, failures listed once."""
+    from tests.pro_fixtures import save_tiny_pro_s2g, write_tiny_pro_config
+    from tests.sv_fixtures import save_seeded_sv
+
+    hubert = save_legacy_folder(tiny_hubert(seed=11), tmp_path / "chinese-hubert-base")
+    s2g = save_tiny_pro_s2g(tmp_path / "s2Gv2ProPlus.pth", "v2ProPlus")
+    s2_config = write_tiny_pro_config(tmp_path / "s2v2ProPlus.json", "v2ProPlus")
+    sv = tmp_path / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt"
+    save_seeded_sv(sv)
+    wavs = tmp_path / "wavs"
+    wavs.mkdir()
+    texts = {"a.wav": "Привет, как дела?", "b.wav": "Сегодня хорошая погода.", "d.wav": "Этого файла нет."}
+    for name in ("a.wav", "b.wav"):
+        write_speech(wavs / name, texts[name])
+    list_path = tmp_path / "data.list"
+    list_path.write_text("".join(f"{name}|spk|ru|{text}\n" for name, text in texts.items()), encoding="utf-8")
+    args = ["--list", str(list_path), "--wav-dir", str(wavs), "--exp", "pro", "--version", "v2ProPlus",
+            "--logs-dir", str(tmp_path / "logs"), "--hubert", str(hubert), "--s2g", str(s2g),
+            "--s2-config", str(s2_config), "--sv", str(sv)]
+
+    done = _prepare(*args)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    opt_dir = tmp_path / "logs" / "pro"
+    assert sorted(p.name for p in (opt_dir / "7-sv_cn").iterdir()) == ["a.wav.pt", "b.wav.pt"]
+    vector = torch.load(opt_dir / "7-sv_cn" / "a.wav.pt", weights_only=True)
+    assert vector.shape == (1, 20480) and vector.dtype == torch.float32 and torch.isfinite(vector).all()
+    assert sorted(_rows(opt_dir / "6-name2semantic.tsv")) == ["a.wav", "b.wav", "item_name"]
+    lines = done.stdout.splitlines()
+    order = [next(i for i, line in enumerate(lines) if line.startswith(script))
+             for script in ("1-get-text.py", "2-get-hubert-wav32k.py", "2-get-sv.py", "3-get-semantic.py")]
+    assert order == sorted(order)
+    assert "2-get-sv.py: 2 of 3 utterances ready, 1 failed" in done.stdout
+    assert "ready for training: 2 of 3 utterances" in done.stdout
+    failed = (opt_dir / "failed.txt").read_text(encoding="utf-8").splitlines()
+    assert len(failed) == 2 and failed[1].startswith("2-get-hubert-wav32k\td.wav\t")  # listed once, where it failed first
+
+    (opt_dir / "7-sv_cn" / "b.wav.pt").unlink()
+    again = _prepare(*args)
+    assert again.returncode == 0, again.stderr[-3000:]
+    output = again.stdout + again.stderr
+    assert "skipping stage 1" in output and "skipping stage 3" in output
+    assert "2-get-sv: done 1, skipped 1 (already finished), failed 1 (1 unchanged since the last run)" in output
+    assert (opt_dir / "7-sv_cn" / "b.wav.pt").is_file()

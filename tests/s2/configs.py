@@ -24,12 +24,19 @@ TINY_MODEL = {
 }
 
 
-def tiny_config(exp_dir: Path, work: Path, *, model: dict | None = None, **train) -> dict:
-    """configs/s2.json with a tiny model, writing everything under `work`; `train` overrides keys."""
-    config = copy.deepcopy(json.loads((REPO_ROOT / "configs" / "s2.json").read_text(encoding="utf-8")))
-    config["model"].update(TINY_MODEL)
+def tiny_config(exp_dir: Path, work: Path, *, model: dict | None = None, version: str = "v2", **train) -> dict:
+    """configs/s2.json (configs/s2<version>.json for v2Pro/v2ProPlus, at the sizes of the tiny Pro
+    pretrained files of tests/pro_fixtures) with a tiny model, writing everything under `work`;
+    `train` overrides keys."""
+    if version == "v2":
+        config = copy.deepcopy(json.loads((REPO_ROOT / "configs" / "s2.json").read_text(encoding="utf-8")))
+        config["model"].update(TINY_MODEL)
+    else:
+        from tests.pro_fixtures import tiny_pro_config
+
+        config = tiny_pro_config(version)
     config["model"].update(model or {})
-    config["model"]["version"] = "v2"
+    config["model"]["version"] = version
     config["train"].update({
         "batch_size": 2, "epochs": 2, "segment_size": 5120, "fp16_run": True, "learning_rate": 2e-4,
         "pretrained_s2G": "", "pretrained_s2D": "", "if_save_latest": True, "if_save_every_weights": True,
@@ -39,6 +46,6 @@ def tiny_config(exp_dir: Path, work: Path, *, model: dict | None = None, **train
     config["data"]["exp_dir"] = str(exp_dir)
     config.update({
         "s2_ckpt_dir": str(work / "logs"), "save_weight_dir": str(work / "weights"), "name": "tiny",
-        "symbol_table": "v2", "version": "v2",
+        "symbol_table": "v2", "version": version,
     })
     return config

@@ -61,8 +61,9 @@ def test_torchrun_two_processes_on_cpu(tmp_path):
     assert [json.loads(line)["step"] for line in (folder / "metrics.jsonl").read_text().splitlines()] == [1, 2]
 
 
-def test_exp_flags_write_the_config_the_ui_writes(tmp_path):
-    """`--exp` and the UI's SoVITS button build the same tmp_s2.json, byte for byte."""
+@pytest.mark.parametrize("version,base", [("v2", "s2.json"), ("v2ProPlus", "s2v2ProPlus.json")])
+def test_exp_flags_write_the_config_the_ui_writes(tmp_path, version, base):
+    """`--exp` (`--version`) and the UI's SoVITS button build the same tmp_s2.json, byte for byte."""
     from GPT_SoVITS.s2.options import SoVITSChoices
     from GPT_SoVITS.webui.configs import write_s2_config
 
@@ -73,12 +74,12 @@ def test_exp_flags_write_the_config_the_ui_writes(tmp_path):
     choices = SoVITSChoices("голос", batch_size=3, epochs=2, text_low_lr_rate=0.3, save_every_epoch=1,
                             if_save_latest=False, pretrained_s2G=str(pretrained / "s2G.pth"),
                             pretrained_s2D=str(pretrained / "s2D.pth"))
-    ui_file = write_s2_config(REPO_ROOT / "configs" / "s2.json", choices, root, cuda=False)
+    ui_file = write_s2_config(REPO_ROOT / "configs" / base, choices, root, cuda=False, version=version)
     cli_file = tmp_path / "cli.json"
     result = _run(["GPT_SoVITS/s2_train.py", "--exp", "голос", "--batch-size", "3", "--epochs", "2",
-                   "--text-lr-rate", "0.3", "--save-every", "1", "--no-if-save-latest",
+                   "--text-lr-rate", "0.3", "--save-every", "1", "--no-if-save-latest", "--version", version,
                    "--pretrained-s2G", str(pretrained / "s2G.pth"), "--pretrained-s2D", str(pretrained / "s2D.pth"),
-                   "--logs-dir", str(root / "logs"), "--weights-dir", str(root / "SoVITS_weights_v2"),
+                   "--logs-dir", str(root / "logs"), "--weights-dir", str(root / f"SoVITS_weights_{version}"),
                    "--write-config", str(cli_file)], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"wrote {cli_file}; train with: python GPT_SoVITS/s2_train.py --config {cli_file}" in result.stdout
@@ -108,3 +109,26 @@ def test_end_of_run_line_lists_only_exports_still_on_disk(tmp_path):
     assert finished_line(result) == f"s2 training finished at epoch 2, step 4; exported: {kept}"
     kept.unlink()
     assert finished_line(result).endswith("; exported: none")
+
+
+def test_version_flag_picks_the_pro_config_pretrained_files_and_folders(tmp_path, monkeypatch, capsys):
+    """`--version v2ProPlus`: configs/s2v2ProPlus.json, the v2ProPlus pretrained G/D at their default places."""
+    from GPT_SoVITS import pretrained
+    from GPT_SoVITS.s2.cli import main
+
+    monkeypatch.setattr(pretrained, "REPO_ROOT", tmp_path / "checkout")  # where the default files are looked for
+    for key in ("s2G_v2ProPlus", "s2D_v2ProPlus"):
+        pretrained.pretrained_path(key).parent.mkdir(parents=True, exist_ok=True)
+        pretrained.pretrained_path(key).write_bytes(b"weights")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "tmp_s2.json"
+    assert main(["--exp", "voice", "--version", "v2ProPlus", "--write-config", str(out)]) == 0
+    config = json.loads(out.read_text(encoding="utf-8"))
+    plus = json.loads((REPO_ROOT / "configs" / "s2v2ProPlus.json").read_text(encoding="utf-8"))
+    assert config["model"] == {**plus["model"], "version": "v2ProPlus"} and config["version"] == "v2ProPlus"
+    assert config["train"]["pretrained_s2G"] == str(tmp_path / "checkout/GPT_SoVITS/pretrained_models/v2Pro/s2Gv2ProPlus.pth")
+    assert config["train"]["pretrained_s2D"] == str(tmp_path / "checkout/GPT_SoVITS/pretrained_models/v2Pro/s2Dv2ProPlus.pth")
+    assert config["save_weight_dir"] == str(tmp_path / "SoVITS_weights_v2ProPlus")
+    with pytest.raises(SystemExit):
+        main(["--exp", "voice", "--version", "v3"])
+    assert "invalid choice: 'v3'" in capsys.readouterr().err

@@ -87,7 +87,8 @@ def _serving(project, lang: str, log: Path):
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GPT_SOVITS_UI_LANG": "en"}
     command = [sys.executable, str(REPO_ROOT / "webui.py"), "--root", str(project.root), "--port", str(port),
-               "--s2-config", str(project.s2_config), "--s1-config", str(project.s1_config), "--lang", lang]
+               "--s2-config", str(project.s2_config), "--s1-config", str(project.s1_config),
+               "--s2v2ProPlus-config", str(project.s2_plus_config), "--lang", lang]
     with open(log, "w") as log_file:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -194,6 +195,22 @@ def _train_and_watch_plot(page, button_id: str, status_id: str, plot_id: str, ti
             seen.append(_plot_points(page, plot_id))
         time.sleep(0.3)
     pytest.fail(f"#{status_id} did not finish within {timeout_s} s; it shows:\n{status.input_value()}")
+
+
+def _synthesize(page, project, text: str, seed: int, max_new: int, timeout_s: float) -> str:
+    """Fill the synthesis tab (reference clip, its text, the text, seed, token cap), press the button.
+
+    The clip is uploaded unless an earlier test of this page already did (the field then shows it).
+    """
+    upload = page.locator("#tts_ref_audio input[type=file]")
+    if upload.count():
+        upload.set_input_files(str(project.reference))
+    _fill(page, "tts_ref_text", REFERENCE_TEXT)
+    _fill(page, "tts_text", text)
+    _fill(page, "tts_seed", seed)
+    _fill(page, "tts_max_new", max_new)
+    page.wait_for_timeout(1000)  # let the upload finish
+    return _click_and_wait(page, "btn_synthesize", "tts_status", r"^(done|error)", timeout_s)
 
 
 @pytest.fixture(scope="module")
@@ -332,13 +349,7 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots, tmp_path):
     page.get_by_role("tab", name="3. Synthesis").click()
     expect(_field(page, "tts_gpt")).to_have_value(re.compile(r"ru_test-e1\.ckpt$"), timeout=20_000)
     expect(_field(page, "tts_sovits")).to_have_value(re.compile(r"ru_test_e1_s\d+\.pth$"), timeout=20_000)
-    page.locator("#tts_ref_audio input[type=file]").set_input_files(str(project.reference))
-    _fill(page, "tts_ref_text", REFERENCE_TEXT)
-    _fill(page, "tts_text", "Добрый вечер! Как прошёл ваш день?")
-    _fill(page, "tts_seed", 7)
-    _fill(page, "tts_max_new", 20)
-    page.wait_for_timeout(1000)  # let the upload finish
-    status = _click_and_wait(page, "btn_synthesize", "tts_status", r"^(done|error)", 120)
+    status = _synthesize(page, project, "Добрый вечер! Как прошёл ваш день?", seed=7, max_new=20, timeout_s=120)
     assert status.startswith("done:"), status
     assert re.search(r"seed 7\b", status)
     expect(page.locator("#tts_output audio, #tts_output [data-testid='waveform-Result']").first).to_be_attached(
@@ -476,3 +487,55 @@ def test_status_lines_follow_the_interface_language(ui, page, screenshots):
         assert re.fullmatch(r"ошибка: (веса GPT: путь не указан|опорная запись: загрузите запись голоса длиной 3-10 с)",
                             status), status
         _screenshot(page, screenshots, "ru-3-synthesis")
+
+
+@pytest.mark.slow
+def test_v2proplus_flow_dataset_with_speaker_vectors_training_synthesis(ui, page, screenshots):
+    """The version choice above the tabs: v2ProPlus runs 2-get-sv, trains and exports Pro weights, synthesises."""
+    from playwright.sync_api import expect
+
+    project = ui[0]
+    opt_dir = project.root / "logs" / "ru_pro"
+    page.locator("#model_version").get_by_label("v2ProPlus", exact=True).check()
+    notice = page.locator("#pretrained_notice")
+    expect(notice).to_contain_text("s2Dv2ProPlus.pth", timeout=20_000)  # the v2ProPlus files are listed now
+    assert "s1v3.ckpt" in notice.inner_text() and "s2Gv2ProPlus.pth" not in notice.inner_text()
+    assert "pretrained_eres2netv2w24s4ep4" not in notice.inner_text()  # present under the root
+
+    page.get_by_role("tab", name="1. Dataset formatting").click()
+    expect(_field(page, "dataset_s2g")).to_have_value(re.compile(r"v2Pro/s2Gv2ProPlus\.pth$"))
+    _fill(page, "exp_name", "ru_pro")
+    _fill(page, "list_path", project.list_path)
+    _fill(page, "wav_dir", project.wav_dir)
+    status = _click_and_wait(page, "btn_all", "dataset_status", r"(^|\n)(finished;|failed |stopped |error)", 240)
+    for stage in ("1-get-text", "2-get-hubert-wav32k", "2-get-sv", "3-get-semantic"):
+        assert f"done {stage}.py: 3/3" in status, status
+    assert sorted(p.name for p in (opt_dir / "7-sv_cn").iterdir()) == ["a.wav.pt", "b.wav.pt", "c.wav.pt"]
+    _screenshot(page, screenshots, "pro-1-dataset")
+
+    page.get_by_role("tab", name="2. Fine-tuning").click()
+    expect(_field(page, "s2_pretrained_s2g")).to_have_value(re.compile(r"v2Pro/s2Gv2ProPlus\.pth$"))
+    expect(_field(page, "s1_pretrained")).to_have_value(re.compile(r"s1v3\.ckpt$"))
+    _fill(page, "s2_batch_size", 3)
+    _fill(page, "s1_batch_size", 2)
+    for prefix in ("s2", "s1"):
+        _fill(page, f"{prefix}_epochs", 1)
+    _fill(page, "s2_pretrained_s2d", "")  # not shipped with the test: random D and GPT
+    _fill(page, "s1_pretrained", "")
+    status = _click_and_wait(page, "btn_train_s2", "s2_status", r"^(done|failed|stopped|error)", 300)
+    assert status.startswith("done s2_train.py"), status
+    [sovits] = sorted((project.root / "SoVITS_weights_v2ProPlus").glob("ru_pro_e1_s*.pth"))
+    assert sovits.read_bytes()[:2] == b"06" and sovits.name in status
+    status = _click_and_wait(page, "btn_train_s1", "s1_status", r"^(done|failed|stopped|error)", 240)
+    assert status.startswith("done s1_train.py"), status
+    assert (project.root / "GPT_weights_v2ProPlus" / "ru_pro-e1.ckpt").is_file()
+    _screenshot(page, screenshots, "pro-2-training")
+
+    page.get_by_role("tab", name="3. Synthesis").click()
+    page.locator("#btn_refresh").click()
+    expect(_field(page, "tts_gpt")).to_have_value(re.compile(r"GPT_weights_v2ProPlus/ru_pro-e1\.ckpt$"), timeout=20_000)
+    expect(_field(page, "tts_sovits")).to_have_value(re.compile(r"SoVITS_weights_v2ProPlus/ru_pro_e1_s\d+\.pth$"),
+                                                     timeout=20_000)
+    status = _synthesize(page, project, "Добрый вечер!", seed=5, max_new=15, timeout_s=180)
+    assert status.startswith("done:") and "ru_pro_e1_s" in status, status
+    _screenshot(page, screenshots, "pro-3-synthesis")

@@ -2,7 +2,8 @@
 
 Everything is built in a temp folder and laid out like a real checkout's working folder
 (`GPT_SoVITS/pretrained_models/...` under the UI's `--root`), so the UI finds the pretrained
-files at their default places.
+files at their default places: the v2 HuBERT and s2G, and for the v2ProPlus flow a tiny
+v2ProPlus s2G (with its tiny config, `--s2v2ProPlus-config`) and a seeded full-size speaker encoder.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from GPT_SoVITS.text.symbols import default_table_name, get_table
 from tests.conftest import REPO_ROOT
 from tests.feature_extractor.tiny_hubert import tiny_hubert
 from tests.prepare.audio_fixtures import write_speech
+from tests.pro_fixtures import save_tiny_pro_s2g, write_tiny_pro_config
+from tests.sv_fixtures import save_seeded_sv
 
 SENTENCES = {
     "a.wav": "Привет, как у тебя дела сегодня?",
@@ -45,6 +48,7 @@ class TinyProject:
     reference: Path
     s2_config: Path
     s1_config: Path
+    s2_plus_config: Path
 
 
 def tiny_s2_config_file(path: Path) -> Path:
@@ -91,4 +95,7 @@ def make_project(base: Path) -> TinyProject:
     pretrained = root / "GPT_SoVITS" / "pretrained_models"
     tiny_hubert(seed=0).save_pretrained(pretrained / "chinese-hubert-base")
     save_pretrained_s2g(pretrained / "gsv-v2final-pretrained" / "s2G2333k.pth", s2_config)
-    return TinyProject(root, list_path, wav_dir, reference, s2_config, s1_config)
+    s2_plus_config = write_tiny_pro_config(base / "tiny_s2v2ProPlus.json", "v2ProPlus")
+    save_tiny_pro_s2g(pretrained / "v2Pro" / "s2Gv2ProPlus.pth", "v2ProPlus")
+    save_seeded_sv(pretrained / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt")
+    return TinyProject(root, list_path, wav_dir, reference, s2_config, s1_config, s2_plus_config)
