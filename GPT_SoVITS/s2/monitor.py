@@ -64,7 +64,8 @@ class RenderedSample(NamedTuple):
 
 @torch.no_grad()
 def render_sample(generator: torch.nn.Module, utterance: Utterance, config: S2Config) -> RenderedSample:
-    """Decode `utterance` (its codes, phones and own reference spectrogram) with `generator`.
+    """Decode `utterance` (its codes, phones, own reference spectrogram and, for v2Pro/v2ProPlus, its
+    speaker vector) with `generator`.
 
     Runs in eval mode and restores the generator's mode after; the training RNG is untouched.
     """
@@ -81,7 +82,8 @@ def render_sample(generator: torch.nn.Module, utterance: Utterance, config: S2Co
     try:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(SAMPLE_SEED)
-            audio = generator.decode(codes, item.text.unsqueeze(0).to(device), spec, noise_scale=NOISE_SCALE)
+            sv = None if item.sv is None else item.sv.reshape(1, -1).to(device)  # [1, 20480], Pro models only
+            audio = generator.decode(codes, item.text.unsqueeze(0).to(device), spec, noise_scale=NOISE_SCALE, sv_emb=sv)
     finally:
         generator.train(was_training)
     audio = audio.reshape(-1).float()
@@ -96,10 +98,6 @@ def render_sample(generator: torch.nn.Module, utterance: Utterance, config: S2Co
 def log_sample(log: TrainingLog | DisabledLog, generator: torch.nn.Module, utterance: Utterance, config: S2Config,
                step: int) -> None:
     """Render `utterance` and write its audio and both mel images to the training `log` at `step`."""
-    if getattr(generator, "is_pro", False):
-        # a Pro generator also needs the utterance's speaker vector, which this data does not carry
-        logger.info("step %d: no audio sample for a %s model (it needs a speaker vector)", step, generator.version)
-        return
     try:
         sample = render_sample(generator, utterance, config)
     except GptSovitsError as error:  # e.g. the held-out utterance's files, never read by training

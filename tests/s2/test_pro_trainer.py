@@ -144,6 +144,8 @@ def test_tiny_pro_run_exports_upstreams_pro_layout(pro_runs, version, marker):
     assert not torch.equal(checkpoint["weight"]["sv_emb.weight"], start.half())  # the Pro layers were trained
     state = torch.load(config.state_dir / "state_latest.pt", weights_only=True)
     assert config.state_dir.name == f"logs_s2_{version}" and "sv_emb.weight" in state["generator"]
+    samples = sorted((config.state_dir / "samples").glob("step*-sample-generated.wav"))
+    assert [path.name[:12] for path in samples] == ["step00000001", "step00000002"]  # decoded with its speaker vector
 
 
 @pytest.mark.slow
