@@ -25,9 +25,10 @@ from GPT_SoVITS.data_files.layout import NAME2SEMANTIC, NAME2TEXT, SSL_DIR, ssl_
 from GPT_SoVITS.data_files.name2semantic import Name2SemanticRow, iter_name2semantic
 from GPT_SoVITS.prepare.pipeline import (PipelineConfig, PipelineResult, StageCommand, check_config, iter_pipeline,
                                          start_processes)
-from GPT_SoVITS.prepare.stages import STAGES
+from GPT_SoVITS.prepare.stages import STAGES, stage_keys
 
-ALL_STAGES = tuple(STAGES)
+# The check prepares a v2 experiment (its models are v2's): text, ssl, semantic; 2-get-sv has its own step.
+ALL_STAGES = stage_keys("v2")
 
 
 @dataclass(frozen=True)

@@ -125,12 +125,12 @@ def train_s2_twice(ctx: Context, precision: str, record: StepRecord) -> list:
     with patches, timed_calls(ctx, trainer, "train_step") as calls, peak_memory(ctx) as peak:
         before = trainer.train(S2Config.from_dict(s2_raw_config(ctx, precision, folder, first)))
         after = trainer.train(S2Config.from_dict(s2_raw_config(ctx, precision, folder, last)))
-    losses = [value for _, step in calls for value in vars(step).values()]
+    losses = [value for _, step in calls for value in vars(step.losses).values()]  # StepResult(losses, norms)
     record.check(f"s2 {precision}: losses finite", all(math.isfinite(v) for v in losses), f"{len(calls)} steps")
     resumed = (before.step, after.step, len(after.history)) == (first, last, last - first)
     record.check(f"s2 {precision}: the restart resumed at step {first}", resumed,
                  f"steps {before.step} then {after.step}, {len(after.history)} run after the restart")
-    total = calls[-1][1].total if calls else float("nan")
+    total = calls[-1][1].losses.total if calls else float("nan")
     return ["s2", precision, len(calls), round(median_step(calls, first), 4), peak.get("gib", "n/a"), round(total, 3)]
 
 
@@ -170,7 +170,7 @@ def train_s1_twice(ctx: Context, precision: str, record: StepRecord) -> list:
         before = s1.train(config, stop_after_epoch=1)
         first_run = len(calls)
         after = s1.train(config)
-    losses = [value for _, result in calls for value in result]
+    losses = [scalars["loss/sum"] for _, scalars in calls]  # train_step returns its curves by tag
     record.check(f"s1 {precision}: losses finite", all(math.isfinite(v) for v in losses), f"{len(calls)} steps")
     resumed = (before.epochs_done, after.epochs_done, after.steps, len(calls)) == (1, 2, 2 * before.steps, 2 * first_run)
     record.check(f"s1 {precision}: the restart resumed after epoch 1", resumed,
