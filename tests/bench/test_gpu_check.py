@@ -171,7 +171,7 @@ def test_sentences_are_distinct():
     assert len(set(texts)) == 40 and all(text.endswith(".") for text in texts)
 
 
-@pytest.mark.slow  # ~30 s on an idle 2-core machine (about 25 s of CPU time): every step once, tiny models
+@pytest.mark.slow  # ~35 s on an idle 2-core machine: every step once, tiny models
 def test_dry_run_of_every_step_on_the_cpu(tmp_path):
     out = tmp_path / "out"
     result = run_script(str(out), "--device", "cpu", "--tiny", "--work", str(tmp_path / "work"), timeout=300)
@@ -186,5 +186,7 @@ def test_dry_run_of_every_step_on_the_cpu(tmp_path):
     assert checks["cpu fp32: greedy tokens equal the CPU's"] and checks["DDP averages the gradients"]
     assert "AMP (fp16, bf16) skipped: needs CUDA; the dry run trains in fp32" in steps["s2_train"]["notes"]
     assert steps["torchrun"]["figures"]["backend"] == "gloo"
+    assert checks["2-get-sv fp32, batch 2: vectors finite and within 0.01 of CPU fp32"]  # batching changes no vector
+    assert "half precision skipped: the stage runs fp32 on a CPU" in steps["sv_stage"]["notes"]
     assert "| stage3_speed | passed |" in (out / TABLE_NAME).read_text(encoding="utf-8")
     assert "| stage2_speed | passed |" in result.stdout  # the summary table is printed last
