@@ -18,7 +18,7 @@ from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
 from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training, training_view
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
 from GPT_SoVITS.webui.i18n import error_text, gradio_translations, translator
-from GPT_SoVITS.webui.job_events import START_EVENT, job_stream, stop_callback
+from GPT_SoVITS.webui.job_events import START_EVENT, job_stream, stop_callback, stop_notice
 from GPT_SoVITS.webui.jobs import JobSlots
 from GPT_SoVITS.webui.settings import UiSettings, cuda_available, parse_settings
 from GPT_SoVITS.webui.synthesis import SynthesisForm, synthesize_form, weight_choices
@@ -163,7 +163,7 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
     events = [button.click(job_stream(gr, tr, callbacks.slots, dataset.SLOT, callbacks.dataset_runner(stages)), inputs,
                            status, **START_EVENT) for stages, button in buttons.items()]
     _follow_version(version, {"s2G": s2g}, settings)
-    stop.click(callbacks.stop(dataset.SLOT), None, status)
+    stop.click(stop_notice(gr, tr, callbacks.stop(dataset.SLOT)))
     with gr.Accordion(tr("report_after"), open=False) as report_box:
         image, text = recordings_tab.report_section(gr, tr, settings, "dataset_report")
     for event in events:
@@ -199,7 +199,7 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
                         [*common, batch, epochs, rate, every, latest, weights, s2g, s2d, version], [status, plot, sample],
                         **START_EVENT)
     _follow_version(version, {"s2G": s2g, "s2D": s2d}, settings)
-    stop.click(callbacks.stop(training.S2_SLOT), None, status)
+    stop.click(stop_notice(gr, tr, callbacks.stop(training.S2_SLOT)))
     return event
 
 
@@ -228,7 +228,7 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
                         [*common, batch, epochs, every, latest, weights, s1, workers, version], [status, plot, sample],
                         **START_EVENT)
     _follow_version(version, {"s1": s1}, settings)
-    stop.click(callbacks.stop(training.S1_SLOT), None, status)
+    stop.click(stop_notice(gr, tr, callbacks.stop(training.S1_SLOT)))
     return event
 
 
@@ -305,7 +305,8 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
         common = [exp_name, gpus, half]
         with gr.Tabs():
             with gr.Tab(tr("tab_recordings"), elem_id="tab_recordings"):
-                handles = recordings_tab.build(gr, tr, settings, callbacks.slots, callbacks.stop(recordings.SLOT))
+                handles = recordings_tab.build(gr, tr, settings, callbacks.slots,
+                                              stop_notice(gr, tr, callbacks.stop(recordings.SLOT)))
             with gr.Tab(tr("tab_dataset"), elem_id="tab_dataset"):
                 list_path = _dataset_tab(gr, tr, settings, callbacks, common, version)
             with gr.Tab(tr("tab_train"), elem_id="tab_train"):

@@ -60,6 +60,22 @@ def stop_callback(tr: Translate, slots: JobSlots, slot: str) -> Callable[[], str
     return stop_slot
 
 
+def stop_notice(gr, tr: Translate, stop: Callable[[], str]) -> Callable[[], None]:
+    """The Stop button's click: `stop()`'s reply as a notice; the status box is not written.
+
+    The run writes its own last line ("stopped ..."). A reply written into the same box can reach
+    the page after that line (the stop waits for the processes to end, the run notices the end
+    too) and would leave "stopping..." there for good; with nothing running it would hide the
+    last run's summary.
+    """
+
+    def clicked() -> None:
+        gr.Info(stop(), title=tr("notice_stop_title"))
+
+    clicked.__name__ = getattr(stop, "__name__", "stop")
+    return clicked
+
+
 def running_text(tr: Translate, job: Job, lines: int) -> str:
     """`running NAME, 12 s` and the output tail."""
     return "\n".join([tr("job_running").format(name=job.name, elapsed=job.elapsed()), *job.tail(lines)])

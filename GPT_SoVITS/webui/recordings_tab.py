@@ -69,7 +69,7 @@ def _slicing(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any]:
 
     event = start.click(job_stream(gr, tr, slots, recordings.SLOT, run_slicer, outputs=2),
                         [source, out_dir, mode, min_clip, max_clip, *fields], [status, out_dir], **START_EVENT)
-    stop_button.click(stop, None, status)
+    stop_button.click(stop)
     return event, out_dir
 
 
@@ -99,7 +99,7 @@ def _asr(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any, Any]:
 
     event = start.click(job_stream(gr, tr, slots, recordings.SLOT, run_asr, outputs=2),
                         [clips, output, language, model, speaker], [status, output], **START_EVENT)
-    stop_button.click(stop, None, status)
+    stop_button.click(stop)
     return event, clips, output
 
 
@@ -299,8 +299,8 @@ def _report(gr, tr, settings: UiSettings) -> Any:
     return list_path
 
 
-def build(gr, tr, settings: UiSettings, slots, stop: Callable[[], str]) -> RecordingsHandles:
-    """Tab 0's four steps; `stop` ends the running slicing / ASR job."""
+def build(gr, tr, settings: UiSettings, slots, stop: Callable[[], None]) -> RecordingsHandles:
+    """Tab 0's four steps; `stop` (a Stop click, `job_events.stop_notice`) ends the running slicing / ASR job."""
     gr.Markdown(tr("rec_intro"))
     with gr.Tabs():
         with gr.Tab(tr("sub_slice"), elem_id="tab_slice"):

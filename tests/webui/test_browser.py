@@ -227,7 +227,7 @@ def _screenshot(page, folder: Path, name: str) -> None:
 
 
 def _expect_refusal_notice(page, text: str) -> None:
-    """The notice a refused second start shows (a Gradio warning toast), then closed."""
+    """The notice a refused second start or a Stop click shows (a Gradio toast), then closed."""
     from playwright.sync_api import expect
 
     toast = page.get_by_test_id("toast-body").filter(has_text=text)
@@ -252,7 +252,11 @@ def _double_click_then_stop(page, server: subprocess.Popen) -> str:
                              refused="stop it first")
     groups = set(_job_processes(server.pid).values())
     assert groups, f"no stage process is running:\n{status}"
+    # Stop answers with a notice; the status box gets the run's own last line, which nothing overwrites.
     status = _click_and_wait(page, "btn_dataset_stop", "dataset_status", r"stopped 1-get-text\.py", 30)
+    _expect_refusal_notice(page, "stopping...")
+    time.sleep(1.0)
+    assert _field(page, "dataset_status").input_value() == status
     _expect_no_job_left(server, groups)
     assert "2-get-hubert" not in _field(page, "dataset_status").input_value()  # no further stage started
     return status
@@ -476,7 +480,9 @@ def test_status_lines_follow_the_interface_language(ui, page, screenshots):
         assert "завершено; к обучению готовы 0 из 3 записей, с ошибками 0" in status and not english(status), status  # 1a only
         status = _click_and_wait(page, "btn_text", "dataset_status", r"(^|\n)завершено;", 60)
         assert "1-get-text.py: пропущен, 2-name2text.txt уже есть" in status and not english(status), status
-        status = _click_and_wait(page, "btn_dataset_stop", "dataset_status", r"^ничего не выполняется$", 30)
+        page.locator("#btn_dataset_stop").click()  # nothing runs: a notice, and the last run's summary stays
+        _expect_refusal_notice(page, "ничего не выполняется")
+        assert _field(page, "dataset_status").input_value() == status
         _screenshot(page, screenshots, "ru-1-dataset")
 
         page.get_by_role("tab", name="3. Синтез").click()

@@ -59,6 +59,31 @@ def test_every_start_button_refuses_a_second_start_at_once(tmp_path, warnings_sh
     assert not (tmp_path / "logs").exists() and not (tmp_path / "TEMP").exists()  # nothing was started
 
 
+STOP_BUTTONS = {"btn_slice_stop": recordings.SLOT, "btn_asr_stop": recordings.SLOT, "btn_dataset_stop": dataset.SLOT,
+                "btn_stop_s2": training.S2_SLOT, "btn_stop_s1": training.S1_SLOT}
+
+
+def test_stop_buttons_answer_with_a_notice_and_leave_the_status_to_the_run(tmp_path, monkeypatch):
+    """A Stop reply written into the status box could land after the run's own "stopped ..." line
+    and stay there; with nothing running it would hide the last run's summary."""
+    import gradio
+
+    shown = []
+    monkeypatch.setattr(gradio, "Info", lambda message, title="Info", **kwargs: shown.append((title, message)))
+    app, ids = _app(tmp_path, "ru")
+    events = {ids[target]: fn for fn in app.fns.values() for target, event in fn.targets
+              if event == "click" and ids.get(target) in STOP_BUTTONS}
+    assert set(events) == set(STOP_BUTTONS)
+    for button, fn in events.items():
+        assert fn.outputs == [], button  # nothing is written into a status box
+        assert fn.fn() is None
+        assert shown.pop() == ("Остановка", "ничего не выполняется"), button
+        with app.callbacks.slots.claim(STOP_BUTTONS[button], "long job"):
+            fn.fn()
+            assert app.callbacks.slots.cancelled(STOP_BUTTONS[button])  # the run's next step will not start
+        assert shown.pop() == ("Остановка", "останавливается..."), button
+
+
 def _sleeper(tmp_path, seconds=30, writes=None):
     code = f"import time; time.sleep({seconds})"
     if writes is not None:
