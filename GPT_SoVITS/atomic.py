@@ -165,3 +165,33 @@ def check_writable(path: str | os.PathLike) -> Path:
         raise OutputError(f"{path}: is a folder; give a file name", errno.EISDIR, str(path))
     _prepare(path).unlink()
     return path
+
+
+LOCK_TIMEOUT_S = 60.0  # a read-modify-write takes milliseconds; longer means another program is stuck
+
+
+@contextlib.contextmanager
+def exclusive_update(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT_S) -> Iterator[Path]:
+    """Hold `path` for one read-modify-write: other threads and processes doing the same wait.
+
+    Atomic writes keep a file whole, but two writers that each read it, change it and write it
+    back can still lose one of the changes. Every such writer of a shared file (the proofreading
+    page and the ASR tool writing the same `.list`) reads and writes inside this block. The lock
+    is the operating system's (filelock: flock / LockFileEx) on a hidden `.<name>.lock` beside the
+    file, so it ends with the process that held it, even a killed one.
+    """
+    from filelock import FileLock, Timeout
+
+    path = Path(path)
+    lock = FileLock(path.with_name(f".{path.name}.lock"), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise OutputError(f"{path}: another program has been changing it for {timeout:g} s; close that program "
+                          f"(or wait for it to finish), then save again", errno.EAGAIN, str(path)) from None
+    except OSError as error:
+        raise output_error(path, error, "cannot lock it for saving") from None
+    try:
+        yield path
+    finally:
+        lock.release()

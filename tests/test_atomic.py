@@ -12,6 +12,7 @@ import torch
 from GPT_SoVITS import atomic
 from GPT_SoVITS.atomic import atomic_output, check_writable, torch_save_atomic, write_atomic, write_text_atomic
 from GPT_SoVITS.errors import GptSovitsError, OutputError
+from tests.lock_fixtures import hold_lock
 
 
 def _mode(path) -> int:
@@ -150,3 +151,16 @@ def test_failed_rename_is_an_output_error_and_leaves_no_temp(tmp_path):
     with pytest.raises(OutputError, match=f"^{target}: cannot write it: "):
         write_text_atomic(target, "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_exclusive_update_waits_for_another_process_and_times_out_with_a_clear_error(tmp_path):
+    target = tmp_path / "voice.list"
+    target.write_text("a\n", encoding="utf-8")
+    holder = hold_lock(target, 1.5, then="b\n")
+    with pytest.raises(OutputError, match=r"voice\.list: another program has been changing it for 0\.2 s; close"):
+        with atomic.exclusive_update(target, timeout=0.2):
+            pass
+    with atomic.exclusive_update(target):  # waits for the holder, then sees what it wrote
+        assert target.read_text(encoding="utf-8") == "b\n"
+    assert holder.wait(30) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".voice.list.lock", "voice.list", "voice.list.held"]

@@ -134,12 +134,31 @@ def _existing_lines(output: Path, overwrite: bool) -> list[str]:
     return [f"{e.wav_path}|{e.speaker}|{e.language}|{e.text}" for e in entries]
 
 
+def append_lines(output: Path, lines: list[str], replace: bool = False) -> None:
+    """Add `lines` after what `output` holds on disk now, atomically and under its lock
+    (`exclusive_update`): edits saved meanwhile on the proofreading page stay. `replace` starts
+    the file afresh (`--overwrite`, first write of the run)."""
+    from GPT_SoVITS.atomic import exclusive_update, write_text_atomic
+
+    with exclusive_update(output):
+        current = ""
+        if not replace and output.is_file():
+            try:
+                current = output.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise DataError(f"{output}: no longer UTF-8 text ({error.reason} at byte {error.start}); "
+                                f"save it as UTF-8 and run the ASR again (finished clips are kept)") from None
+        if current and not current.endswith("\n"):
+            current += "\n"
+        write_text_atomic(output, current + "".join(f"{line}\n" for line in lines))
+
+
 def transcribe_folder(clips_dir: str | Path, output: str | Path, transcriber: Transcriber, *, overwrite: bool = False,
                       progress: bool = False) -> AsrSummary:
-    """Transcribe every clip of `clips_dir` not yet in `output`, writing `output` atomically as it goes."""
+    """Transcribe every clip of `clips_dir` not yet in `output`, adding to `output` as it goes
+    (`append_lines`: atomic, and the proofreading page may edit the lines already written)."""
     from tqdm import tqdm
 
-    from GPT_SoVITS.atomic import write_text_atomic
     from GPT_SoVITS.prepare.list_file import utterance_name
 
     clips_dir, output = Path(clips_dir).resolve(), Path(output)
@@ -149,6 +168,7 @@ def transcribe_folder(clips_dir: str | Path, output: str | Path, transcriber: Tr
     summary.resumed = len(summary.lines)
     done = {utterance_name(line.split("|", 1)[0]) for line in summary.lines}
     todo = [clip for clip in list_clips(clips_dir) if clip.name not in done]
+    pending: list[str] = []  # transcribed, not yet in the file
     for count, clip in enumerate(tqdm(todo, desc="asr", unit="clip", disable=not progress), start=1):
         try:
             result = transcriber.transcribe(clip)
@@ -162,12 +182,15 @@ def transcribe_folder(clips_dir: str | Path, output: str | Path, transcriber: Tr
         if options.language == "auto" and result.language not in LANGUAGES:
             reasons.append(f"detected language {result.language!r} is not one this project trains")
         summary.lines.append(f"{clip}|{speaker}|{result.language}|{result.text}")
+        pending.append(summary.lines[-1])
         if reasons:
             summary.flagged.append(f"{output.name}:{len(summary.lines)} {clip.name}: {'; '.join(reasons)}: "
                                    f"{result.text[:80]!r}")
         if count % SAVE_EVERY == 0:
-            write_text_atomic(output, "\n".join(summary.lines) + "\n")
-    write_text_atomic(output, "\n".join(summary.lines) + "\n" if summary.lines else "")
+            append_lines(output, pending, replace=overwrite)
+            pending, overwrite = [], False
+    if pending or overwrite or not output.is_file():
+        append_lines(output, pending, replace=overwrite)
     return summary
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import Iterable, Union
 from GPT_SoVITS.errors import DataError, GptSovitsError
 from GPT_SoVITS.prepare.list_file import ListEntry, parse_line, utterance_name
 
-_SAVE_LOCK = threading.Lock()  # saves from two browser tabs of one UI never interleave
 _SLICED_NAME = re.compile(r"(?P<source>.+)_(?P<start>\d{10})_(?P<end>\d{10})\.wav")
 
 
@@ -257,8 +255,14 @@ class ListDocument:
         return merged
 
     def save(self) -> SaveResult:
-        """Write the lines (backup first); replays the edits if the file changed on disk since it was read."""
-        with _SAVE_LOCK:
+        """Write the lines (backup first); replays the edits if the file changed on disk since it was read.
+
+        The read, replay and write hold the file's lock (`exclusive_update`), shared with every
+        other page of this UI, another UI and the ASR tool, so no save lands in between.
+        """
+        from GPT_SoVITS.atomic import exclusive_update
+
+        with exclusive_update(self.path):
             data = _read_bytes(self.path)
             replayed = _digest(data) != self._digest
             lines = self.lines

@@ -53,6 +53,39 @@ def test_an_interrupted_run_resumes_and_keeps_edited_lines(clips, tiny_whisper, 
     assert summary.resumed == 1 and "after 1 already there" in summary.report("asr")[0]
 
 
+def test_lines_proofread_while_the_asr_runs_keep_their_edits(clips, tiny_whisper, tmp_path, monkeypatch):
+    """The proofreading page may save the lines written so far while the ASR goes on: its later
+    writes add their lines to the file as it is then, instead of writing back their own copy."""
+    from tools.proofread import ListDocument
+
+    output = tmp_path / "anna.list"
+    transcriber = Transcriber(tiny_whisper, AsrOptions())
+
+    class ProofreadMidway:
+        options = transcriber.options
+
+        def transcribe(self, clip):
+            if clip.name == "b_slow.wav":  # a.wav's line is in the file by now
+                page = ListDocument.open(output)
+                page.edit(0, "Привет, как у тебя дела сегодня?")
+                page.save()
+            return transcriber.transcribe(clip)
+
+    monkeypatch.setattr(asr, "SAVE_EVERY", 1)
+    transcribe_folder(clips, output, ProofreadMidway())
+    assert output.read_text(encoding="utf-8").splitlines() == [
+        f"{clips / 'a.wav'}|anna|ru|Привет, как у тебя дела сегодня?", f"{clips / 'b_slow.wav'}|anna|ru|{TEXT}"]
+
+
+def test_overwrite_starts_the_list_over(clips, tiny_whisper, tmp_path):
+    output = tmp_path / "anna.list"
+    output.write_text(f"{clips / 'a.wav'}|anna|ru|Старая строка.\nnot a line\n", encoding="utf-8")
+    summary = transcribe_folder(clips, output, Transcriber(tiny_whisper, AsrOptions()), overwrite=True)
+    assert output.read_text(encoding="utf-8").splitlines() == [
+        f"{clips / 'a.wav'}|anna|ru|{TEXT}", f"{clips / 'b_slow.wav'}|anna|ru|{TEXT}"]
+    assert summary.resumed == 0
+
+
 def test_auto_language_writes_the_detected_code(clips, tiny_whisper, tmp_path):
     transcriber = Transcriber(tiny_whisper, AsrOptions(language="auto"))
     assert transcriber.transcribe(clips / "a.wav").language == "ru"

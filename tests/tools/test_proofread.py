@@ -7,6 +7,7 @@ import pytest
 import soundfile
 
 from GPT_SoVITS.errors import DataError
+from tests.lock_fixtures import hold_lock
 from tools.proofread import ListConflictError, ListDocument, frontend_reading, merged_clip_name
 
 SR = 32000
@@ -86,6 +87,20 @@ def test_edits_are_replayed_onto_a_file_changed_elsewhere(listed):
     assert result.replayed
     assert _text(listed) == ["clips/a.wav|anna|ru|Моя правка.", "not a line", "clips/c.wav|anna|ru|Их правка."]
     assert len(list(listed.parent.glob("voice.list.*.bak"))) == 2
+
+
+def test_a_save_waits_for_another_programs_save_of_the_same_file(listed):
+    """Another UI (or the ASR tool) holds the file's lock while it rewrites it: our save waits,
+    then replays our edit onto their version instead of overwriting it (or being overwritten)."""
+    mine = ListDocument.open(listed)
+    mine.edit(0, "Моя правка.")
+    theirs = listed.read_text(encoding="utf-8").replace("Третья строка.", "Их правка.")
+    other = hold_lock(listed, 1.0, then=theirs)
+    result = mine.save()
+    assert other.wait(30) == 0
+    assert result.replayed
+    assert _text(listed) == ["clips/a.wav|anna|ru|Моя правка.", "clips/b.wav|anna|ru|Вторая", "not a line",
+                             "clips/c.wav|anna|ru|Их правка."]
 
 
 @pytest.mark.parametrize("their_change", ["edit", "delete"])
