@@ -45,13 +45,17 @@ def pretrained_notice(settings: UiSettings, version: str = DEFAULT_VERSION) -> s
 
 def _training_outputs(gr, generator_fn: Callable[..., Iterator[training_view.TrainingFrame]]) -> Callable[..., Iterator]:
     """Wrap a training callback: each frame becomes (status, curves, sample audio); an unchanged
-    plot or sample is skipped (not re-sent). `job_stream` adds the slot, refusals and errors."""
+    plot or sample is skipped (not re-sent). `job_stream` adds the slot, refusals and errors.
+    A callback with no frame at all (no run to rejoin) leaves the three outputs as they are."""
 
     def wrapped(*args):
-        for frame in generator_fn(*args):
+        frames = 0
+        for frames, frame in enumerate(generator_fn(*args), start=1):
             sample = None if frame.sample is None else training_view.read_sample_audio(frame.sample)
             yield (frame.status, gr.skip() if frame.curves is None else frame.curves,
                    gr.skip() if sample is None else sample)
+        if not frames:
+            yield gr.skip(), gr.skip(), gr.skip()
 
     wrapped.__name__ = generator_fn.__name__
     return wrapped
@@ -66,6 +70,7 @@ class Callbacks:
     def __init__(self, settings: UiSettings, cuda: bool):
         self.settings, self.cuda, self.slots = settings, cuda, JobSlots()
         self.tr = translator(settings.lang)
+        self.trainings = training.RunningTrainings()  # for pages that open while a trainer runs
 
     def dataset_runner(self, stages: tuple[str, ...]) -> Callable[..., Iterator[str]]:
         def run(exp_name, gpu_numbers, half, list_path, wav_dir, hubert_dir, s2g_path, version=DEFAULT_VERSION):
@@ -92,7 +97,7 @@ class Callbacks:
         spec = training.sovits_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S2_SLOT, "s2_train.py", spec,
                                             self.settings.sovits_weights_for(version), training.sovits_monitor(self.settings),
-                                            tr=self.tr)
+                                            tr=self.tr, runs=self.trainings)
 
     def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
                   if_save_every_weights, pretrained_s1, num_workers=None,
@@ -104,7 +109,15 @@ class Callbacks:
         spec = training.gpt_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
                                             self.settings.gpt_weights_for(version), training.gpt_monitor(self.settings),
-                                            tr=self.tr)
+                                            tr=self.tr, runs=self.trainings)
+
+    def rejoin(self, slot: str) -> Callable[[], Iterator[training_view.TrainingFrame]]:
+        """On page load: the view of `slot`'s running trainer (nothing when none runs)."""
+        def rejoin_training():
+            return training.rejoin_training(self.trainings, slot, self.settings.lang, tr=self.tr)
+
+        rejoin_training.__name__ = f"rejoin_{slot}"
+        return rejoin_training
 
     def synthesize(self, *fields):
         """(audio or None, status) for the synthesis button."""
@@ -173,8 +186,9 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
     return list_path
 
 
-def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list, version) -> Any:
-    """The SoVITS training column; returns its start event (the synthesis tab's lists follow it)."""
+def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list, version) -> tuple[Any, list]:
+    """The SoVITS training column; returns its start event (the synthesis tab's lists follow it) and
+    its view (status, plot, sample), which a page opened during a run fills too."""
     gr.Markdown(f"### {tr('sovits')}")
     ui = SoVITSChoices("")  # the defaults `s2_train.py --exp` uses too
     batch = gr.Number(label=tr("batch_size"), value=ui.batch_size, precision=0, minimum=1, elem_id="s2_batch_size")
@@ -200,11 +214,11 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
                         **START_EVENT)
     _follow_version(version, {"s2G": s2g, "s2D": s2d}, settings)
     stop.click(stop_notice(gr, tr, callbacks.stop(training.S2_SLOT)))
-    return event
+    return event, [status, plot, sample]
 
 
-def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list, version) -> Any:
-    """The GPT training column; returns its start event."""
+def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list, version) -> tuple[Any, list]:
+    """The GPT training column; returns its start event and its view (status, plot, sample)."""
     gr.Markdown(f"### {tr('gpt')}")
     ui = GPTChoices("")  # the defaults `s1_train.py --exp` uses too
     batch = gr.Number(label=tr("batch_size"), value=ui.batch_size, precision=0, minimum=1, elem_id="s1_batch_size")
@@ -229,7 +243,7 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
                         **START_EVENT)
     _follow_version(version, {"s1": s1}, settings)
     stop.click(stop_notice(gr, tr, callbacks.stop(training.S1_SLOT)))
-    return event
+    return event, [status, plot, sample]
 
 
 def _training_view(gr, tr, trainer: str):
@@ -312,14 +326,17 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
             with gr.Tab(tr("tab_train"), elem_id="tab_train"):
                 with gr.Row():
                     with gr.Column():
-                        training_events = [_sovits_column(gr, tr, settings, callbacks, common, version)]
+                        trainer_views = {training.S2_SLOT: _sovits_column(gr, tr, settings, callbacks, common, version)}
                     with gr.Column():
-                        training_events.append(_gpt_column(gr, tr, settings, callbacks, common, version))
+                        trainer_views[training.S1_SLOT] = _gpt_column(gr, tr, settings, callbacks, common, version)
                 gr.Markdown(tr("tensorboard_note").format(logs=settings.logs_dir), elem_id="tensorboard_note")
             with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
                 weight_lists = _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
-        for event in training_events:  # a finished training run's exports appear without a Refresh
-            event.then(lambda: refreshed_weight_lists(gr, settings), None, weight_lists)
+        for slot, (event, outputs) in trainer_views.items():
+            # A page opened (or reloaded) while a trainer runs follows that run to its end.
+            rejoined = app.load(_training_outputs(gr, callbacks.rejoin(slot)), None, outputs, concurrency_limit=None)
+            for finished in (event, rejoined):  # a finished training run's exports appear without a Refresh
+                finished.then(lambda: refreshed_weight_lists(gr, settings), None, weight_lists)
         targets = [*handles.list_fields, list_path]
         handles.asr_event.then(lambda path: recordings_tab.fill_list_fields(gr, path, len(targets)),
                                handles.asr_output, targets)

@@ -360,6 +360,32 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots, tmp_path):
         timeout=20_000)
     _screenshot(page, screenshots, "3-synthesis")
     _compare_with_the_cli(page, project, gpt[0], sovits[0], "Добрый вечер! Как прошёл ваш день?", tmp_path)
+    _second_page_follows_and_stops_a_running_training(page, server)
+
+
+def _second_page_follows_and_stops_a_running_training(page, server: subprocess.Popen) -> None:
+    """A page opened (or reloaded) while a trainer runs shows that run, its curves from the start,
+    and its Stop ends it: the GPT resumes for many epochs (no save before the stop), a second page
+    of the same browser joins it and stops it; both pages end with the stopped line."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="2. Fine-tuning").click()
+    _fill(page, "s1_epochs", 100_000)
+    _fill(page, "s1_save_every_n_epoch", 100_000)
+    _click_and_wait(page, "btn_train_s1", "s1_status", r"^running s1_train\.py", 60)
+    other = _open_page(page.context.browser, page.url)
+    try:
+        other.get_by_role("tab", name="2. Fine-tuning").click()
+        expect(_field(other, "s1_status")).to_have_value(re.compile(r"^running s1_train\.py"), timeout=30_000)
+        expect(other.locator("#s1_plot .mark-line path").first).to_be_attached(timeout=30_000)
+        assert _plot_points(other, "s1_plot") >= 2  # the first run's steps too: the curves from the start
+        other.locator("#btn_stop_s1").click()
+        _expect_refusal_notice(other, "stopping...")
+        for shown in (other, page):
+            expect(_field(shown, "s1_status")).to_have_value(re.compile(r"^stopped s1_train\.py"), timeout=60_000)
+        _expect_no_job_left(server, set())
+    finally:
+        other.close()
 
 
 @pytest.mark.slow

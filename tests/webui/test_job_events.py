@@ -118,6 +118,44 @@ def test_training_stream_and_stop_in_russian(tmp_path, warnings_shown):
     assert done[-1].status.startswith("готово s2_train.py за 0 с; экспортировано: voice_e1_s1.pth"), done[-1].status
 
 
+def test_a_page_opened_during_training_follows_the_run_to_its_end(tmp_path):
+    """A reload (or a second browser) while a trainer runs: the page shows that run's status and
+    its curves from the start, and ends with its outcome; with no run it shows nothing."""
+    import json
+
+    slots, runs, weights = JobSlots(), training.RunningTrainings(), tmp_path / "SoVITS_weights_v2"
+    weights.mkdir()
+    assert list(training.rejoin_training(runs, training.S2_SLOT, "en", tr=EN)) == []
+    log_dir = tmp_path / "logs_s2_v2"
+    log_dir.mkdir()
+    (log_dir / "metrics.jsonl").write_text("".join(json.dumps({"step": step, "loss/mel": 30.0 - step}) + "\n"
+                                                   for step in range(1, 6)), encoding="utf-8")
+    original = training.stream_training(slots, training.S2_SLOT, "s2_train.py", _sleeper(tmp_path), weights,
+                                        TrainingMonitor(log_dir, "s2", "en"), 0.05, tr=EN, runs=runs)
+    assert next(original).status.startswith("running s2_train.py")
+    rejoined = training.rejoin_training(runs, training.S2_SLOT, "en", interval=0.05, tr=EN)
+    first = next(rejoined)
+    assert first.status.startswith("running s2_train.py") and sorted(first.curves["step"]) == [1, 2, 3, 4, 5]
+    assert list(training.rejoin_training(runs, training.S1_SLOT, "en", tr=EN)) == []  # the other trainer
+    assert slots.stop(training.S2_SLOT)
+    assert list(rejoined)[-1].status.startswith("stopped s2_train.py")
+    assert list(original)[-1].status.startswith("stopped s2_train.py")
+    assert list(training.rejoin_training(runs, training.S2_SLOT, "en", tr=EN)) == []  # it ended
+
+
+def test_pages_rejoin_each_trainer_on_load_and_leave_the_view_alone_without_a_run(tmp_path):
+    import gradio
+
+    app, ids = _app(tmp_path)
+    loads = [fn for fn in app.fns.values() if any(event == "load" for _, event in fn.targets)]
+    views = sorted(tuple(block.elem_id for block in fn.outputs) for fn in loads if fn.name.startswith("rejoin_"))
+    assert views == [("s1_status", "s1_plot", "s1_sample"), ("s2_status", "s2_plot", "s2_sample")]
+    for fn in loads:
+        if fn.name.startswith("rejoin_"):
+            assert fn.concurrency_limit is None  # every open page follows, none waits for another
+            assert list(fn.fn()) == [(gradio.skip(),) * 3]
+
+
 def test_a_stop_between_two_steps_reports_the_step_not_started(tmp_path):
     import gradio
 
