@@ -18,7 +18,8 @@ from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
 from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training, training_view
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
 from GPT_SoVITS.webui.i18n import error_text, gradio_translations, translator
-from GPT_SoVITS.webui.job_events import START_EVENT, job_stream, stop_callback, stop_notice
+from GPT_SoVITS.webui.job_events import (REJOIN_EVENT, START_EVENT, job_stream, rejoin_stream, stop_callback,
+                                         stop_notice)
 from GPT_SoVITS.webui.jobs import JobSlots
 from GPT_SoVITS.webui.settings import UiSettings, cuda_available, parse_settings
 from GPT_SoVITS.webui.synthesis import SynthesisForm, synthesize_form, weight_choices
@@ -45,17 +46,13 @@ def pretrained_notice(settings: UiSettings, version: str = DEFAULT_VERSION) -> s
 
 def _training_outputs(gr, generator_fn: Callable[..., Iterator[training_view.TrainingFrame]]) -> Callable[..., Iterator]:
     """Wrap a training callback: each frame becomes (status, curves, sample audio); an unchanged
-    plot or sample is skipped (not re-sent). `job_stream` adds the slot, refusals and errors.
-    A callback with no frame at all (no run to rejoin) leaves the three outputs as they are."""
+    plot or sample is skipped (not re-sent). `job_stream` adds the slot, refusals and errors."""
 
     def wrapped(*args):
-        frames = 0
-        for frames, frame in enumerate(generator_fn(*args), start=1):
+        for frame in generator_fn(*args):
             sample = None if frame.sample is None else training_view.read_sample_audio(frame.sample)
             yield (frame.status, gr.skip() if frame.curves is None else frame.curves,
                    gr.skip() if sample is None else sample)
-        if not frames:
-            yield gr.skip(), gr.skip(), gr.skip()
 
     wrapped.__name__ = generator_fn.__name__
     return wrapped
@@ -70,7 +67,6 @@ class Callbacks:
     def __init__(self, settings: UiSettings, cuda: bool):
         self.settings, self.cuda, self.slots = settings, cuda, JobSlots()
         self.tr = translator(settings.lang)
-        self.trainings = training.RunningTrainings()  # for pages that open while a trainer runs
 
     def dataset_runner(self, stages: tuple[str, ...]) -> Callable[..., Iterator[str]]:
         def run(exp_name, gpu_numbers, half, list_path, wav_dir, hubert_dir, s2g_path, version=DEFAULT_VERSION):
@@ -97,7 +93,7 @@ class Callbacks:
         spec = training.sovits_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S2_SLOT, "s2_train.py", spec,
                                             self.settings.sovits_weights_for(version), training.sovits_monitor(self.settings),
-                                            tr=self.tr, runs=self.trainings)
+                                            tr=self.tr)
 
     def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
                   if_save_every_weights, pretrained_s1, num_workers=None,
@@ -109,15 +105,7 @@ class Callbacks:
         spec = training.gpt_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
                                             self.settings.gpt_weights_for(version), training.gpt_monitor(self.settings),
-                                            tr=self.tr, runs=self.trainings)
-
-    def rejoin(self, slot: str) -> Callable[[], Iterator[training_view.TrainingFrame]]:
-        """On page load: the view of `slot`'s running trainer (nothing when none runs)."""
-        def rejoin_training():
-            return training.rejoin_training(self.trainings, slot, self.settings.lang, tr=self.tr)
-
-        rejoin_training.__name__ = f"rejoin_{slot}"
-        return rejoin_training
+                                            tr=self.tr)
 
     def synthesize(self, *fields):
         """(audio or None, status) for the synthesis button."""
@@ -153,7 +141,7 @@ def _experiment_row(gr, tr, cuda: bool):
     return exp_name, gpus, half
 
 
-def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list, version):
+def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list, version, rejoin):
     """Tab 1; returns its .list field (tab 0 fills it)."""
     with gr.Row():
         list_path = gr.Textbox(label=tr("list_path"), elem_id="list_path")
@@ -177,6 +165,7 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
                            status, **START_EVENT) for stages, button in buttons.items()]
     _follow_version(version, {"s2G": s2g}, settings)
     stop.click(stop_notice(gr, tr, callbacks.stop(dataset.SLOT)))
+    rejoin(dataset.SLOT, [status])
     with gr.Accordion(tr("report_after"), open=False) as report_box:
         image, text = recordings_tab.report_section(gr, tr, settings, "dataset_report")
     for event in events:
@@ -317,12 +306,18 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
         version.change(lambda name: pretrained_notice(settings, name), version, notice)
         exp_name, gpus, half = _experiment_row(gr, tr, cuda)
         common = [exp_name, gpus, half]
+
+        def rejoin(view: str, outputs: list):
+            """A page opened (or reloaded) while `view`'s job runs follows it to its end."""
+            return app.load(rejoin_stream(gr, callbacks.slots, view, len(outputs)), None,
+                            outputs if len(outputs) > 1 else outputs[0], **REJOIN_EVENT)
+
         with gr.Tabs():
             with gr.Tab(tr("tab_recordings"), elem_id="tab_recordings"):
                 handles = recordings_tab.build(gr, tr, settings, callbacks.slots,
-                                              stop_notice(gr, tr, callbacks.stop(recordings.SLOT)))
+                                              stop_notice(gr, tr, callbacks.stop(recordings.SLOT)), rejoin)
             with gr.Tab(tr("tab_dataset"), elem_id="tab_dataset"):
-                list_path = _dataset_tab(gr, tr, settings, callbacks, common, version)
+                list_path = _dataset_tab(gr, tr, settings, callbacks, common, version, rejoin)
             with gr.Tab(tr("tab_train"), elem_id="tab_train"):
                 with gr.Row():
                     with gr.Column():
@@ -333,9 +328,7 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
             with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
                 weight_lists = _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
         for slot, (event, outputs) in trainer_views.items():
-            # A page opened (or reloaded) while a trainer runs follows that run to its end.
-            rejoined = app.load(_training_outputs(gr, callbacks.rejoin(slot)), None, outputs, concurrency_limit=None)
-            for finished in (event, rejoined):  # a finished training run's exports appear without a Refresh
+            for finished in (event, rejoin(slot, outputs)):  # a finished run's exports appear without a Refresh
                 finished.then(lambda: refreshed_weight_lists(gr, settings), None, weight_lists)
         targets = [*handles.list_fields, list_path]
         handles.asr_event.then(lambda path: recordings_tab.fill_list_fields(gr, path, len(targets)),

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
 from GPT_SoVITS.webui.i18n import UiError
+from GPT_SoVITS.webui.live_runs import LiveRuns
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ class JobSlots:
         self._claimed: dict[str, str] = {}
         self._cancelled: dict[str, bool] = {}
         self._lock = threading.Lock()
+        self.live = LiveRuns()  # the slots' runs, for the pages that follow them (`job_events`)
 
     def _busy_with(self, slot: str) -> str | None:
         """What occupies `slot` (a claimed run or a job still running), or None; call with the lock held."""

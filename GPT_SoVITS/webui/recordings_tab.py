@@ -29,7 +29,7 @@ class RecordingsHandles:
     list_fields: list[Any]
 
 
-def _slicing(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any]:
+def _slicing(gr, tr, settings: UiSettings, slots, stop, rejoin) -> tuple[Any, Any]:
     from tools.silence_slicer import SilenceParams
     from tools.slice import SliceOptions
 
@@ -67,13 +67,14 @@ def _slicing(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any]:
         for text in recordings.stream_tool(settings, slots, "tools.slice", argv, tr=tr):
             yield text, str(output)
 
-    event = start.click(job_stream(gr, tr, slots, recordings.SLOT, run_slicer, outputs=2),
+    event = start.click(job_stream(gr, tr, slots, recordings.SLOT, run_slicer, outputs=2, view="slice"),
                         [source, out_dir, mode, min_clip, max_clip, *fields], [status, out_dir], **START_EVENT)
     stop_button.click(stop)
+    rejoin("slice", [status, out_dir])
     return event, out_dir
 
 
-def _asr(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any, Any]:
+def _asr(gr, tr, settings: UiSettings, slots, stop, rejoin) -> tuple[Any, Any, Any]:
     from tools.asr import LANGUAGES
     from tools.whisper_models import DEFAULT_MODEL, model_sizes
 
@@ -97,9 +98,10 @@ def _asr(gr, tr, settings: UiSettings, slots, stop) -> tuple[Any, Any, Any]:
         for text in recordings.stream_tool(settings, slots, "tools.asr", argv, tr=tr):
             yield text, str(target)
 
-    event = start.click(job_stream(gr, tr, slots, recordings.SLOT, run_asr, outputs=2),
+    event = start.click(job_stream(gr, tr, slots, recordings.SLOT, run_asr, outputs=2, view="asr"),
                         [clips, output, language, model, speaker], [status, output], **START_EVENT)
     stop_button.click(stop)
+    rejoin("asr", [status, output])
     return event, clips, output
 
 
@@ -299,14 +301,16 @@ def _report(gr, tr, settings: UiSettings) -> Any:
     return list_path
 
 
-def build(gr, tr, settings: UiSettings, slots, stop: Callable[[], None]) -> RecordingsHandles:
-    """Tab 0's four steps; `stop` (a Stop click, `job_events.stop_notice`) ends the running slicing / ASR job."""
+def build(gr, tr, settings: UiSettings, slots, stop: Callable[[], None],
+          rejoin: Callable[[str, list], Any]) -> RecordingsHandles:
+    """Tab 0's four steps; `stop` (a Stop click, `job_events.stop_notice`) ends the running slicing / ASR
+    job; `rejoin(view, outputs)` lets a page opened while one runs follow it."""
     gr.Markdown(tr("rec_intro"))
     with gr.Tabs():
         with gr.Tab(tr("sub_slice"), elem_id="tab_slice"):
-            slice_event, slice_out = _slicing(gr, tr, settings, slots, stop)
+            slice_event, slice_out = _slicing(gr, tr, settings, slots, stop, rejoin)
         with gr.Tab(tr("sub_asr"), elem_id="tab_asr"):
-            asr_event, asr_clips, asr_out = _asr(gr, tr, settings, slots, stop)
+            asr_event, asr_clips, asr_out = _asr(gr, tr, settings, slots, stop, rejoin)
         with gr.Tab(tr("sub_proofread"), elem_id="tab_proofread"):
             proofread_list = _proofreading(gr, tr, settings)
         with gr.Tab(tr("sub_report"), elem_id="tab_report"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -148,65 +147,16 @@ def _exports_since(folder: Path, since: float) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime >= since)
 
 
-@dataclass(frozen=True)
-class TrainingRun:
-    """A started trainer and what its view needs: enough for a page that did not start it (the
-    same page after a reload, another browser) to follow it to the end."""
-
-    job: Job
-    log_dir: Path
-    trainer: str  # "s2" or "s1"
-    weights_dir: Path
-    since: float  # exports newer than this are the run's
-
-    def view(self, lang: str) -> TrainingMonitor:
-        """A fresh view of the run: its curves from the start, its own plan only."""
-        return TrainingMonitor(self.log_dir, self.trainer, lang, started=self.since)
-
-
-class RunningTrainings:
-    """The last run started in each trainer slot, kept for pages that open while it runs."""
-
-    def __init__(self) -> None:
-        self._runs: dict[str, TrainingRun] = {}
-
-    def add(self, slot: str, run: TrainingRun) -> None:
-        self._runs[slot] = run
-
-    def running(self, slot: str) -> TrainingRun | None:
-        run = self._runs.get(slot)
-        return run if run is not None and run.job.running else None
-
-
-def follow_training(run: TrainingRun, monitor: TrainingMonitor, interval: float = 1.0,
-                    tr: Translate = ENGLISH) -> Iterator[TrainingFrame]:
-    """Yield the run's view until it ends, then its outcome and exports, in `tr`'s language."""
-    job = run.job
+def stream_training(slots: JobSlots, slot: str, name: str, spec: ProcessSpec, weights_dir: Path,
+                    monitor: TrainingMonitor, interval: float = 1.0, tr: Translate = ENGLISH) -> Iterator[TrainingFrame]:
+    """Start one trainer and yield its view (status with progress and the last log lines, curves,
+    sample) until it ends, then its outcome and exports, in `tr`'s language; the UI claims `slot`
+    for the run (`job_events.job_stream`)."""
+    since = time.time() - 1.0
+    job: Job = slots.start(slot, name, [spec])
     for _ in job.poll_until_done(interval):
         if job.running:
             yield monitor.refresh(tr("job_running").format(name=job.name, elapsed=job.elapsed()), job.tail(TAIL_SCAN))
-    exported = [path.name for path in _exports_since(run.weights_dir, run.since)]
+    exported = [path.name for path in _exports_since(weights_dir, since)]
     yield monitor.refresh(outcome_text(tr, job, exported), job.tail(TAIL_SCAN),
                           lines=LOG_LINES if job.succeeded else FAILURE_LINES)
-
-
-def stream_training(slots: JobSlots, slot: str, name: str, spec: ProcessSpec, weights_dir: Path,
-                    monitor: TrainingMonitor, interval: float = 1.0, tr: Translate = ENGLISH,
-                    runs: RunningTrainings | None = None) -> Iterator[TrainingFrame]:
-    """Start one trainer and yield its view (status with progress and the last log lines, curves,
-    sample) until it ends, then its outcome and exports, in `tr`'s language; the UI claims `slot`
-    for the run (`job_events.job_stream`). With `runs`, the run is listed there for other pages."""
-    since = time.time() - 1.0
-    run = TrainingRun(slots.start(slot, name, [spec]), monitor.log_dir, monitor.trainer, weights_dir, since)
-    if runs is not None:
-        runs.add(slot, run)
-    yield from follow_training(run, monitor, interval, tr)
-
-
-def rejoin_training(runs: RunningTrainings, slot: str, lang: str, interval: float = 1.0,
-                    tr: Translate = ENGLISH) -> Iterator[TrainingFrame]:
-    """A page that opens (or reloads) while `slot`'s trainer runs: that run's view, followed to
-    its end; nothing when none runs. The page does not own the run: its Stop button still ends it."""
-    run = runs.running(slot)
-    if run is not None:
-        yield from follow_training(run, run.view(lang), interval, tr)

@@ -305,8 +305,14 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots, tmp_path):
     status = _click_and_wait(page, "btn_text", "dataset_status", r"(^|\n)(finished;|failed |stopped |error)", 120)
     assert "done 1-get-text.py: 3/3" in status, status
     assert len((opt_dir / "2-name2text.txt").read_text(encoding="utf-8").splitlines()) == 3
-    # One click: stage 1 skipped (its output exists), then stages 2 and 3.
-    status = _click_and_wait(page, "btn_all", "dataset_status", r"(^|\n)(finished;|failed |stopped |error)", 180)
+    # One click: stage 1 skipped (its output exists), then stages 2 and 3; the page is reloaded while
+    # stage 2 runs, which neither stops the run nor loses its status: the reloaded page follows it.
+    _click_and_wait(page, "btn_all", "dataset_status", r"\nrunning 2-get-hubert-wav32k\.py", 120)
+    status = _reload_and_follow(page, "1. Dataset formatting", "dataset_status",
+                                r"(^|\n)(finished;|failed |stopped |error)", opt_dir / "6-name2semantic.tsv", 180)
+    _fill(page, "exp_name", "ru_test")  # a reload gives the fields their defaults again
+    _fill(page, "list_path", project.list_path)
+    _fill(page, "wav_dir", project.wav_dir)
     assert "skipped, 2-name2text.txt already exists" in status, status
     assert "done 2-get-hubert-wav32k.py: 3/3" in status and "done 3-get-semantic.py: 3/3" in status, status
     assert sorted(p.name for p in (opt_dir / "4-cnhubert").iterdir()) == ["a.wav.pt", "b.wav.pt", "c.wav.pt"]
@@ -363,16 +369,43 @@ def test_full_flow_dataset_training_synthesis(ui, page, screenshots, tmp_path):
     _second_page_follows_and_stops_a_running_training(page, server)
 
 
+def _reload_and_follow(page, tab: str, status_id: str, pattern: str, last_output: Path, timeout_s: float) -> str:
+    """Reload the page while a job runs; return the status the reloaded page shows when the job ends.
+
+    The reloaded page follows the job: its status as it was, then each change. (A job that ended
+    before the page was back leaves nothing to follow; that is reported as such, with the job's
+    last output as proof that the reload did not stop it.)
+    """
+    page.reload()
+    page.wait_for_selector("#btn_slice", timeout=60_000)
+    reloaded = time.monotonic()
+    page.get_by_role("tab", name=tab).click()
+    status = _field(page, status_id)
+    regex, deadline = re.compile(pattern, re.S), reloaded + timeout_s
+    while time.monotonic() < deadline:
+        if regex.search(status.input_value()):
+            return status.input_value()
+        if status.input_value() == "idle" and last_output.is_file() and time.monotonic() > reloaded + 10:
+            pytest.fail(f"the job ended before the reloaded page was back ({last_output.name} exists); "
+                        "nothing to follow: rerun, or lengthen the job")
+        time.sleep(0.5)
+    pytest.fail(f"#{status_id} did not reach {pattern!r} within {timeout_s} s after the reload:\n{status.input_value()}")
+
+
 def _second_page_follows_and_stops_a_running_training(page, server: subprocess.Popen) -> None:
-    """A page opened (or reloaded) while a trainer runs shows that run, its curves from the start,
-    and its Stop ends it: the GPT resumes for many epochs (no save before the stop), a second page
-    of the same browser joins it and stops it; both pages end with the stopped line."""
+    """A page reloaded or opened while a trainer runs shows that run, its curves from the start,
+    and its Stop ends it: the GPT resumes for many epochs (no save before the stop), the page is
+    reloaded, a second page of the same browser joins and stops it; both end with the stopped line."""
     from playwright.sync_api import expect
 
     page.get_by_role("tab", name="2. Fine-tuning").click()
     _fill(page, "s1_epochs", 100_000)
     _fill(page, "s1_save_every_n_epoch", 100_000)
     _click_and_wait(page, "btn_train_s1", "s1_status", r"^running s1_train\.py", 60)
+    page.reload()  # the run goes on, and the reloaded page follows it
+    page.wait_for_selector("#btn_slice", timeout=60_000)
+    page.get_by_role("tab", name="2. Fine-tuning").click()
+    expect(_field(page, "s1_status")).to_have_value(re.compile(r"^running s1_train\.py"), timeout=30_000)
     other = _open_page(page.context.browser, page.url)
     try:
         other.get_by_role("tab", name="2. Fine-tuning").click()

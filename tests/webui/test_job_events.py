@@ -2,6 +2,8 @@
 
 import os
 import sys
+import threading
+import time
 
 import pytest
 
@@ -118,53 +120,69 @@ def test_training_stream_and_stop_in_russian(tmp_path, warnings_shown):
     assert done[-1].status.startswith("готово s2_train.py за 0 с; экспортировано: voice_e1_s1.pth"), done[-1].status
 
 
-def test_a_page_opened_during_training_follows_the_run_to_its_end(tmp_path):
-    """A reload (or a second browser) while a trainer runs: the page shows that run's status and
-    its curves from the start, and ends with its outcome; with no run it shows nothing."""
+def test_a_run_goes_on_when_its_page_goes_away_and_a_new_page_follows_it(tmp_path):
+    """Gradio closes the click's generator when the page reloads or closes: the run goes on, and
+    a page that opens meanwhile gets its latest outputs at once (the curves from the start, not
+    only what changed since), then each change, then the outcome."""
     import json
 
-    slots, runs, weights = JobSlots(), training.RunningTrainings(), tmp_path / "SoVITS_weights_v2"
+    import gradio
+
+    slots, weights = JobSlots(), tmp_path / "SoVITS_weights_v2"
     weights.mkdir()
-    assert list(training.rejoin_training(runs, training.S2_SLOT, "en", tr=EN)) == []
+    rejoin = job_events.rejoin_stream(gradio, slots, training.S2_SLOT, outputs=2)
+    assert list(rejoin()) == [(gradio.skip(), gradio.skip())]  # nothing runs: the outputs stay
     log_dir = tmp_path / "logs_s2_v2"
     log_dir.mkdir()
     (log_dir / "metrics.jsonl").write_text("".join(json.dumps({"step": step, "loss/mel": 30.0 - step}) + "\n"
                                                    for step in range(1, 6)), encoding="utf-8")
-    original = training.stream_training(slots, training.S2_SLOT, "s2_train.py", _sleeper(tmp_path), weights,
-                                        TrainingMonitor(log_dir, "s2", "en"), 0.05, tr=EN, runs=runs)
-    assert next(original).status.startswith("running s2_train.py")
-    rejoined = training.rejoin_training(runs, training.S2_SLOT, "en", interval=0.05, tr=EN)
-    first = next(rejoined)
-    assert first.status.startswith("running s2_train.py") and sorted(first.curves["step"]) == [1, 2, 3, 4, 5]
-    assert list(training.rejoin_training(runs, training.S1_SLOT, "en", tr=EN)) == []  # the other trainer
+
+    def train():
+        monitor = TrainingMonitor(log_dir, "s2", "en")
+        for frame in training.stream_training(slots, training.S2_SLOT, "s2_train.py", _sleeper(tmp_path), weights,
+                                              monitor, 0.05, tr=EN):
+            yield frame.status, gradio.skip() if frame.curves is None else frame.curves
+
+    clicked = job_events.job_stream(gradio, EN, slots, training.S2_SLOT, train, outputs=2)()
+    assert next(clicked)[0].startswith("running s2_train.py")
+    clicked.close()  # what Gradio does when the page goes away
+    time.sleep(0.3)
+    assert slots.busy(training.S2_SLOT) and slots.get(training.S2_SLOT).running  # the run went on
+    follower = rejoin()
+    status, curves = next(follower)
+    assert status.startswith("running s2_train.py") and sorted(curves["step"]) == [1, 2, 3, 4, 5]
+    status, curves = next(follower)
+    assert status.startswith("running s2_train.py") and curves == gradio.skip()  # the plot is not re-sent
     assert slots.stop(training.S2_SLOT)
-    assert list(rejoined)[-1].status.startswith("stopped s2_train.py")
-    assert list(original)[-1].status.startswith("stopped s2_train.py")
-    assert list(training.rejoin_training(runs, training.S2_SLOT, "en", tr=EN)) == []  # it ended
+    assert list(follower)[-1][0].startswith("stopped s2_train.py")
+    assert list(rejoin()) == [(gradio.skip(), gradio.skip())]  # it ended
 
 
-def test_pages_rejoin_each_trainer_on_load_and_leave_the_view_alone_without_a_run(tmp_path):
+def test_every_job_view_is_rejoined_on_page_load(tmp_path):
     import gradio
 
     app, ids = _app(tmp_path)
-    loads = [fn for fn in app.fns.values() if any(event == "load" for _, event in fn.targets)]
-    views = sorted(tuple(block.elem_id for block in fn.outputs) for fn in loads if fn.name.startswith("rejoin_"))
-    assert views == [("s1_status", "s1_plot", "s1_sample"), ("s2_status", "s2_plot", "s2_sample")]
-    for fn in loads:
-        if fn.name.startswith("rejoin_"):
-            assert fn.concurrency_limit is None  # every open page follows, none waits for another
-            assert list(fn.fn()) == [(gradio.skip(),) * 3]
+    loads = {fn.name: fn for fn in app.fns.values() if any(event == "load" for _, event in fn.targets)}
+    views = {name: tuple(block.elem_id for block in fn.outputs) for name, fn in loads.items() if name.startswith("rejoin_")}
+    assert views == {"rejoin_slice": ("slice_status", "slice_output"), "rejoin_asr": ("asr_status", "asr_output"),
+                     "rejoin_dataset": ("dataset_status",), "rejoin_sovits": ("s2_status", "s2_plot", "s2_sample"),
+                     "rejoin_gpt": ("s1_status", "s1_plot", "s1_sample")}
+    for name in views:
+        assert loads[name].concurrency_limit is None  # every open page follows, none waits for another
+        outputs = len(views[name])
+        assert list(loads[name].fn()) == [gradio.skip() if outputs == 1 else (gradio.skip(),) * outputs]
 
 
 def test_a_stop_between_two_steps_reports_the_step_not_started(tmp_path):
     import gradio
 
-    slots = JobSlots()
+    slots, pressed = JobSlots(), threading.Event()
 
     def two_steps():
         first = slots.start(dataset.SLOT, "1-get-text.py", [_sleeper(tmp_path, seconds=0)])
         first.wait(timeout=30)
         yield "step 1 done"
+        assert pressed.wait(30)  # the run goes on in its own thread: hold it until Stop was pressed
         slots.start(dataset.SLOT, "2-get-hubert-wav32k.py", [_sleeper(tmp_path)])
         yield "step 2 started"
 
@@ -174,6 +192,7 @@ def test_a_stop_between_two_steps_reports_the_step_not_started(tmp_path):
         statuses.append(status)
         if status == "step 1 done":
             assert job_events.stop_callback(RU, slots, dataset.SLOT)() == "останавливается..."
+            pressed.set()
     assert statuses == ["step 1 done", "остановлено: 2-get-hubert-wav32k.py не запущен (кнопкой «Остановить»)"]
 
 
