@@ -23,6 +23,7 @@ import shutil  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from typing import Callable, Iterable  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -60,6 +61,24 @@ def run_variant(env: dict[str, str], model, batch_size: int, device: str) -> tup
     return seconds, {path.name: read_sv_vector(path) for path in sorted(folder.iterdir())}
 
 
+def time_batch_sizes(env: dict[str, str], model, sizes: list[int], device: str, rounds: Iterable[int],
+                     on_run: Callable[[int, int, float], None] | None = None
+                     ) -> tuple[dict[int, float], dict[int, dict[str, torch.Tensor]]]:
+    """Median seconds and the last vectors of each batch size: one untimed warm-up run, then the
+    sizes interleaved in each round of `rounds` (a shared machine's load drifts between rounds);
+    `on_run(round, size, seconds)` after each timed run."""
+    run_variant(env, model, sizes[-1], device)  # warm-up
+    times: dict[int, list[float]] = {size: [] for size in sizes}
+    vectors: dict[int, dict[str, torch.Tensor]] = {}
+    for round_index in rounds:
+        for size in sizes:
+            seconds, vectors[size] = run_variant(env, model, size, device)
+            times[size].append(seconds)
+            if on_run is not None:
+                on_run(round_index, size, seconds)
+    return {size: statistics.median(values) for size, values in times.items()}, vectors
+
+
 def largest_difference(vectors: dict[str, torch.Tensor], reference: dict[str, torch.Tensor]) -> float:
     scale = max(float(v.abs().max()) for v in reference.values())
     return max(float((vectors[k] - reference[k]).abs().max()) for k in reference) / scale
@@ -81,15 +100,10 @@ def main() -> None:
     sizes = [1, *(int(s) for s in args.batch_sizes.split(","))]
     with tempfile.TemporaryDirectory(prefix="sv-stage-bench-") as folder:
         env = write_experiment(Path(folder), clips)
-        run_variant(env, model, sizes[-1], args.device)  # warm-up
-        times: dict[int, list[float]] = {size: [] for size in sizes}
-        vectors: dict[int, dict[str, torch.Tensor]] = {}
-        for round_index in range(args.repeats):
-            for size in sizes:
-                seconds, vectors[size] = run_variant(env, model, size, args.device)
-                times[size].append(seconds)
-                print(f"round {round_index + 1}: batch {size}: {seconds:.2f} s", file=sys.stderr, flush=True)
-    median = {size: statistics.median(values) for size, values in times.items()}
+        median, vectors = time_batch_sizes(
+            env, model, sizes, args.device, range(args.repeats),
+            lambda index, size, seconds: print(f"round {index + 1}: batch {size}: {seconds:.2f} s", file=sys.stderr,
+                                               flush=True))
     dtype = "float16" if args.half else "float32"
     print(f"{args.clips} clips, {audio_seconds:.1f} s of audio ({args.min_seconds:g}-{args.max_seconds:g} s), "
           f"{args.device} {dtype}, {torch.get_num_threads()} torch threads, load average {os.getloadavg()[0]:.1f} "

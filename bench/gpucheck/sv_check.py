@@ -10,7 +10,6 @@ vectors: batching must not change a vector, and half precision must stay close a
 from __future__ import annotations
 
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -35,31 +34,17 @@ def batch_sizes(ctx: Context) -> list[int]:
     return sorted({1, 4, default, 16} if not ctx.tiny else {1, default})
 
 
-def run_sizes(ctx: Context, env: dict[str, str], model, sizes: list[int], label: str,
-              record: StepRecord) -> tuple[dict[int, float], dict[int, dict[str, torch.Tensor]]]:
-    """Median seconds and the vectors of each batch size (one warm-up run first, not timed)."""
-    from bench.sv_stage import run_variant
-
-    run_variant(env, model, sizes[-1], ctx.device.type)
-    times: dict[int, list[float]] = {size: [] for size in sizes}
-    vectors: dict[int, dict[str, torch.Tensor]] = {}
-    for _ in ctx.budget.rounds(REPEATS[ctx.size], record, f"2-get-sv timing, {label}"):
-        for size in sizes:
-            seconds, vectors[size] = run_variant(env, model, size, ctx.device.type)
-            times[size].append(seconds)
-    return {size: statistics.median(values) for size, values in times.items()}, vectors
-
-
 def check_precision(ctx: Context, env: dict[str, str], half: bool, reference: dict[str, torch.Tensor],
                     record: StepRecord) -> list[list]:
     """Rows (precision, batch, seconds, clips/s, vs loop, max rel. diff) for one precision, and its checks."""
     from bench.sv_embed import seeded_encoder
-    from bench.sv_stage import largest_difference
+    from bench.sv_stage import largest_difference, time_batch_sizes
 
     label = "half" if half else "fp32"
     model = seeded_encoder(ctx.device.type, torch.float16 if half else torch.float32)
     sizes = batch_sizes(ctx)
-    median, vectors = run_sizes(ctx, env, model, sizes, label, record)
+    rounds = ctx.budget.rounds(REPEATS[ctx.size], record, f"2-get-sv timing, {label}")
+    median, vectors = time_batch_sizes(env, model, sizes, ctx.device.type, rounds)
     rows = []
     for size in sizes:
         found = {name: vector.float() for name, vector in vectors[size].items()}
