@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # run by path: import from the repo root
 
-from bench.ru_g2p import default_dev, stressed_index  # noqa: E402
+from bench.ru_g2p import default_dev, stress_target, stressed_index  # noqa: E402
 from GPT_SoVITS.text.russian import stress  # noqa: E402
 from GPT_SoVITS.text.russian.lexicon import VOWELS  # noqa: E402
 
@@ -63,8 +63,8 @@ def score(rows: list[dict[str, str]], listed: dict[str, set[int]]) -> Counter:
     right, and the combined reading right."""
     counts: Counter = Counter()
     for row in rows:
-        word, gold = row["word"].lower(), int(row["stress_idx"])
-        if sum(c in VOWELS for c in word) < 2 or gold < 0:
+        word, gold = row["word"].lower(), stress_target(row)
+        if gold is None:
             continue
         source = row["source"]
         ours = stressed_index(stress.accentuate(word))
