@@ -7,31 +7,24 @@ homograph rules stay silent. This module knows nothing about stress (`homographs
 
 from __future__ import annotations
 
-import logging
-import threading
 from functools import lru_cache
 from typing import Any
 
-logger = logging.getLogger(__name__)
+from GPT_SoVITS.text.russian.optional_library import build_once
 
-_LOCK = threading.Lock()
-_MORPH: dict[str, Any] = {}
 #: A lemma whose analyses together score under this is a dictionary oddity, not a reading
 #: (`стены` as the plural of a surname-like `стен`).
 PLAUSIBLE_SCORE = 0.05
 
 
+def _build_analyzer() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
 def _analyzer() -> Any | None:
-    with _LOCK:
-        if "m" not in _MORPH:
-            try:
-                import pymorphy3
-            except ImportError:
-                logger.warning("pymorphy3 is not installed: homographs follow silero alone")
-                _MORPH["m"] = None
-            else:
-                _MORPH["m"] = pymorphy3.MorphAnalyzer()
-        return _MORPH["m"]
+    return build_once("pymorphy3", _build_analyzer, "homographs follow silero alone")
 
 
 @lru_cache(maxsize=65536)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from GPT_SoVITS.text.russian import lexicon
+from GPT_SoVITS.text.russian.optional_library import build_once
 from GPT_SoVITS.text.russian.translit import transliterate_latin
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,6 @@ _KEEP = re.compile(r"[а-яё+\-,.!?… ]")
 _NEEDS_LIBRARY = re.compile(
     r"[0-9a-zA-Z%№$€₽£¥@#&*/=<>_§°^~|\\]|(?<![а-яёА-ЯЁ])[а-яёА-ЯЁ]{1,4}\.|[А-ЯЁ]{2,}|\+(?![аоуыэияюеёАОУЫЭИЯЮЕЁ])"
 )
-_LOCK = threading.Lock()
-_NORMALIZER: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -63,19 +61,16 @@ class NormalizedText:
         return self.text.replace("+", "")
 
 
+def _build_library_normalizer() -> Any:
+    from ru_normalizr import NormalizeOptions, Normalizer
+
+    # "single": США is "сэ шэ а", not the TTS profile's default "сэ шэ аа"
+    return Normalizer(NormalizeOptions.tts(letter_vowel_mode="single"))
+
+
 def _library_normalizer() -> Any | None:
     """ru-normalizr's TTS profile, built once; None if the package is missing."""
-    with _LOCK:
-        if "n" not in _NORMALIZER:
-            try:
-                from ru_normalizr import NormalizeOptions, Normalizer
-            except ImportError:
-                logger.warning("ru-normalizr is not installed: numbers will not be expanded")
-                _NORMALIZER["n"] = None
-            else:
-                # "single": США is "сэ шэ а", not the TTS profile's default "сэ шэ аа"
-                _NORMALIZER["n"] = Normalizer(NormalizeOptions.tts(letter_vowel_mode="single"))
-        return _NORMALIZER["n"]
+    return build_once("ru-normalizr", _build_library_normalizer, "numbers will not be expanded")
 
 
 def clean_unicode(text: str) -> str:

@@ -10,41 +10,48 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
+
+from GPT_SoVITS.text.russian.optional_library import build_once
 
 logger = logging.getLogger(__name__)
 
-_LOCK = threading.Lock()
-_MODEL: dict[str, Any] = {}
 _OUTPUT_WORD_RE = re.compile(r"[а-яёА-ЯЁ+]+")
+
+
+class _Silero(NamedTuple):
+    """The model and the look-ups taken from its homograph solver once, at load."""
+
+    model: Any
+    homodict: dict[str, Any]
+    context_words: frozenset[str]
+
+
+def _build() -> _Silero:
+    import torch
+    from silero_stress import load_accentor
+
+    threads, grad = torch.get_num_threads(), torch.is_grad_enabled()
+    try:
+        model = load_accentor("ru")
+    finally:
+        torch.set_num_threads(threads)
+        torch.set_grad_enabled(grad)
+    solver = getattr(model, "homosolver", None)
+    homodict = getattr(solver, "homodict", None)
+    homodict = homodict if isinstance(homodict, dict) else {}
+    return _Silero(model, homodict, frozenset(homodict) | frozenset(getattr(solver, "compiled_phrases", {}) or {}))
+
+
+def _loaded() -> _Silero | None:
+    return build_once("silero-stress", _build, "using the fallback stress rule only")
 
 
 def load() -> Any | None:
     """The silero-stress model, loaded once; None when the package is not installed."""
-    with _LOCK:
-        if "model" in _MODEL:
-            return _MODEL["model"]
-        try:
-            import torch
-            from silero_stress import load_accentor
-        except ImportError:
-            logger.warning("silero-stress is not installed: using the fallback stress rule only")
-            _MODEL["model"] = None
-            return None
-        threads, grad = torch.get_num_threads(), torch.is_grad_enabled()
-        try:
-            model = load_accentor("ru")
-        finally:
-            torch.set_num_threads(threads)
-            torch.set_grad_enabled(grad)
-        _MODEL["model"] = model
-        solver = getattr(model, "homosolver", None)
-        homodict = getattr(solver, "homodict", None)
-        _MODEL["homodict"] = homodict if isinstance(homodict, dict) else {}
-        _MODEL["context_words"] = frozenset(_MODEL["homodict"]) | frozenset(getattr(solver, "compiled_phrases", {}) or {})
-        return model
+    loaded = _loaded()
+    return loaded.model if loaded is not None else None
 
 
 def _call(model: Any, text: str) -> str:
@@ -84,14 +91,14 @@ def words_stress(words: list[str]) -> list[str]:
 
 def listed_readings(word: str) -> tuple[str, ...]:
     """The readings silero's homograph dictionary lists for `word` (empty when it lists none)."""
-    load()
-    return tuple(_MODEL.get("homodict", {}).get(word, ()))
+    loaded = _loaded()
+    return tuple(loaded.homodict.get(word, ())) if loaded is not None else ()
 
 
 def is_context_word(word: str) -> bool:
     """Whether silero resolves `word` from its sentence (a homograph or a phrase entry)."""
-    load()
-    return word in _MODEL.get("context_words", frozenset())
+    loaded = _loaded()
+    return loaded is not None and word in loaded.context_words
 
 
 def sentence_readings(sentence: str, words: list[str]) -> list[str] | None:
