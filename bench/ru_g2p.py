@@ -267,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| PER unfolded, allophones realised from context (predicted stress) | {q['per_realised']:.2%} | |")
     print(f"| PER folded / unfolded / realised with gold stress | {q['per_gold_folded']:.2%} / "
           f"{q['per_gold_unfolded']:.2%} / {q['per_gold_realised']:.2%} | |")
-    names = {"dev": "dev", "heldout": "held-out, round 1", "heldout2": "held-out, round 2 (new)"}
+    names = {"dev": "dev", "heldout": "held-out, round 1", "heldout2": "held-out, round 2",
+             "heldout3": "held-out, round 3 (new)"}
     for split in SPLITS:
         print(f"| homographs, {names[split]} ({homograph[split + '_n']} sentences): ours / silero alone | "
               f"{homograph[split]:.1%} / {homograph[split + '_silero']:.1%} | {'>= 95%' if split == 'dev' else ''} |")

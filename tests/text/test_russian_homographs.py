@@ -25,6 +25,18 @@ def test_the_sets_have_three_splits_and_each_target_once() -> None:
     assert any(case.sentence.startswith(case.word) and case.word[0].isupper() for case in cases)
 
 
+def test_round_three_heldout_set_has_the_shape_the_issue_asks_for() -> None:
+    """At least 150 sentences, half of them case-form pairs, a third starting with the target."""
+    cases = [case for case in read_homograph_set() if case.split == "heldout3"]
+    assert len(cases) >= 150
+    assert {case.kind for case in cases} == {"case", "lexical"}
+    assert sum(case.kind == "case" for case in cases) * 2 >= len(cases)
+    assert sum(case.sentence.startswith(case.word) for case in cases) * 3 >= len(cases)
+    pairs = [case for case in cases if case.kind == "case"]
+    for first, second in zip(pairs[::2], pairs[1::2]):  # each pair: one word, two stresses
+        assert first.word.lower() == second.word.lower() and first.stressed != second.stressed
+
+
 def test_dev_split_accuracy_does_not_regress() -> None:
     """A regression guard at the level measured when the rules were written (bench prints both splits)."""
     cases = [case for case in read_homograph_set() if case.split == "dev"]
