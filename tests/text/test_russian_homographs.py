@@ -93,6 +93,32 @@ def test_round_two_rules(text: str, expected: str) -> None:
     assert target_reading(accentuate(text), expected.replace("+", "")) == expected
 
 
+@pytest.mark.parametrize(("text", "rule", "expected"), [
+    ("мне не хватает воды.", "genitive", "вод+ы"),  # a verb that takes the genitive
+    ("он боится грозы.", "genitive", "гроз+ы"),
+    ("он коснулся руки.", "genitive", "рук+и"),
+    ("сколько земли у них?", "genitive", "земл+и"),  # a quantity word
+    ("нет у меня сестры.", "genitive", "сестр+ы"),  # negated existence through a prepositional phrase
+    ("снега в горах не тают.", "plural subject", "снег+а"),  # the prepositional phrase is skipped
+    ("звезды над морем сияли.", "plural subject", "зв+ёзды"),
+    ("бабушка села на стул.", "subject", "с+ела"),  # the dictionary lists the verb's reading
+    ("села она у окна.", "subject after verb", "с+ела"),  # a verb before its pronoun subject
+    ("мела она двор.", "subject after verb", "мел+а"),
+])
+def test_round_three_rules(text: str, rule: str, expected: str) -> None:
+    tokens = text.replace(".", " .").replace("?", " ?").split()
+    index = next(i for i, t in enumerate(tokens) if t.replace("ё", "е") == expected.replace("+", "").replace("ё", "е"))
+    assert homographs.context_rule(tokens, index)[0] == rule
+    assert target_reading(accentuate(text), expected.replace("+", "")) == expected
+
+
+def test_round_three_rules_stay_silent_where_the_grammar_does_not_decide() -> None:
+    assert target_reading(accentuate("нет, сестры пришли."), "сестры") == "с+ёстры"  # the comma ends нет's clause
+    assert homographs.resolve("много стоит .".split(), 1, set()) is None  # a quantity word before a verb
+    fired = homographs.context_rule("дома мы пили чай .".split(), 0)  # not a verb: no subject after it
+    assert fired is None or fired[0] != "subject after verb"
+
+
 def test_which_round_two_rule_fires() -> None:
     assert homographs.context_rule("горы окутал туман .".split(), 0)[0] == "object before verb"
     assert homographs.context_rule("горы не окутал туман .".split(), 0) is None  # negation: maybe genitive
