@@ -5,7 +5,8 @@ Order of authority: a user's `+` before a vowel (or U+0301 after it, converted b
 normaliser) wins; then a word of the user lexicon (`user_lexicon.py`); a written ё is
 stressed. Below those: our context rules (`homographs.py`) where the grammar of the
 neighbours fixes the form; then the stress dictionary (`stress_dictionary.py`) where it lists
-exactly one reading for a word of two or more vowels; then silero-stress (`silero.py`), with
+exactly one reading for a word of two or more vowels (and silero's homograph dictionary lists
+no other: `хлеба` is also хлеб+а, which accent.dic omits); then silero-stress (`silero.py`), with
 its sentence solver for the homographs it knows, its readings passing the agreement check; a
 word left unmarked gets `fallback_stress`. `explain` says which of these set each word.
 Lookups are case-insensitive and the original case is restored. Monosyllables carry no mark.
@@ -85,7 +86,7 @@ def _initial_reading(part: str, listed: str | None) -> tuple[str, bool, str]:
     if "ё" in part:
         return _mark_yo(part), True, "written ё"
     single = stress_dictionary.single_reading(part) if vowel_count(part) >= 2 else None
-    if single is not None:
+    if single is not None and set(silero.listed_readings(part)) <= {single}:  # not where silero knows another
         return single, False, "dictionary"
     reading = silero.word_stress(part)
     if not homographs.yo_allowed(reading, part):
