@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Union
 
+from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.errors import DataError, GptSovitsError
 from GPT_SoVITS.prepare.list_file import ListEntry, parse_line, utterance_name
 
@@ -196,23 +197,27 @@ class SaveResult:
 class ListDocument:
     """A `.list` open for proofreading: current lines, unsaved edits, and the file version they start from."""
 
-    def __init__(self, path: Path, lines: list[ListLine], digest: str, roots: tuple[Path, ...] = ()):
-        self.path, self.lines, self.roots = path, lines, roots
+    def __init__(self, path: Path, lines: list[ListLine], digest: str, roots: tuple[Path, ...] = (),
+                 folders: AllowedFolders | None = None):
+        self.path, self.lines, self.roots, self.folders = path, lines, roots, folders
         self._digest = digest
         self._edits: list[Edit] = []
 
     @classmethod
-    def open(cls, path: str | Path, roots: Iterable[Path] = ()) -> "ListDocument":
+    def open(cls, path: str | Path, roots: Iterable[Path] = (), folders: AllowedFolders | None = None) -> "ListDocument":
+        """Read `path`; with `folders` (the UI's), every clip a line names must lie inside them too."""
         path = Path(path).expanduser()
         data = _read_bytes(path)
-        return cls(path, parse_lines(_decode(data, path), str(path)), _digest(data), tuple(roots))
+        return cls(path, parse_lines(_decode(data, path), str(path)), _digest(data), tuple(roots), folders)
 
     @property
     def dirty(self) -> bool:
         return bool(self._edits)
 
     def audio_path(self, index: int) -> Path:
-        return resolve_audio(self.lines[index].wav_path, self.path, self.roots)
+        """The clip of line `index`; `PathRefusedError` when it lies outside `folders` (a list may name any path)."""
+        path = resolve_audio(self.lines[index].wav_path, self.path, self.roots)
+        return self.folders.resolve(path, what=f"line {index + 1}: audio") if self.folders else path
 
     def _apply(self, edit: Edit) -> None:
         self.lines = apply_edit(self.lines, edit)

@@ -27,7 +27,8 @@ def test_exp_name_rejects_empty_and_dots(name):
 def test_check_file_resolves_relative_to_root_and_strips_quotes(tmp_path):
     (tmp_path / "data.list").write_text("x")
     assert checks.check_file(' "data.list" ', ".list file", tmp_path) == tmp_path / "data.list"
-    assert checks.check_file(str(tmp_path / "data.list"), ".list file", tmp_path / "elsewhere") == tmp_path / "data.list"
+    with pytest.raises(ConfigError, match=r"\.list file '.*data\.list' is refused: only paths inside the UI's folders"):
+        checks.check_file(str(tmp_path / "data.list"), ".list file", tmp_path / "elsewhere")
 
 
 def test_check_file_messages_name_the_field_and_path(tmp_path):
@@ -43,7 +44,7 @@ def test_check_dir_and_optional_variants(tmp_path):
     (tmp_path / "f.txt").write_text("x")
     assert checks.check_optional_dir("", "audio folder", tmp_path) is None
     assert checks.check_optional_file(" ", "pretrained s1", tmp_path) is None
-    assert checks.check_dir(".", "audio folder", tmp_path) == tmp_path / "."
+    assert checks.check_dir(".", "audio folder", tmp_path) == tmp_path
     with pytest.raises(ConfigError, match="audio folder: .*f.txt is a file, expected a folder"):
         checks.check_dir("f.txt", "audio folder", tmp_path)
     with pytest.raises(ConfigError, match="audio folder: folder .*nope not found"):
