@@ -57,6 +57,20 @@ def _create_temp(path: Path) -> Path:
             continue
 
 
+def remove_stale_temps(folder: str | os.PathLike, name_pattern: str) -> list[Path]:
+    """Remove the temporary files (`.<name>.<random>.tmp`) a killed writer left for names matching
+    `name_pattern` (a glob) in `folder`; called by a run that owns those names, before it writes."""
+    removed = []
+    for tmp in Path(folder).glob(f".{name_pattern}.*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    if removed:
+        logger.info("removed %d temporary file(s) an interrupted run left: %s", len(removed),
+                    ", ".join(path.name for path in removed))
+    return removed
+
+
 def _prepare(path: Path) -> Path:
     """Create `path`'s folder if needed and a temporary file in it; `OutputError` when impossible."""
     try:

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Generator, Iterator, Mapping, Protocol, Sequence
 
@@ -30,6 +30,7 @@ from GPT_SoVITS.data_files.name2text import merge_name2text
 from GPT_SoVITS.errors import ConfigError, GptSovitsError
 from GPT_SoVITS.prepare.outcome import Outcome, count_outcome
 from GPT_SoVITS.prepare.progress import StageProgress, combine, read_part_progress
+from GPT_SoVITS.prepare.provenance import CAUSES, forget, remember
 from GPT_SoVITS.prepare.resume import StagePlan, plan_stage
 from GPT_SoVITS.prepare.stages import SCRIPTS_DIR, STAGES, Stage, stage_keys
 from GPT_SoVITS.pretrained import REPO_ROOT, missing_pretrained, missing_pretrained_message, pretrained_path
@@ -173,6 +174,7 @@ class StageUpdate:
     ready: int = 0  # utterances this stage has ready (skipped / done)
     total: int = 0  # lines of the .list
     held: int = 0  # lines still failing as in the last run (skipped)
+    redone: int = 0  # lines prepared before whose content changed since, redone by this stage (done)
     detail: str = ""  # why it failed
 
 
@@ -311,7 +313,14 @@ def _stage_updates(run: _Run, stage: Stage, launch: Launch,
                    poll_seconds: float) -> Generator[StageUpdate, None, StageUpdate]:
     """Skip `stage` when complete, else run its parts (yielding progress) and merge; returns the final update."""
     plan = run.plan(stage.key)
+    redone = len(plan.changed)
+    if plan.changed:
+        logger.info("%s: %d line(s) changed since they were prepared (%s): redoing them and what later stages made "
+                    "from them", stage.script, redone, CAUSES[stage.key])
+        forget(run.config.opt_dir, stage.key, [entry.name for entry in plan.changed])
+        plan = run.plan(stage.key)
     if plan.complete:
+        _remember(run, stage.key, plan)
         logger.info("%s covers every line of the list (%d still failing as before): skipping stage %d (%s)",
                     stage.output, len(plan.held), stage.number, stage.script)
         return StageUpdate(stage, "skipped", ready=len(plan.done), total=run.total, held=len(plan.held))
@@ -329,7 +338,19 @@ def _stage_updates(run: _Run, stage: Stage, launch: Launch,
             processes.stop()
             raise
         processes.wait(timeout=5.0)
-    return _finish_stage(run, stage, processes, time.monotonic() - started)
+    update = _finish_stage(run, stage, processes, time.monotonic() - started)
+    if update.state == "done":
+        _remember(run, stage.key, run.plan(stage.key))
+        if redone:
+            logger.info("%s: %d changed line(s) redone", stage.script, redone)
+        update = replace(update, redone=redone)
+    return update
+
+
+def _remember(run: _Run, key: str, plan: StagePlan) -> None:
+    """Record what the done lines were made from, so the next run sees edits (`provenance`)."""
+    done = [entry for entry in run.entries if entry.name in plan.done]
+    remember(run.config.opt_dir, key, done, run.config.audio_dir, run.config.run_dir)
 
 
 def _finish_stage(run: _Run, stage: Stage, processes: Processes, elapsed: float) -> StageUpdate:

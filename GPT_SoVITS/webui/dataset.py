@@ -154,7 +154,8 @@ def update_text(tr: Translate, update: StageUpdate) -> str:
         text = tr("ds_skipped").format(script=script, output=update.stage.output)
         return text + tr("ds_skipped_held").format(count=update.held) if update.held else text
     if update.state == "done":
-        return tr("ds_done").format(script=script, ready=update.ready, total=update.total, elapsed=update.elapsed)
+        text = tr("ds_done").format(script=script, ready=update.ready, total=update.total, elapsed=update.elapsed)
+        return text + tr("ds_redone").format(count=update.redone) if update.redone else text
     if update.state == "stopped":
         return tr("ds_stopped").format(script=script)
     return tr("ds_failed").format(script=script, detail=update.detail)
