@@ -583,3 +583,12 @@ def test_cli_convert_never_overwrites_its_input_and_needs_force_for_an_existing_
     replaced = run_cli("convert", str(path), "--symbols", "v2+ru", "-o", str(out), "--force")
     assert replaced.returncode == 0, replaced.stderr
     assert "0 dropped" in replaced.stdout and torch.load(out, weights_only=True)["weight"]
+
+
+def test_a_fifo_given_as_a_checkpoint_is_named_and_never_opened(tmp_path):
+    import os
+
+    fifo = tmp_path / "s2G.pth"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match=rf"^{fifo}: a FIFO \(named pipe\), expected a checkpoint file$"):
+        wc.read_checkpoint(fifo)

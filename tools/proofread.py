@@ -18,6 +18,7 @@ from typing import Iterable, Union
 
 from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.errors import DataError, GptSovitsError
+from GPT_SoVITS.data_files.list_file import likely_encoding
 from GPT_SoVITS.prepare.list_file import ListEntry, parse_line, utterance_name
 
 _SLICED_NAME = re.compile(r"(?P<source>.+)_(?P<start>\d{10})_(?P<end>\d{10})\.wav")
@@ -300,7 +301,8 @@ def _decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8") from None
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}; it looks like "
+                        f"{likely_encoding(data)}); save it as UTF-8") from None
 
 
 def _digest(data: bytes) -> str:

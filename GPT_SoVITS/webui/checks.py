@@ -16,6 +16,7 @@ from typing import Union
 
 from GPT_SoVITS.config_files import parse_gpu_numbers  # noqa: F401  (the GPU field; shared with the CLIs)
 from GPT_SoVITS.confinement import AllowedFolders, PathRefusedError
+from GPT_SoVITS.errors import describe_non_file
 from GPT_SoVITS.webui.i18n import UiError, field_name
 
 Folders = Union[AllowedFolders, Path]  # a bare Path means "only that folder"
@@ -68,6 +69,8 @@ def check_file(text: str | None, what: str, root: Folders) -> Path:
     path = resolve(value, root, what)
     if path.is_dir():
         raise UiError("err_folder_not_file", what=field_name(what), path=path)
+    if path.exists() and not path.is_file():  # a pipe or a device: never opened
+        raise UiError("err_not_regular_file", what=field_name(what), path=path, kind=describe_non_file(path))
     if not path.is_file():
         raise UiError("err_file_not_found", what=field_name(what), path=path)
     return path

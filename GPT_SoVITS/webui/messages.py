@@ -30,6 +30,7 @@ EN = {
     "err_path_refused": "{what} {path!r} is refused: only paths inside the UI's folders can be used ({folders}; "
                         "more with --allow-dir at start-up)",
     "err_folder_not_file": "{what}: {path} is a folder, expected a file",
+    "err_not_regular_file": "{what}: {path} is {kind}, expected a file",
     "err_file_not_found": "{what}: file {path} not found",
     "err_no_folder": "{what}: no folder given",
     "err_file_not_folder": "{what}: {path} is a file, expected a folder",
@@ -102,6 +103,7 @@ RU = {
     "err_path_refused": "{what} {path!r} не принят: можно указывать только пути внутри папок интерфейса ({folders}; "
                         "другие папки добавляет флаг --allow-dir при запуске)",
     "err_folder_not_file": "{what}: {path} — папка, а нужен файл",
+    "err_not_regular_file": "{what}: {path} — не обычный файл ({kind}), а нужен файл",
     "err_file_not_found": "{what}: файл {path} не найден",
     "err_no_folder": "{what}: папка не указана",
     "err_file_not_folder": "{what}: {path} — файл, а нужна папка",

@@ -86,3 +86,11 @@ def test_a_text_file_typed_as_weights_is_not_shown(tmp_path):
     audio, status = callbacks.synthesize(*vars(form).values())
     assert audio is None and status == (f"error: {secret}: not a checkpoint (not a PyTorch or safetensors checkpoint "
                                         "file); was the right file given?")
+
+
+def test_a_fifo_typed_as_a_file_is_named_as_such(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.list")
+    with pytest.raises(ConfigError, match=r"^\.list file: .*pipe\.list is a FIFO \(named pipe\), expected a file$"):
+        checks.check_file("pipe.list", ".list file", tmp_path)
