@@ -110,10 +110,17 @@ def likely_encoding(data: bytes) -> str:
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(0) > len(data[:200]) // 4:
         return "UTF-16"
-    scores = [(sum(char in _CYRILLIC_LOWER for char in data.decode(codec, errors="replace")), name)
-              for codec, name in _GUESSES]
+    scores = [(_cyrillic_score(data.decode(codec, errors="replace")), name) for codec, name in _GUESSES]
     best, name = max(scores)
     return name if best else "Windows-1252 (Latin-1)"
+
+
+def _cyrillic_score(text: str) -> int:
+    """Lower-case Cyrillic letters next to another Cyrillic letter: words, not a lone accented
+    Latin letter (`café` read as Windows-1251 gives one stray `й`)."""
+    cyrillic = [char.lower() in _CYRILLIC_LOWER for char in text]
+    return sum(1 for i, char in enumerate(text) if char in _CYRILLIC_LOWER
+               and ((i > 0 and cyrillic[i - 1]) or (i + 1 < len(text) and cyrillic[i + 1])))
 
 
 def _is_utf8(raw: bytes) -> bool:

@@ -115,7 +115,7 @@ def test_bad_audio_is_reported_and_the_rest_goes_on(tmp_path, hubert):
     assert "too short (10 ms); every utterance needs at least 300 ms of audio" in reasons["click.wav"]
     assert f"{wavs / 'blip.wav'}: too short (50 ms); every utterance needs at least 300 ms" in reasons["blip.wav"]
     written = failures_path(env.opt_dir, "ssl", 0).read_text(encoding="utf-8").splitlines()
-    assert len(written) == 6 and written[0].startswith("2-get-hubert-wav32k\tmissing.wav\t")
+    assert len(written) == 7 and written[0].startswith("2-get-hubert-wav32k\tmissing.wav\t")
     assert not list((tmp_path / "exp" / "5-wav32k").glob("*.tmp")) and len(list((tmp_path / "exp" / "5-wav32k").iterdir())) == 1
 
 
