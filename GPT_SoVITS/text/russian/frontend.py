@@ -86,9 +86,9 @@ def phonemize(accented: str, english: list[tuple[str, ...]] | None = None) -> tu
 
 
 def _unmask(accented: str, words: list[str]) -> str | None:
-    """`norm_text` with the English words back in place of their placeholders (None if the
+    """Accented text with the English words back in place of their placeholders (None if the
     normaliser did not keep exactly one placeholder per word)."""
-    pieces = re.split(rf"(?<![а-яё+-]){latin.PLACEHOLDER}(?![а-яё+-])", accented.replace("+", ""))
+    pieces = re.split(rf"(?<![а-яё+-]){latin.PLACEHOLDER}(?![а-яё+-])", accented)
     if len(pieces) != len(words) + 1:
         return None
     return "".join(piece + (words[i] if i < len(words) else "") for i, piece in enumerate(pieces))
@@ -112,6 +112,16 @@ def clean(text: str, latin_mode: str | None = None) -> CleanedText:
     return _clean(text, [])  # type: ignore[return-value]
 
 
+def accented_text(text: str, latin_mode: str | None = None) -> str:
+    """The stress-marked normalised text `clean` reads, English words as written (for previews)."""
+    if latin.HAS_LATIN.search(text) and latin.resolve_mode(latin_mode) == "english":
+        masked, words = latin.mask(text)
+        unmasked = _unmask(accentuate(normalize(masked).text), words)
+        if unmasked is not None:
+            return unmasked
+    return accentuate(normalize(text).text)
+
+
 def _clean(text: str, words: list[str]) -> CleanedText | None:
     """`clean` of (possibly masked) text; None when English words could not be placed back."""
     from GPT_SoVITS.text.english.g2p import word_phones
@@ -124,9 +134,10 @@ def _clean(text: str, words: list[str]) -> CleanedText | None:
             "give at least one word in Cyrillic or Latin letters"
         )
     accented = accentuate(normalized.text)
-    norm_text = _unmask(accented, words) if words else accented.replace("+", "")
-    if norm_text is None:
+    unmasked = _unmask(accented, words) if words else accented
+    if unmasked is None:
         return None
+    norm_text = unmasked.replace("+", "")
     phones, word2ph = phonemize(accented, [word_phones(word) for word in words] if words else None)
     cleaned = CleanedText(phones=phones, word2ph=word2ph, norm_text=norm_text)
     if normalized.removed:
