@@ -110,6 +110,7 @@ class TTS:
     def phone_ids(self, text: str, language: str, latin: str | None = None) -> tuple[list[str], list[int]]:
         """Phones and ids of `text`; a clear error when the weights' table lacks a phone."""
         from GPT_SoVITS.text.cleaner import clean_text
+        from GPT_SoVITS.text import languages
         from GPT_SoVITS.text.languages import DroppedTextError
 
         try:
@@ -120,6 +121,13 @@ class TTS:
         try:
             return phones, self.table.to_ids(phones, text=text)
         except UnknownSymbolError as error:
+            if error.symbol[:1].isupper() and languages.get_language(language).takes_latin:
+                raise CheckpointError(
+                    f"these weights use symbol table {self.table.name!r} ({len(self.table)} symbols), which has no "
+                    f"English phone {error.symbol!r} (in {text!r}): Latin words in Russian text are read as English. "
+                    "Choose latin 'translit' (synthesize --latin translit, the UI's choice) to read them as Russian "
+                    "sounds, or use weights with the v2+ru table"
+                ) from None
             raise CheckpointError(
                 f"these weights use symbol table {self.table.name!r} ({len(self.table)} symbols), which has no "
                 f"{language!r} phone {error.symbol!r} (in {text!r}): they were not trained for this language. "
