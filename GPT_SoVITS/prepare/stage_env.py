@@ -43,9 +43,12 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
 
 
 def _latin(env: Mapping[str, str]) -> str:
-    from GPT_SoVITS.text.russian.latin import ENV_VAR, resolve_mode
+    from GPT_SoVITS.text.russian.latin import ENV_VAR, MODES
 
-    return resolve_mode(env.get(ENV_VAR, "").strip() or "english")
+    value = env.get(ENV_VAR, "").strip().lower() or "english"
+    if value not in MODES:
+        raise ConfigError(f"environment variable {ENV_VAR}={value!r}: expected one of {', '.join(MODES)}")
+    return value
 
 
 @dataclass(frozen=True)
