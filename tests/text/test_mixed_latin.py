@@ -98,6 +98,15 @@ def test_a_bad_latin_mode_names_the_choices(value, monkeypatch) -> None:
         clean_text("Я купил iPhone.", "ru")
 
 
+def test_messages_quote_the_text_as_written() -> None:
+    from GPT_SoVITS.text.languages import DroppedTextError
+
+    with pytest.raises(DroppedTextError) as caught:
+        clean_text("Смотри YouTube 😊.", "ru")
+    assert "'Смотри YouTube 😊.'" in str(caught.value) and latin.PLACEHOLDER not in str(caught.value)
+    assert caught.value.cleaned.norm_text == "смотри YouTube."
+
+
 def test_the_accented_preview_keeps_the_english_words() -> None:
     assert accented_text("Я купил iPhone.") == "я куп+ил iPhone."
 

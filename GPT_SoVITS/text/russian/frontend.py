@@ -105,11 +105,11 @@ def clean(text: str, latin_mode: str | None = None) -> CleanedText:
     """
     if latin.HAS_LATIN.search(text) and latin.resolve_mode(latin_mode) == "english":
         masked, words = latin.mask(text)
-        cleaned = _clean(masked, words)
+        cleaned = _clean(masked, words, text)
         if cleaned is not None:
             return cleaned
         logger.warning("could not place the English words of %r; reading them as Russian sounds", text)
-    return _clean(text, [])  # type: ignore[return-value]
+    return _clean(text, [], text)  # type: ignore[return-value]
 
 
 def accented_text(text: str, latin_mode: str | None = None) -> str:
@@ -122,15 +122,16 @@ def accented_text(text: str, latin_mode: str | None = None) -> str:
     return accentuate(normalize(text).text)
 
 
-def _clean(text: str, words: list[str]) -> CleanedText | None:
-    """`clean` of (possibly masked) text; None when English words could not be placed back."""
+def _clean(text: str, words: list[str], original: str) -> CleanedText | None:
+    """`clean` of (possibly masked) text; None when English words could not be placed back.
+    Messages quote the `original` text, never the placeholders."""
     from GPT_SoVITS.text.english.g2p import word_phones
 
     normalized = normalize(text)
     if not re.search(r"[а-яё]", normalized.text):
         removed = f"; removed characters: {normalized.removed}" if normalized.removed else ""
         raise DataError(
-            f"Russian text {text!r} has no words to pronounce after normalisation{removed}; "
+            f"Russian text {original!r} has no words to pronounce after normalisation{removed}; "
             "give at least one word in Cyrillic or Latin letters"
         )
     accented = accentuate(normalized.text)
@@ -143,7 +144,7 @@ def _clean(text: str, words: list[str]) -> CleanedText | None:
     if normalized.removed:
         listed = ", ".join(f"{char!r} x{count}" for char, count in normalized.removed.items())
         raise DroppedTextError(
-            f"Russian text {text!r} has characters that cannot be read aloud: {listed}; "
+            f"Russian text {original!r} has characters that cannot be read aloud: {listed}; "
             "write them out in words or remove them from the text (and the audio)",
             dict(normalized.removed), cleaned,
         )
