@@ -16,7 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Union
 
+from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.errors import DataError, GptSovitsError
+from GPT_SoVITS.data_files.list_file import likely_encoding
 from GPT_SoVITS.prepare.list_file import ListEntry, parse_line, utterance_name
 
 _SLICED_NAME = re.compile(r"(?P<source>.+)_(?P<start>\d{10})_(?P<end>\d{10})\.wav")
@@ -213,23 +215,27 @@ class SaveResult:
 class ListDocument:
     """A `.list` open for proofreading: current lines, unsaved edits, and the file version they start from."""
 
-    def __init__(self, path: Path, lines: list[ListLine], digest: str, roots: tuple[Path, ...] = ()):
-        self.path, self.lines, self.roots = path, lines, roots
+    def __init__(self, path: Path, lines: list[ListLine], digest: str, roots: tuple[Path, ...] = (),
+                 folders: AllowedFolders | None = None):
+        self.path, self.lines, self.roots, self.folders = path, lines, roots, folders
         self._digest = digest
         self._edits: list[Edit] = []
 
     @classmethod
-    def open(cls, path: str | Path, roots: Iterable[Path] = ()) -> "ListDocument":
+    def open(cls, path: str | Path, roots: Iterable[Path] = (), folders: AllowedFolders | None = None) -> "ListDocument":
+        """Read `path`; with `folders` (the UI's), every clip a line names must lie inside them too."""
         path = Path(path).expanduser()
         data = _read_bytes(path)
-        return cls(path, parse_lines(_decode(data, path), str(path)), _digest(data), tuple(roots))
+        return cls(path, parse_lines(_decode(data, path), str(path)), _digest(data), tuple(roots), folders)
 
     @property
     def dirty(self) -> bool:
         return bool(self._edits)
 
     def audio_path(self, index: int) -> Path:
-        return resolve_audio(self.lines[index].wav_path, self.path, self.roots)
+        """The clip of line `index`; `PathRefusedError` when it lies outside `folders` (a list may name any path)."""
+        path = resolve_audio(self.lines[index].wav_path, self.path, self.roots)
+        return self.folders.resolve(path, what=f"line {index + 1}: audio") if self.folders else path
 
     def _apply(self, edit: Edit) -> None:
         self.lines = apply_edit(self.lines, edit)
@@ -312,7 +318,8 @@ def _decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8") from None
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}; it looks like "
+                        f"{likely_encoding(data)}); save it as UTF-8") from None
 
 
 def _digest(data: bytes) -> str:

@@ -339,7 +339,7 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
             for finished in (event, rejoin(slot, outputs)):  # a finished run's exports appear without a Refresh
                 finished.then(lambda: refreshed_weight_lists(gr, settings), None, weight_lists)
         targets = [*handles.list_fields, list_path]
-        handles.asr_event.then(lambda path: recordings_tab.fill_list_fields(gr, path, len(targets)),
+        handles.asr_event.then(lambda path: recordings_tab.fill_list_fields(gr, settings, path, len(targets)),
                                handles.asr_output, targets)
     app.callbacks = callbacks  # for a clean shutdown (stop running jobs)
     return app

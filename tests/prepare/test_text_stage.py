@@ -76,7 +76,7 @@ def test_an_undecodable_line_fails_alone(tmp_path):
     assert (summary.done, summary.failed) == (2, 1)
     assert [line.split("\t")[0] for line in name2text_part(env.opt_dir, 0).read_text().splitlines()] == ["a.wav", "c.wav"]
     failures = failures_path(env.opt_dir, "text", 0).read_text(encoding="utf-8")
-    assert f"1-get-text\t{env.inp_text}:2\tnot UTF-8 text (byte 0xe9 at column 22)" in failures
+    assert f"1-get-text\t{env.inp_text}:2\tnot UTF-8 text (byte 0xe9 at column 22; it looks like Windows-1252 (Latin-1))" in failures
 
 
 def test_rerun_cleans_only_new_and_fixed_lines(tmp_path, monkeypatch):
