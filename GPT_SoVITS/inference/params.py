@@ -57,6 +57,7 @@ class SynthesisParams:
     def gpt_batch_size(self) -> int:
         """Pieces per GPT batch once `parallel_infer` is applied."""
         return self.batch_size if self.parallel_infer else 1
+    latin: str = "english"  # Latin words in Russian text: English phones, or "translit" (Russian sounds)
 
     def __post_init__(self) -> None:
         problems = []
@@ -84,6 +85,8 @@ class SynthesisParams:
             problems.append(f"max_piece_chars must be >= 10, got {self.max_piece_chars}")
         if self.max_new_tokens is not None and self.max_new_tokens < 1:
             problems.append(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.latin not in ("english", "translit"):
+            problems.append(f"latin must be english or translit, got {self.latin!r}")
         if problems:
             raise ConfigError("synthesis parameters: " + "; ".join(problems))
 
