@@ -310,7 +310,7 @@ class _Run:
 
     def plan(self, key: str) -> StagePlan:
         return plan_stage(key, self.entries, self.problems, self.config.opt_dir, self.config.audio_dir,
-                          for_part=False, base_dir=self.config.run_dir)
+                          for_part=False, base_dir=self.config.run_dir, latin=self.config.latin)
 
     def outcome(self) -> Outcome:
         return count_outcome({key: self.plan(key) for key in self.config.stage_keys}, self.problems)
@@ -385,7 +385,7 @@ def _stage_updates(run: _Run, stage: Stage, launch: Launch,
 def _remember(run: _Run, key: str, plan: StagePlan) -> None:
     """Record what the done lines were made from, so the next run sees edits (`provenance`)."""
     done = [entry for entry in run.entries if entry.name in plan.done]
-    remember(run.config.opt_dir, key, done, run.config.audio_dir, run.config.run_dir)
+    remember(run.config.opt_dir, key, done, run.config.audio_dir, run.config.run_dir, run.config.latin)
 
 
 def _finish_stage(run: _Run, stage: Stage, processes: Processes, elapsed: float) -> StageUpdate:

@@ -11,12 +11,15 @@ no stale result behind. Folders prepared before this record existed are recorded
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from GPT_SoVITS.atomic import write_text_atomic
 from GPT_SoVITS.data_files.layout import NAME2SEMANTIC, NAME2TEXT, part_files, sv_path, ssl_path, wav32k_path
 from GPT_SoVITS.data_files.list_file import ListEntry
+from GPT_SoVITS.errors import UnsupportedLanguageError
+from GPT_SoVITS.text import languages
 
 RECORD = "prepared-inputs.tsv"
 #: Stages whose outputs read a stage's output: removing a line's result there removes theirs too.
@@ -37,10 +40,30 @@ def _file_state(path: Path) -> str:
     return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def content_fingerprint(stage: str, entry: ListEntry, opt_dir: Path, wav_dir: str, base_dir: Path) -> str:
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def text_reading(entry: ListEntry, latin: str) -> tuple[str, ...]:
+    """What stage 1's phones of `entry` depend on besides its text: the Latin mode, for lines with Latin
+    letters in a language that reads them by that mode (Russian).
+
+    The default mode (`english`) adds nothing, so records written before the mode existed stay
+    valid; switching to `translit` redoes exactly the lines whose reading it changes.
+    """
+    if not latin or latin == "english" or not _LATIN.search(entry.text):
+        return ()
+    try:
+        takes_latin = languages.get_language(entry.language).takes_latin
+    except UnsupportedLanguageError:  # stage 1 reports the line; its reading does not matter here
+        return ()
+    return (f"latin={latin}",) if takes_latin else ()
+
+
+def content_fingerprint(stage: str, entry: ListEntry, opt_dir: Path, wav_dir: str, base_dir: Path,
+                        latin: str = "english") -> str:
     """The content `stage`'s result for `entry` is made from (its line number left out)."""
     if stage == "text":
-        return _digest(stage, entry.language, entry.text)
+        return _digest(stage, entry.language, entry.text, *text_reading(entry, latin))
     if stage == "ssl":
         return _digest(stage, _file_state(base_dir / entry.audio_path(wav_dir)))
     if stage == "sv":
@@ -67,10 +90,11 @@ def _write_records(opt_dir: Path, records: dict[tuple[str, str], str]) -> None:
     write_text_atomic(Path(opt_dir) / RECORD, "".join(f"{line}\n" for line in lines))
 
 
-def remember(opt_dir: Path, stage: str, entries: Iterable[ListEntry], wav_dir: str, base_dir: Path) -> None:
+def remember(opt_dir: Path, stage: str, entries: Iterable[ListEntry], wav_dir: str, base_dir: Path,
+             latin: str = "english") -> None:
     """Record the content of `stage`'s done `entries` that have no record yet (edited ones were forgotten)."""
     records = read_records(opt_dir)
-    added = {(stage, entry.name): content_fingerprint(stage, entry, opt_dir, wav_dir, base_dir)
+    added = {(stage, entry.name): content_fingerprint(stage, entry, opt_dir, wav_dir, base_dir, latin)
              for entry in entries if (stage, entry.name) not in records}
     if added:
         _write_records(opt_dir, {**records, **added})

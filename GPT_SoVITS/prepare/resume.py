@@ -25,7 +25,7 @@ from GPT_SoVITS.data_files.list_file import ListEntry, ListProblem, read_list
 from GPT_SoVITS.data_files.name2semantic import finished_name2semantic
 from GPT_SoVITS.data_files.name2text import finished_name2text
 from GPT_SoVITS.data_files.sv_vectors import sv_finished
-from GPT_SoVITS.prepare.provenance import content_fingerprint, read_records
+from GPT_SoVITS.prepare.provenance import content_fingerprint, read_records, text_reading
 from GPT_SoVITS.prepare.stage_env import StageEnv
 
 
@@ -41,13 +41,14 @@ def _file_state(path: Path) -> str:
     return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def input_fingerprint(stage: str, entry: ListEntry, opt_dir: Path, wav_dir: str, base_dir: Path) -> str:
+def input_fingerprint(stage: str, entry: ListEntry, opt_dir: Path, wav_dir: str, base_dir: Path,
+                      latin: str = "english") -> str:
     """What a stage's result for `entry` depends on; a failure holds while this is unchanged.
 
     `base_dir` is the folder the stage process runs in (relative audio paths are read from there).
     """
     if stage == "text":
-        return _digest(stage, entry.where, entry.language, entry.text)
+        return _digest(stage, entry.where, entry.language, entry.text, *text_reading(entry, latin))
     if stage == "ssl":
         return _digest(stage, entry.where, _file_state(base_dir / entry.audio_path(wav_dir)))
     if stage == "sv":
@@ -91,12 +92,13 @@ def _finished(stage: str, entries: list[ListEntry], opt_dir: Path, for_part: boo
 
 
 def plan_stage(stage: str, entries: list[ListEntry], problems: list[ListProblem], opt_dir: str | os.PathLike,
-               wav_dir: str, for_part: bool, base_dir: Path | None = None) -> StagePlan:
+               wav_dir: str, for_part: bool, base_dir: Path | None = None, latin: str = "english") -> StagePlan:
     """Sort `entries` and `problems` into done, held failures and work for `stage` ("text", "ssl", "sv", "semantic").
 
     `for_part`: a stage part plans its share and also counts rows of unmerged parts as done; the
     pipeline plans the whole list from the merged outputs only (and lists their stale rows).
-    `base_dir`: the stage process's working folder (default: this process's).
+    `base_dir`: the stage process's working folder (default: this process's). `latin`: stage 1's
+    reading of Latin words, part of what a line's phones were made from.
     """
     opt_dir = Path(opt_dir)
     base_dir = base_dir or Path.cwd()
@@ -109,11 +111,11 @@ def plan_stage(stage: str, entries: list[ListEntry], problems: list[ListProblem]
     for entry in entries:
         if entry.name in finished:
             made_from = prepared.get((stage, entry.name))
-            if made_from is None or made_from == content_fingerprint(stage, entry, opt_dir, wav_dir, base_dir):
+            if made_from is None or made_from == content_fingerprint(stage, entry, opt_dir, wav_dir, base_dir, latin):
                 plan.done[entry.name] = finished[entry.name]
                 continue
             plan.changed.append(entry)
-        fingerprint = input_fingerprint(stage, entry, opt_dir, wav_dir, base_dir)
+        fingerprint = input_fingerprint(stage, entry, opt_dir, wav_dir, base_dir, latin)
         if _holds(records.get(entry.name), fingerprint):
             plan.held.append(records[entry.name])
         else:
@@ -139,4 +141,4 @@ def _holds(record: FailureRecord | None, fingerprint: str) -> bool:
 def plan_part(env: StageEnv, stage: str) -> StagePlan:
     """The plan of stage part `env.i_part` of `env.all_parts`."""
     entries, problems = read_list(env.inp_text, env.i_part, env.all_parts)
-    return plan_stage(stage, entries, problems, env.opt_dir, env.inp_wav_dir, for_part=True)
+    return plan_stage(stage, entries, problems, env.opt_dir, env.inp_wav_dir, for_part=True, latin=env.latin)

@@ -29,8 +29,21 @@ def clean(text: str) -> CleanedText:
 XX = Language(code="xx", aliases=("XX",), frontend="tests.prepare.fake_frontend:clean", inventory=None)
 
 
+def clean_with_latin(text: str, latin: str) -> CleanedText:
+    """`xl`: like `xx`, with a Latin mode (as Russian has); `translit` reads every Latin letter as `K`."""
+    cleaned = clean(text)
+    if latin != "translit":
+        return cleaned
+    phones = ["K" if char.isascii() and char.isalpha() else _phone(char) for char in cleaned.norm_text if char != " "]
+    return CleanedText(phones, cleaned.word2ph, cleaned.norm_text)
+
+
+XL = Language(code="xl", aliases=(), frontend="tests.prepare.fake_frontend:clean_with_latin", inventory=None, takes_latin=True)
+
+
 def register(monkeypatch) -> None:
-    """Register `xx` for one test only (monkeypatch restores the registry afterwards)."""
+    """Register `xx` and `xl` for one test only (monkeypatch restores the registry afterwards)."""
     registry = languages._LANGUAGES  # the registry has no public unregister; tests must not leak `xx`
     for spelling in (XX.code, *XX.aliases):
         monkeypatch.setitem(registry, spelling, XX)
+    monkeypatch.setitem(registry, XL.code, XL)

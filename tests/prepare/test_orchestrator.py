@@ -237,6 +237,24 @@ def test_an_edited_line_is_redone_in_every_stage_that_depends_on_it(tmp_path, mo
     assert [u.state for u in updates] == ["skipped"] * 3 and launch.calls == []  # recorded: nothing to redo
 
 
+def test_switching_the_latin_reading_redoes_only_the_lines_with_latin_letters(tmp_path, models):
+    """Stage 1's phones of a line with Latin letters depend on the Latin mode: a switch redoes those lines."""
+    from dataclasses import replace
+
+    config = _project(tmp_path, {"a.wav": "xl|раз", "b.wav": "xl|два Wi", "c.wav": "xx|tri"})
+    _run(config, InProcess(*models))
+    phones_before = _row(config.opt_dir / NAME2TEXT, "b.wav")
+    updates, _ = _run(replace(config, latin="translit"), InProcess(*models))
+    assert [(u.stage.key, u.state, u.redone) for u in updates] == [("text", "done", 1), ("ssl", "skipped", 0),
+                                                                   ("semantic", "skipped", 0)]
+    assert _row(config.opt_dir / NAME2TEXT, "b.wav") != phones_before  # made with the new reading
+    launch = InProcess(*models)
+    updates, _ = _run(replace(config, latin="translit"), launch)
+    assert [u.state for u in updates] == ["skipped"] * 3 and launch.calls == []
+    updates, _ = _run(config, InProcess(*models))  # back to the default reading: redone again
+    assert updates[0].redone == 1
+
+
 def test_a_changed_line_whose_redo_fails_leaves_no_stale_result(tmp_path, models):
     from GPT_SoVITS.data_files.layout import ssl_path, wav32k_path
 
