@@ -14,6 +14,7 @@ import torch
 
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.text.symbols import SymbolTable
+from GPT_SoVITS.versions import versions_text
 from GPT_SoVITS.weights_compat.adaptation import EmbeddingAdaptation, adapt_state_dict
 from GPT_SoVITS.weights_compat.identification import S1_PREFIX, CheckpointInfo, identify, text_embedding_key
 from GPT_SoVITS.weights_compat.reading import as_checkpoint, read_checkpoint
@@ -95,7 +96,7 @@ def _raise_key_problems(source: str, missing: list[str], unexpected: list[str], 
     for title, items in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)):
         if items:
             message += listed(title, items)
-    message += "\nIs it the right kind of file (s2G / s2D / s1) and version (v2, v2Pro or v2ProPlus)?"
+    message += f"\nIs it the right kind of file (s2G / s2D / s1) and version ({versions_text()})?"
     raise CheckpointError(message)
 
 

@@ -17,7 +17,8 @@ from typing import Any, Mapping
 import torch
 
 from GPT_SoVITS.errors import CheckpointError
-from GPT_SoVITS.weights_compat.header import SUPPORTED_MARKED, marked_family, restore_zip_magic
+from GPT_SoVITS.versions import listed, loadable_families, versions_text
+from GPT_SoVITS.weights_compat.header import marked_family, restore_zip_magic
 
 #: Key `read_checkpoint` adds for a file with upstream's version bytes: the family they name.
 HEADER_KEY = "header_version"
@@ -69,11 +70,11 @@ def sniff_format(path: Path) -> str:
     if head[:2] == b"PK":
         return "zip"
     family = marked_family(head)
-    if family is not None and family not in SUPPORTED_MARKED:
+    if family is not None and family not in loadable_families():
         raise CheckpointError(
             f"{path}: this is an upstream {family} checkpoint (version marker {head[:2].decode()!r} in place of 'PK'); "
-            f"GPT-SoVITS-RU supports the v1/v2 and v2Pro/v2ProPlus families only: use the v2, v2Pro or v2ProPlus "
-            f"pretrained files (see docs/training.md)"
+            f"GPT-SoVITS-RU supports the {listed(loadable_families(), 'and')} families only: use the "
+            f"{versions_text()} pretrained files (see docs/training.md)"
         )
     if family is not None:
         return "marked"
@@ -132,7 +133,7 @@ def read_checkpoint(path: str | Path) -> dict:
 
     Torch files load with `weights_only=True` (upstream's pickled `HParams` config is mapped to
     an allow-listed stand-in and returned as a plain dict); safetensors files load natively.
-    Upstream's v2Pro/v2ProPlus exports (version bytes in place of `PK`) are read as upstream
+    Upstream's marked exports (version bytes in place of `PK`) are read as upstream
     reads them, and `HEADER_KEY` then names the family the bytes say; v3/v4 files are refused.
     The result is a dict with at least `weight`; a bare state dict is wrapped as `{"weight": sd}`.
     A tensor of a non-float dtype where a weight belongs is refused, naming its key.
