@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Union
 
 from GPT_SoVITS.errors import DataError, GptSovitsError
-from GPT_SoVITS.prepare.list_file import ListEntry, parse_line, utterance_name
+from GPT_SoVITS.data_files.list_file import ListEntry, parse_line, utterance_name
 
 _SLICED_NAME = re.compile(r"(?P<source>.+)_(?P<start>\d{10})_(?P<end>\d{10})\.wav")
 

@@ -92,7 +92,7 @@ def _sample_sovits_flag(flag: str | None) -> str:
     return str(path)
 
 
-def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+def _run(args: argparse.Namespace, argv: Sequence[str], render_sample=None) -> int:
     from GPT_SoVITS.AR.train_config import S1TrainConfig, load_config, s1_config_text
 
     if args.config and os.environ.get("_CUDA_VISIBLE_DEVICES") and "CUDA_VISIBLE_DEVICES" not in os.environ:
@@ -110,12 +110,15 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     if visible_gpu_count() > 1 and not under_torchrun():  # the UI's (or --gpus') multi-GPU choice
         return relaunch_under_torchrun(sys.argv[0], argv, visible_gpu_count())
-    result = train(config)
+    result = train(config, render_sample=render_sample)
     if int(os.environ.get("RANK", "0")) == 0:
         print(f"GPT training done: {result.epochs_done} epochs, {result.steps} steps, last loss {result.last_loss:.2f}")
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, render_sample=None) -> int:
+    """Run the trainer command; `render_sample` (`AR.monitor.SampleRenderer`) renders the samples'
+    audio; `s1_train.py` passes `training_samples.render_gpt_sample`, this package loads no SoVITS."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    return flags.run_trainer_command(build_parser(), argv, EXP_FLAGS, _run)
+    return flags.run_trainer_command(build_parser(), argv, EXP_FLAGS,
+                                     lambda args, given: _run(args, given, render_sample))

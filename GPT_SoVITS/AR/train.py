@@ -84,6 +84,7 @@ class GptRun:
     trained: torch.nn.Module
     optim: Optimisation
     sample: Utterance | None = None  # the fixed utterance each export renders a sample from
+    render: monitor.SampleRenderer | None = None  # the caller's SoVITS renderer of samples (None: tokens only)
     log: TrainingLog | DisabledLog = field(default_factory=DisabledLog)
 
 
@@ -131,8 +132,8 @@ def load_initial_weights(model: Text2SemanticDecoder, config: S1TrainConfig, tab
     if config.pretrained_s1 is None:
         logger.info("no pretrained_s1 given: training the GPT from scratch")
         return
-    report = wc.load_into(model, config.pretrained_s1, table=table, kind="s1", policy=config.init_policy)
-    print(f"loaded pretrained {config.pretrained_s1}: {report.line()}")
+    logger.info("loaded pretrained %s", config.pretrained_s1)
+    wc.load_into(model, config.pretrained_s1, table=table, kind="s1", policy=config.init_policy)  # logs its report
 
 
 # --- resume state and exports -------------------------------------------------------------------
@@ -150,12 +151,9 @@ def save_state(run: GptRun, progress: Progress) -> None:
 
 
 def restore_state(run: GptRun) -> Progress:
-    """Load our own resume file (weights_only) and restore every part strictly."""
+    """Load our own resume file (through weights_compat, weights_only) and restore every part strictly."""
     path, config = run.config.state_path, run.config
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, OSError) as error:
-        raise CheckpointError(f"{path}: cannot read the training state ({error}); delete it to start over") from None
+    state = wc.read_training_state(path, "delete it to start over")
     if state.get("symbol_table") != config.symbol_table:
         raise CheckpointError(f"{path}: state was trained with table {state.get('symbol_table')!r}, config asks for "
                               f"{config.symbol_table!r}; use the same table or a new output_dir")
@@ -193,7 +191,8 @@ def save_epoch(run: GptRun, progress: Progress) -> None:
     save_state(run, progress)
     if exporting and run.sample is not None:
         monitor.log_sample(run.log, run.model, run.sample, progress.step, sovits_path=config.sample_sovits,
-                           wav_path=wav32k_path(config.train_phoneme_path.parent, run.sample.name), table=run.table)
+                           wav_path=wav32k_path(config.train_phoneme_path.parent, run.sample.name), table=run.table,
+                           render=run.render)
     if epoch % config.save_every_n_epoch == 0 and not config.if_save_latest:
         _keep_epoch_state(config, epoch, progress.step)
 
@@ -279,17 +278,21 @@ def setup(config: S1TrainConfig, runtime: Runtime) -> tuple[GptRun, DataLoader, 
     return run, loader, sampler, progress
 
 
-def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None) -> TrainResult:
-    """Train per `config`; `stop_after_epoch` ends early (as an interruption would, for tests)."""
+def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None,
+          render_sample: monitor.SampleRenderer | None = None) -> TrainResult:
+    """Train per `config`; `stop_after_epoch` ends early (as an interruption would, for tests);
+    `render_sample` turns each export's sample tokens into audio through `sample_sovits`."""
     runtime = start_runtime()
     try:
-        return _train(config, runtime, stop_after_epoch)
+        return _train(config, runtime, stop_after_epoch, render_sample)
     finally:
         shutdown(runtime)
 
 
-def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None) -> TrainResult:
+def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None,
+           render_sample: monitor.SampleRenderer | None) -> TrainResult:
     run, loader, sampler, progress = setup(config, runtime)
+    run.render = render_sample
     last_epoch = min(config.epochs, stop_after_epoch or config.epochs)
     if progress.epoch < last_epoch:  # the curves continue after the resumed step
         run.log = open_training_log(config.output_dir, "s1", progress.step + 1, runtime.is_main)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 NAME2TEXT = "2-name2text.txt"
 BERT_DIR = "3-bert"
+BERT_DIM = 1024  # features per phone in 3-bert/<name>.pt ([1024, n_phones]); the GPT's BERT input width
 SSL_DIR = "4-cnhubert"
 WAV_DIR = "5-wav32k"
 NAME2SEMANTIC = "6-name2semantic.tsv"

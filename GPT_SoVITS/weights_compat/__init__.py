@@ -25,8 +25,8 @@ from GPT_SoVITS.weights_compat.identification import (
     identify,
     text_embedding_key,
 )
-from GPT_SoVITS.weights_compat.loading import CompatReport, load_into
-from GPT_SoVITS.weights_compat.reading import HEADER_KEY, HParamsStandIn, check_weight_dtypes, read_checkpoint
+from GPT_SoVITS.weights_compat.loading import CompatReport, load_into, load_strictly
+from GPT_SoVITS.weights_compat.reading import HEADER_KEY, HParamsStandIn, check_weight_dtypes, read_checkpoint, read_training_state
 from GPT_SoVITS.weights_compat.saving import convert_checkpoint, save_checkpoint
 from GPT_SoVITS.weights_compat.tables import resolve_table
 
@@ -34,5 +34,5 @@ __all__ = [
     "HEADER_KEY", "POLICIES", "S1_PREFIX", "TEXT_EMBEDDING_KEYS",
     "Architecture", "CheckpointInfo", "architectures", "CompatReport", "EmbeddingAdaptation", "HParamsStandIn",
     "adapt_state_dict", "adapt_text_embedding", "check_weight_dtypes", "convert_checkpoint", "describe",
-    "identify", "load_into", "main", "read_checkpoint", "resolve_table", "save_checkpoint", "text_embedding_key",
+    "identify", "load_into", "load_strictly", "main", "read_checkpoint", "read_training_state", "resolve_table", "save_checkpoint", "text_embedding_key",
 ]

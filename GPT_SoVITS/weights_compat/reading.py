@@ -110,8 +110,10 @@ def _read_safetensors(path: Path) -> dict:
     return checkpoint
 
 
-def _read_torch(path: Path, marked: bool = False) -> Any:
-    """torch.load with weights_only; a marked file is read as upstream reads it, `PK` put back."""
+def _read_torch(path: Path, marked: bool = False, damaged: str = "damaged or truncated checkpoint, or not a checkpoint",
+                remedy: str = "download or export it again") -> Any:
+    """torch.load with weights_only; a marked file is read as upstream reads it, `PK` put back.
+    `damaged` and `remedy` word the error of a file that does not load."""
     try:
         source = io.BytesIO(restore_zip_magic(path.read_bytes())) if marked else path
         with torch.serialization.safe_globals(_SAFE_EXTRA_GLOBALS):
@@ -123,9 +125,21 @@ def _read_torch(path: Path, marked: bool = False) -> Any:
         ) from None
     except Exception as error:  # a damaged pickle stream fails in many ways (EOF, IndexError, KeyError, zip errors)
         raise CheckpointError(
-            f"{path}: damaged or truncated checkpoint, or not a checkpoint ({type(error).__name__}); "
-            f"download or export it again"
+            f"{path}: {damaged} ({type(error).__name__}); {remedy}"
         ) from None
+
+
+def read_training_state(path: str | Path, remedy: str) -> dict:
+    """A trainer's own resume file (weights, optimiser, schedule, counters, RNG states) as a dict,
+    read like every checkpoint: weights_only, nothing from the file executed, one error naming the
+    file and `remedy` (what the user does instead: usually delete it to start over)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: training state not found; {remedy}")
+    state = _read_torch(path, damaged="unreadable training state", remedy=remedy)
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: not a training state (a {type(state).__name__}); {remedy}")
+    return state
 
 
 def read_checkpoint(path: str | Path) -> dict:
