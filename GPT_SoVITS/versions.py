@@ -1,5 +1,8 @@
 """The model versions this project prepares, trains and synthesises, in one table: `VERSIONS`.
 
+"Pro versions" (in texts across the project) are the rows with `speaker_vectors`: their SoVITS
+takes a speaker vector from the sv encoder (stage 2-get-sv in training).
+
 Every fact that differs between versions is a field of its row: the base SoVITS config, the
 pretrained files (keys and places of `pretrained.PRETRAINED`, which is built from these rows),
 the export folders, whether it needs speaker vectors (stage 2-get-sv), the version bytes upstream

@@ -2,7 +2,7 @@
 
     python GPT_SoVITS/s1_train.py --config_file TEMP/tmp_s1.yaml              # as the web UI starts it
     python GPT_SoVITS/s1_train.py --exp my_voice --epochs 15 --batch-size 8   # without the UI
-    python GPT_SoVITS/s1_train.py --exp my_voice --version v2ProPlus          # from s1v3.ckpt, as upstream
+    python GPT_SoVITS/s1_train.py --exp my_voice --version <version>          # from its pretrained GPT, as upstream
 
 `--exp` builds the config the UI's GPT button would write (`configs/s1longer-v2.yaml` + the
 flags, through `GPT_SoVITS.AR.train_config.build_s1_config`). With several visible GPUs and no
@@ -20,7 +20,7 @@ from typing import Sequence
 
 from GPT_SoVITS import trainer_cli as flags
 from GPT_SoVITS.pretrained import REPO_ROOT
-from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
+from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version, pro_text
 
 BASE_CONFIG = REPO_ROOT / "configs" / "s1longer-v2.yaml"
 #: The `--exp` flags (argparse dests); next to `--config_file` they are refused.
@@ -39,10 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 save_every=ui.save_every_n_epoch, weights_dir="GPT_weights_<version>",
                                 base_config="configs/s1longer-v2.yaml")
     group.add_argument("--version", choices=list(VERSIONS),
-                       help=f"model version (default {DEFAULT_VERSION}): picks the pretrained GPT (v2Pro/v2ProPlus: "
+                       help=f"model version (default {DEFAULT_VERSION}): picks the pretrained GPT ({pro_text()}: "
                        f"upstream's s1v3.ckpt; the GPT itself is the same model) and the weights folder")
     group.add_argument("--pretrained-s1", metavar="FILE", help=flags.pretrained_help("s1", "pretrained GPT", "from scratch")
-                       + "; with --version v2Pro/v2ProPlus GPT_SoVITS/pretrained_models/s1v3.ckpt")
+                       + "; with --version the version's GPT")
     group.add_argument("--num-workers", type=int, metavar="N",
                        help="data loader processes (0 = load in the training process; default: what this machine has)")
     group.add_argument("--sample-sovits", metavar="FILE",

@@ -59,7 +59,7 @@ class StageEnv:
     cnhubert_base_dir: str
     pretrained_s2G: str
     s2config_path: str
-    sv_path: str = str(PRETRAINED["sv"].path)  # stage 2-get-sv's speaker encoder (v2Pro/v2ProPlus)
+    sv_path: str = str(PRETRAINED["sv"].path)  # stage 2-get-sv's speaker encoder (Pro versions)
     progress_file: Path | None = None  # ours, set by the pipeline: where the part reports its progress
 
     @classmethod

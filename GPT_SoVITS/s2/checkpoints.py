@@ -3,7 +3,7 @@
 The training state (`<s2_ckpt_dir>/logs_s2_<v>/state_latest.pt`) is ours: everything needed to
 continue bit-for-bit (G, D, optimisers, schedulers, scaler, RNG, epoch, step, symbol table).
 Exports are upstream-format inference weights written through `weights_compat.save_checkpoint`
-(v2Pro/v2ProPlus ones with upstream's version bytes in place of `PK`, as its exports have them).
+(of the marked versions with upstream's version bytes in place of `PK`, as its exports have them).
 Pretrained weights are *read* only through `weights_compat.load_into` (in the trainer), the resume
 file through `weights_compat.read_training_state`.
 """

@@ -67,7 +67,7 @@ def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[in
         temperature=float(form.temperature), repetition_penalty=float(form.repetition_penalty),
         speed=float(form.speed), seed=seed, max_new_tokens=max_new if max_new > 0 else None,
     )
-    tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"))  # used by v2Pro/v2ProPlus files
+    tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"))  # used by Pro files
     result = tts.synthesize(ref, form.ref_text, form.text, language=form.lang, ref_language=form.ref_lang,
                             params=params)
     status = translator(settings.lang)("tts_done").format(
