@@ -136,6 +136,12 @@ def given_keys() -> Any:
     return field(default=frozenset(), repr=False, compare=False)
 
 
+def accepted_section(name: str, keys: Iterable[str]) -> type:
+    """A section whose keys are known but read by another part (or not used): every value as given."""
+    return dataclasses.make_dataclass(name, [*((key, Any, None) for key in keys), ("extra", dict, kept_extra()),
+                                             ("given", frozenset, given_keys())], frozen=True)
+
+
 def as_mapping(value: Any, where: str) -> dict:
     """Accept a dict, or an object exposing its keys as attributes (upstream's pickled HParams)."""
     if isinstance(value, Mapping):

@@ -22,7 +22,8 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from GPT_SoVITS.AR.data.dataset import DataLimits
-from GPT_SoVITS.config_files import given_keys, kept_extra, optional, read_config, read_s1_config, trainer_only
+from GPT_SoVITS.config_files import (accepted_section, given_keys, kept_extra, optional, read_config, read_s1_config,
+                                     trainer_only)
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.text.symbols import SymbolTable, default_table_name
 from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
@@ -70,45 +71,12 @@ class S1Data:
     given: frozenset = given_keys()
 
 
-@dataclass(frozen=True)
-class S1Model:
-    """`model`: the GPT's shape, read by `build_text2semantic` (which checks its values)."""
-
-    vocab_size: Any = None
-    phoneme_vocab_size: Any = None
-    embedding_dim: Any = None
-    hidden_dim: Any = None
-    head: Any = None
-    linear_units: Any = None
-    n_layer: Any = None
-    dropout: Any = None
-    EOS: Any = None
-    random_bert: Any = None
-    layer_dropout: Any = None
-    extra: dict = kept_extra()
-    given: frozenset = given_keys()
-
-
-@dataclass(frozen=True)
-class S1Optimizer:
-    """`optimizer`: upstream's ScaledAdam schedule; accepted, not used (`adamw` configures ours)."""
-
-    lr: Any = None
-    lr_init: Any = None
-    lr_end: Any = None
-    warmup_steps: Any = None
-    decay_steps: Any = None
-    extra: dict = kept_extra()
-    given: frozenset = given_keys()
-
-
-@dataclass(frozen=True)
-class S1Inference:
-    """`inference`: upstream's sampling default; accepted, not used by training."""
-
-    top_k: Any = None
-    extra: dict = kept_extra()
-    given: frozenset = given_keys()
+# `model` is read by `build_text2semantic` (which checks its values); upstream's ScaledAdam `optimizer`
+# and its `inference` default are accepted and not used (`adamw` configures our optimiser).
+S1Model = accepted_section("S1Model", ("vocab_size", "phoneme_vocab_size", "embedding_dim", "hidden_dim", "head",
+                                       "linear_units", "n_layer", "dropout", "EOS", "random_bert", "layer_dropout"))
+S1Optimizer = accepted_section("S1Optimizer", ("lr", "lr_init", "lr_end", "warmup_steps", "decay_steps"))
+S1Inference = accepted_section("S1Inference", ("top_k",))
 
 
 @dataclass(frozen=True)
