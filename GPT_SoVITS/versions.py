@@ -57,6 +57,16 @@ class ModelVersion:
     def gpt_weights_dir(self) -> str:
         return f"GPT_weights_{self.name}"
 
+    @property
+    def sovits_logs_dir(self) -> str:
+        """The SoVITS trainer's state folder in the experiment (upstream's name)."""
+        return f"logs_s2_{self.name}"
+
+    @property
+    def gpt_logs_dir(self) -> str:
+        """The GPT trainer's log and state folder in the experiment (upstream's name)."""
+        return f"logs_s1_{self.name}"
+
     def s2_config_path(self, root: str | Path | None = None) -> Path:
         return Path(root or REPO_ROOT) / self.s2_config
 

@@ -40,6 +40,7 @@ from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.data_files.layout import wav32k_path
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
 from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, open_training_log, set_sample_aside
+from GPT_SoVITS.versions import DEFAULT_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ def export_weights(run: GptRun, epoch: int, previous: Path | None) -> Path:
     path = config.half_weights_save_dir / f"{config.exp_name}-e{epoch}.ckpt"
     weight = {CHECKPOINT_PREFIX + key: value for key, value in run.model.state_dict().items()}
     wc.save_checkpoint(path, weight, config=config.export_config(run.table), info=f"GPT-e{epoch}", table=run.table,
-                       version="v2", half=True)
+                       version=DEFAULT_VERSION, half=True)  # every version's GPT has this architecture
     if previous is not None and previous != path and not config.if_save_every_weights:
         previous.unlink(missing_ok=True)  # only the latest export is kept
     logger.info("exported %s", path)

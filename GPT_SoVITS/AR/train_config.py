@@ -294,7 +294,7 @@ def build_s1_config(base: dict, choices: GPTChoices, logs_dir: Path, weight_dir:
         config["sample_sovits"] = choices.sample_sovits
     config["train_semantic_path"] = str(exp_dir / "6-name2semantic.tsv")
     config["train_phoneme_path"] = str(exp_dir / "2-name2text.txt")
-    config["output_dir"] = str(exp_dir / f"logs_s1_{version}")
+    config["output_dir"] = str(exp_dir / get_version(version).gpt_logs_dir)
     return config
 
 

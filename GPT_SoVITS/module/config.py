@@ -187,7 +187,7 @@ class S2Config:
     @property
     def state_dir(self) -> Path:
         """Where the resumable state lives: `<s2_ckpt_dir>/logs_s2_<version>` (upstream's folder)."""
-        return self.ckpt_dir / f"logs_s2_{self.model_version}"
+        return self.ckpt_dir / get_version(self.model_version).sovits_logs_dir
 
     @property
     def weight_dir(self) -> Path:

@@ -14,6 +14,7 @@ from typing import Mapping
 
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.pretrained import PRETRAINED
+from GPT_SoVITS.versions import DEFAULT_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class StageEnv:
             i_part=i_part,
             all_parts=all_parts,
             is_half=_flag(env, "is_half"),
-            version=env.get("version", "v2").strip() or "v2",
+            version=env.get("version", DEFAULT_VERSION).strip() or DEFAULT_VERSION,
             cuda_visible_devices=env.get("_CUDA_VISIBLE_DEVICES"),
             bert_pretrained_dir=env.get("bert_pretrained_dir", "GPT_SoVITS/pretrained_models/chinese-roberta-wwm-ext-large"),
             cnhubert_base_dir=env.get("cnhubert_base_dir", str(PRETRAINED["cnhubert"].path)),
