@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m GPT_SoVITS.prepare",
         description="Prepare a training set: text -> phones (stage 1), audio -> 32 kHz wav + HuBERT "
-        "features (stage 2), for the Pro versions also speaker vectors (stage 2-get-sv), features -> semantic "
+        f"features (stage 2), for {pro_text()} also speaker vectors (stage 2-get-sv), features -> semantic "
         "tokens (stage 3), into <logs-dir>/<exp>/. A rerun processes new and fixed lines only.",
     )
     parser.add_argument("--list", required=True, type=Path, help=".list file: wav_path|speaker|language|text per line")
@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--s2-config", type=Path, default=None,
                         help="SoVITS config for stage 3 (default: the version's, configs/s2.json for v2)")
     parser.add_argument("--sv", type=Path, default=pretrained_path("sv"),
-                        help=f"speaker encoder for stage 2-get-sv (Pro versions; default {PRETRAINED['sv'].path})")
+                        help=f"speaker encoder for stage 2-get-sv ({pro_text()}; default {PRETRAINED['sv'].path})")
     parser.add_argument("--half", action="store_true", help="half precision on CUDA (ignored on CPU)")
     parser.add_argument("--logs-dir", type=Path, default=Path("logs"), help="parent folder of experiments")
     return parser

@@ -30,6 +30,7 @@ from GPT_SoVITS.data_files.sampler import DEFAULT_EDGES, BucketBatchSampler  # n
 from GPT_SoVITS.data_files.sv_vectors import read_sv_vector
 from GPT_SoVITS.errors import DataError, UnknownSymbolError
 from GPT_SoVITS.text.symbols import PAD_ID, SymbolTable
+from GPT_SoVITS.versions import pro_text
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def scan_experiment(
     if not text_path.is_file():
         raise DataError(f"{text_path}: not found; run the dataset preparation (buttons 1a-1c, or python -m GPT_SoVITS.prepare) for this experiment first")
     if speaker_vectors and not (exp_dir / SV_DIR).is_dir():
-        raise DataError(f"{exp_dir / SV_DIR}: not found; a Pro model trains on speaker vectors: "
+        raise DataError(f"{exp_dir / SV_DIR}: not found; a {pro_text()} model trains on speaker vectors: "
                         f"run {SV_STAGE} for this experiment first")
     report = DataReport("s2 data")
     utterances: list[Utterance] = []
