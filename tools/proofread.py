@@ -166,23 +166,40 @@ class Reading:
     accented: str
     phones: str
     error: str = ""
+    english: str = ""  # English words of a Russian line with their phones: `iPhone AY1 F OW2 N; USB ...`
 
 
-def frontend_reading(text: str, language: str) -> Reading:
+def english_words(norm_text: str, phones: list[str], word2ph: list[int] | None) -> str:
+    """`word PH ON ES` for each Latin-letter word of a cleaned Russian line, `; `-separated."""
+    from GPT_SoVITS.text.russian.frontend import split_tokens
+
+    tokens = split_tokens(norm_text)
+    if word2ph is None or len(tokens) != len(word2ph):
+        return ""
+    shown, start = [], 0
+    for token, count in zip(tokens, word2ph):
+        if re.match(r"[A-Za-z]", token):
+            shown.append(f"{token} {' '.join(phones[start:start + count])}")
+        start += count
+    return "; ".join(dict.fromkeys(shown))
+
+
+def frontend_reading(text: str, language: str, latin: str | None = None) -> Reading:
     """The frontend's view of `text`; stress shown as an acute accent on the vowel (`+а` -> `а́`)."""
     from GPT_SoVITS.text import clean_text, languages
 
+    english = ""
     try:
-        cleaned = clean_text(text, language)
+        cleaned = clean_text(text, language, latin)
         accented = cleaned.norm_text
         if languages.get_language(language).code == "ru":
-            from GPT_SoVITS.text.russian.normalizer import normalize
-            from GPT_SoVITS.text.russian.stress import accentuate
+            from GPT_SoVITS.text.russian.frontend import accented_text
 
-            accented = accentuate(normalize(text).text)
+            accented = accented_text(text, latin)
+            english = english_words(cleaned.norm_text, cleaned.phones, cleaned.word2ph)
     except GptSovitsError as error:
         return Reading("", "", str(error))
-    return Reading(re.sub(r"\+(\w)", "\\1\u0301", accented), " ".join(cleaned.phones))
+    return Reading(re.sub(r"\+(\w)", "\\1\u0301", accented), " ".join(cleaned.phones), english=english)
 
 
 @dataclass(frozen=True)

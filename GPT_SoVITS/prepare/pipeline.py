@@ -34,6 +34,7 @@ from GPT_SoVITS.prepare.resume import StagePlan, plan_stage
 from GPT_SoVITS.prepare.stages import SCRIPTS_DIR, STAGES, Stage, stage_keys
 from GPT_SoVITS.pretrained import REPO_ROOT, missing_pretrained, missing_pretrained_message, pretrained_path
 from GPT_SoVITS.versions import DEFAULT_VERSION, get_version, pro_text
+from GPT_SoVITS.text.russian.latin import ENV_VAR as LATIN_ENV_VAR, resolve_mode as latin_mode
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +62,11 @@ class PipelineConfig:
     workdir: Path | None = None  # where the stage processes run (relative audio paths); None: here
     version: str = DEFAULT_VERSION
     sv_path: Path = pretrained_path("sv")  # the speaker encoder of stage 2-get-sv (Pro versions)
+    latin: str = "english"  # how stage 1 reads Latin words in Russian lines: english | translit
 
     def __post_init__(self) -> None:
         model = get_version(self.version)  # an unknown version is refused before anything else
+        object.__setattr__(self, "latin", latin_mode(self.latin))
         if self.s2g is None:
             object.__setattr__(self, "s2g", pretrained_path(model.s2G))
         if self.s2_config is None:
@@ -239,6 +242,7 @@ def stage_environment(config: PipelineConfig, i_part: int) -> dict[str, str]:
         "pretrained_s2G": str(config.s2g.resolve()),
         "s2config_path": str(config.s2_config.resolve()),
         "sv_path": str(Path(config.sv_path).resolve()),
+        LATIN_ENV_VAR: config.latin,
     }
     if config.gpus:
         env["_CUDA_VISIBLE_DEVICES"] = config.gpus[i_part % len(config.gpus)]

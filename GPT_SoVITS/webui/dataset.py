@@ -16,6 +16,7 @@ from GPT_SoVITS.data_files.list_file import read_list_lines
 from GPT_SoVITS.prepare import pipeline
 from GPT_SoVITS.prepare.outcome import Outcome
 from GPT_SoVITS.prepare.pipeline import PipelineConfig, PipelineResult, StageCommand, StageUpdate
+from GPT_SoVITS.text.russian.latin import resolve_mode as latin_mode
 from GPT_SoVITS.prepare.progress import StageProgress
 from GPT_SoVITS.prepare.stages import stage_keys
 from GPT_SoVITS.pretrained import is_present, missing_pretrained_message, pretrained_path
@@ -47,6 +48,7 @@ class DatasetRequest:
     s2_config: Path
     version: str = DEFAULT_VERSION
     sv_path: Path = pretrained_path("sv")  # the speaker encoder of stage 2-get-sv (Pro versions)
+    latin: str = "english"  # stage 1: Latin words in Russian lines as English, or "translit"
 
     @property
     def parts(self) -> int:
@@ -60,7 +62,7 @@ def version_stages(stages: tuple[str, ...], version: str) -> tuple[str, ...]:
 
 def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: str, wav_dir: str, exp_name: str,
                   gpu_numbers: str, half: bool, hubert_dir: str, s2g_path: str, cuda: bool,
-                  version: str = DEFAULT_VERSION) -> DatasetRequest:
+                  version: str = DEFAULT_VERSION, latin: str = "english") -> DatasetRequest:
     """Check every field the chosen stages need; `UiError` (a `ConfigError`) with the first problem."""
     root = settings.root
     model = get_version(version)
@@ -91,6 +93,7 @@ def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: s
         s2_config=settings.s2_config_for(model.name),
         version=model.name,
         sv_path=sv,
+        latin=latin_mode(latin or "english"),
     )
 
 
@@ -101,7 +104,7 @@ def pipeline_config(request: DatasetRequest, cuda: bool, workdir: Path | None = 
         list_path=request.list_path, exp_name=request.exp_name, wav_dir=str(request.wav_dir or ""),
         parts=request.parts, hubert_dir=request.hubert_dir, s2g=request.s2g_path, s2_config=request.s2_config,
         half=request.half, logs_dir=request.opt_dir.parent, gpus=tuple(request.gpus) if cuda else (),
-        workdir=workdir, version=request.version, sv_path=request.sv_path,
+        workdir=workdir, version=request.version, sv_path=request.sv_path, latin=request.latin,
     )
 
 

@@ -137,6 +137,8 @@ def reading_markdown(text: str, language: str, seconds: float | None, tr: Callab
     reading = frontend_reading(text, language)
     parts = [f"**{tr('pr_stress')}:** {reading.accented}", f"**{tr('pr_phones')}:** `{reading.phones}`"] \
         if not reading.error else [f"**{tr('pr_frontend_error')}:** {reading.error}"]
+    if reading.english:
+        parts.insert(1, f"**{tr('pr_english')}:** `{reading.english}`")
     parts.extend(f"⚠ {reason}" for reason in suspicious_reasons(text, seconds, language))
     return "  \n".join(parts)
 

@@ -38,6 +38,7 @@ class SynthesisForm:
     seed: float
     max_new_tokens: float = 0  # 0: the GPT's own limit
     normalize: bool = False  # peak at -1 dBFS, as `synthesize --normalize`
+    latin: str = "english"  # Latin words in Russian text: English phones or "translit", as `synthesize --latin`
 
 
 def weight_choices(settings: UiSettings) -> tuple[list[str], list[str]]:
@@ -66,6 +67,7 @@ def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[in
         top_k=checks.check_positive_int(form.top_k, "top_k"), top_p=float(form.top_p),
         temperature=float(form.temperature), repetition_penalty=float(form.repetition_penalty),
         speed=float(form.speed), seed=seed, max_new_tokens=max_new if max_new > 0 else None,
+        latin=form.latin or "english",
     )
     tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"))  # used by Pro files
     result = tts.synthesize(ref, form.ref_text, form.text, language=form.lang, ref_language=form.ref_lang,

@@ -156,3 +156,17 @@ def test_pipeline_runs_the_sv_stage_for_pro_experiments_only(tmp_path):
         check_config(plus, ("sv",))
     with pytest.raises(ConfigError, match=r"unknown version 'v2Pro\+'; choose one of v2, v2Pro, v2ProPlus"):
         PipelineConfig(list_path, "demo", version="v2Pro+")
+
+
+def test_the_latin_mode_reaches_the_stage_environment(tmp_path):
+    from GPT_SoVITS.errors import ConfigError
+    from GPT_SoVITS.prepare.__main__ import _config, build_parser
+    from GPT_SoVITS.prepare.pipeline import stage_environment
+    from GPT_SoVITS.text.russian.latin import ENV_VAR
+
+    list_path = tmp_path / "data.list"
+    assert stage_environment(PipelineConfig(list_path, "demo"), 0)[ENV_VAR] == "english"
+    args = build_parser().parse_args(["--list", str(list_path), "--exp", "demo", "--latin", "translit"])
+    assert stage_environment(_config(args), 0)[ENV_VAR] == "translit"
+    with pytest.raises(ConfigError, match="latin='greek'"):
+        PipelineConfig(list_path, "demo", latin="greek")
