@@ -14,6 +14,8 @@ import torch
 
 from GPT_SoVITS.AR.data.dataset import Utterance
 from GPT_SoVITS.data_files.features import read_wav32k
+from GPT_SoVITS.data_files.layout import sv_path
+from GPT_SoVITS.data_files.sv_vectors import read_sv_vector
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.inference.reference import reference_spectrogram
 from GPT_SoVITS.model_files import load_sovits
@@ -27,7 +29,8 @@ NOISE_SCALE = 0.5  # the synthesis default
 def render_gpt_sample(sovits_path: Path, tokens: torch.Tensor, utterance: Utterance, wav_path: Path,
                       table: SymbolTable, device: torch.device) -> tuple[torch.Tensor, int]:
     """(audio [S], sampling rate): `tokens` decoded by the SoVITS export at `sovits_path` with the
-    utterance's phones and its recording (`wav_path`) as the timbre reference.
+    utterance's phones and its recording (`wav_path`, `5-wav32k/<name>`) as the timbre reference; a
+    SoVITS with speaker vectors also takes the utterance's `7-sv_cn/<name>.pt` next to it.
 
     Raises `GptSovitsError` (file, table or audio problems) for the caller to report.
     """
@@ -37,7 +40,10 @@ def render_gpt_sample(sovits_path: Path, tokens: torch.Tensor, utterance: Uttera
     data = sovits.config.data
     spec = reference_spectrogram(read_wav32k(wav_path, data.sampling_rate).numpy(), data).to(device)
     phones = torch.tensor(utterance.phone_ids, dtype=torch.long, device=device).unsqueeze(0)
+    sv = None
+    if sovits.needs_speaker_vector:  # the utterance's own vector from stage 2-get-sv, as the SoVITS trainer's samples
+        sv = read_sv_vector(sv_path(wav_path.parent.parent, utterance.name)).to(device).unsqueeze(0)
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(SAMPLE_SEED)
-        audio = sovits.model.decode(tokens.to(device).view(1, 1, -1), phones, spec, noise_scale=NOISE_SCALE)
+        audio = sovits.model.decode(tokens.to(device).view(1, 1, -1), phones, spec, noise_scale=NOISE_SCALE, sv_emb=sv)
     return audio.reshape(-1).float().cpu(), int(data.sampling_rate)
