@@ -4,3 +4,7 @@ Importing the package does no work: no environment reads, no model loads.
 """
 
 __version__ = "0.1.0"
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout: configs/, pretrained_models/ defaults

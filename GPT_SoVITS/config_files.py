@@ -1,19 +1,27 @@
-"""Reading the upstream-format config files: the s2 JSON (`configs/s2.json`, `tmp_s2.json`)
-and the s1 YAML (`configs/s1longer-v2.yaml`, `tmp_s1.yaml`), and the one unknown-key policy.
+"""The one way a training config is read: the s2 JSON (`configs/s2.json`, `tmp_s2.json`) and the
+s1 YAML (`configs/s1longer-v2.yaml`, `tmp_s1.yaml`) files, and the typed sections both trainers
+declare as dataclasses (`module.config.S2Config`, `AR.train_config.S1File`).
 
-One reader per format, so every consumer (model, trainers, UI) gives the same one-line
-`ConfigError` naming the file. Interpreting the keys is each consumer's job; a key none of
-them knows gets the same warning from both trainers (`warn_unknown_keys`).
+`read_config(cls, values, source)` fills a dataclass (nested dataclass fields are sections) with
+the one set of rules: each value is checked against its field's type (JSON-ish strings such as
+"8" are converted; booleans are strict: true/false in any case, 0 and 1, nothing else), a wrong
+value is a `ConfigError` naming the file and the key, and an unknown key gets the one warning
+(`warn_unknown_keys`) and is kept. `config_to_dict` writes the same keys back (upstream's always,
+optional ones when given or changed, unknown ones as read), so what upstream's tools read survives.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import logging
 import re
+import types
+import typing
+from dataclasses import field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -99,3 +107,133 @@ def parse_gpu_numbers(text: str | None) -> list[str]:
     if bad:
         raise ConfigError(f"GPU numbers {value!r}: expected numbers separated by '-', e.g. 0-1 (bad: {bad})")
     return entries
+
+
+# --- typed sections -----------------------------------------------------------------------------
+
+_OPTIONAL = {"optional": True}  # field metadata: written back only when given or changed
+_TRAINER_ONLY = {"optional": True, "trainer_only": True}  # ours, also left out of exported weights
+_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def optional(default: Any = None) -> Any:
+    """A key upstream's base file lacks (the UI adds it, or a variant has it): written when given."""
+    return field(default=default, metadata=_OPTIONAL)
+
+
+def trainer_only(default: Any = None) -> Any:
+    """One of our keys: written when given, never stored in exported weights."""
+    return field(default=default, metadata=_TRAINER_ONLY)
+
+
+def kept_extra() -> Any:
+    """The unknown keys of a section, kept as read so they round-trip."""
+    return field(default_factory=dict, repr=False)
+
+
+def given_keys() -> Any:
+    """The keys the source named (set by `read_config`), so optional keys round-trip exactly."""
+    return field(default=frozenset(), repr=False, compare=False)
+
+
+def accepted_section(name: str, keys: Iterable[str]) -> type:
+    """A section whose keys are known but read by another part (or not used): every value as given."""
+    return dataclasses.make_dataclass(name, [*((key, Any, None) for key in keys), ("extra", dict, kept_extra()),
+                                             ("given", frozenset, given_keys())], frozen=True)
+
+
+def as_mapping(value: Any, where: str) -> dict:
+    """Accept a dict, or an object exposing its keys as attributes (upstream's pickled HParams)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if hasattr(value, "__dict__"):
+        return {k: v for k, v in vars(value).items() if not k.startswith("_")}
+    raise ConfigError(f"{where}: expected a mapping of keys, got {type(value).__name__}")
+
+
+def coerce(value: Any, hint: Any, where: str) -> Any:
+    """`value` checked against a field's type hint; `where` ("file: section.key") names it in the error."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        if value is None:
+            return None
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if hint is Any:
+        return value
+    if hint is bool:
+        form = str(value).strip().lower() if isinstance(value, (str, int)) else None
+        if isinstance(value, bool) or form in _BOOLEANS:
+            return value if isinstance(value, bool) else _BOOLEANS[form]
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if hint in (list, tuple) and isinstance(value, (list, tuple)):
+        return hint(value)
+    if hint is str and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    if hint in (int, float) and not isinstance(value, bool):
+        converted = _number(value, hint)
+        if converted is not None:
+            return converted
+    raise ConfigError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def _number(value: Any, kind: type) -> int | float | None:
+    """An int/float field's value; ints stay ints in float fields so the file round-trips."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)):
+        return None
+    if kind is int:
+        return int(value) if float(value).is_integer() else None
+    return value
+
+
+def _sections(cls: type) -> dict[str, type]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if dataclasses.is_dataclass(hints[f.name])}
+
+
+def _keys(cls: type) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(cls) if f.name not in ("extra", "given")}
+
+
+def default_of(f: dataclasses.Field) -> Any:
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+
+
+def read_config(cls: type, values: Any, source: str, name: str = "") -> Any:
+    """`values` (a mapping or HParams object) as the dataclass `cls`, its dataclass fields read as
+    sections (a missing section: its defaults). Null for an optional key means "not set"."""
+    values = as_mapping(values, f"{source}: {name}" if name else source)
+    hints, keys, sections = typing.get_type_hints(cls), _keys(cls), _sections(cls)
+    unknown = warn_unknown_keys(values, keys, source, name)
+    prefix = f"{source}: {name}." if name else f"{source}: "
+    known: dict[str, Any] = {}
+    for key, f in keys.items():
+        if key in sections:
+            value = values.get(key)
+            known[key] = read_config(sections[key], {} if value is None else value, source, prefix[len(source) + 2:] + key)
+        elif key in values:
+            optional_null = values[key] is None and f.metadata.get("optional")
+            known[key] = default_of(f) if optional_null else coerce(values[key], hints[key], prefix + key)
+    named = frozenset(key for key in known if key in values and key not in sections)
+    return cls(**known, extra={key: values[key] for key in unknown}, given=named)
+
+
+def config_to_dict(config: Any, *, exported: bool = False) -> dict[str, Any]:
+    """The keys `read_config` read: upstream's always, optional ones when given or changed, then the
+    unknown ones; sections as nested dicts. `exported` leaves our trainer-only keys out."""
+    out: dict[str, Any] = {}
+    for key, f in _keys(type(config)).items():
+        value = getattr(config, key)
+        if dataclasses.is_dataclass(value):
+            out[key] = config_to_dict(value, exported=exported)
+            continue
+        if f.metadata.get("optional") and key not in config.given and value == default_of(f):
+            continue
+        if exported and f.metadata.get("trainer_only"):
+            continue
+        out[key] = list(value) if isinstance(value, tuple) else value
+    out.update(config.extra)
+    return out

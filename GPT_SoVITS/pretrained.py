@@ -11,7 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from GPT_SoVITS import REPO_ROOT
+from GPT_SoVITS.versions import VERSIONS, pro_text
+
 PRETRAINED_DIR = Path("GPT_SoVITS/pretrained_models")
 HF_REPO = "lj1995/GPT-SoVITS"
 
@@ -27,6 +29,27 @@ class PretrainedItem:
     is_folder: bool = False
 
 
+_ROLES = {  # what each of a version's pretrained files is, and what uses it
+    "s2G": "SoVITS {} generator (stage 3, SoVITS training)",
+    "s2D": "SoVITS {} discriminator (SoVITS training)",
+    "s1": "GPT of {} (GPT training)",
+}
+
+
+def _version_items() -> list[PretrainedItem]:
+    """Each version's s2G, s2D and s1 files from the version table; a file several versions share
+    (upstream's s1v3.ckpt) is one item naming all of them."""
+    users: dict[str, list[str]] = {}
+    places: dict[str, tuple[str, str]] = {}
+    for version in VERSIONS.values():
+        roles = {version.s2G: "s2G", version.s2D: "s2D", version.s1: "s1"}
+        for key, hub_file in version.hub_files:
+            users.setdefault(key, []).append(version.name)
+            places[key] = (hub_file, roles[key])
+    return [PretrainedItem(key, PRETRAINED_DIR / hub_file, (hub_file,), _ROLES[role].format("/".join(users[key])))
+            for key, (hub_file, role) in places.items()]
+
+
 PRETRAINED = {
     item.key: item
     for item in (
@@ -37,36 +60,12 @@ PRETRAINED = {
             "HuBERT SSL model (stage 2 and synthesis)",
             is_folder=True,
         ),
-        PretrainedItem(
-            "s2G",
-            PRETRAINED_DIR / "gsv-v2final-pretrained" / "s2G2333k.pth",
-            ("gsv-v2final-pretrained/s2G2333k.pth",),
-            "SoVITS v2 generator (stage 3, SoVITS training)",
-        ),
-        PretrainedItem(
-            "s2D",
-            PRETRAINED_DIR / "gsv-v2final-pretrained" / "s2D2333k.pth",
-            ("gsv-v2final-pretrained/s2D2333k.pth",),
-            "SoVITS v2 discriminator (SoVITS training)",
-        ),
-        PretrainedItem(
-            "s1",
-            PRETRAINED_DIR / "gsv-v2final-pretrained" / "s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt",
-            ("gsv-v2final-pretrained/s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt",),
-            "GPT v2 (GPT training)",
-        ),
-        *(
-            PretrainedItem(f"s{part}_{version}", PRETRAINED_DIR / "v2Pro" / f"s{part}{version}.pth",
-                           (f"v2Pro/s{part}{version}.pth",), f"SoVITS {version} {what}")
-            for version in ("v2Pro", "v2ProPlus")
-            for part, what in (("2G", "generator (stage 3, SoVITS training)"), ("2D", "discriminator (SoVITS training)"))
-        ),
-        PretrainedItem("s1v3", PRETRAINED_DIR / "s1v3.ckpt", ("s1v3.ckpt",), "GPT of v2Pro/v2ProPlus (GPT training)"),
+        *_version_items(),
         PretrainedItem(
             "sv",
             PRETRAINED_DIR / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt",
             ("sv/pretrained_eres2netv2w24s4ep4.ckpt",),
-            "speaker encoder of v2Pro/v2ProPlus (stage 2-get-sv, synthesis)",
+            f"speaker encoder of {pro_text()} (stage 2-get-sv, synthesis)",
         ),
     )
 }

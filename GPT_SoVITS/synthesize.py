@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     from GPT_SoVITS.inference.text_split import SPLIT_METHOD_HELP
     from GPT_SoVITS.inference.output import NORMALIZED_PEAK_DBFS
     from GPT_SoVITS.pretrained import PRETRAINED
+    from GPT_SoVITS.versions import pro_text
 
     defaults = SynthesisParams()
     parser = argparse.ArgumentParser(prog="python -m GPT_SoVITS.synthesize", description=DESCRIPTION, epilog=EXAMPLE,
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     files = parser.add_argument_group("weights and voice (required)")
     files.add_argument("--gpt", required=True, help="GPT weights (.ckpt), e.g. GPT_weights_v2/NAME-e15.ckpt")
     files.add_argument("--sovits", required=True, help="SoVITS weights (.pth), e.g. SoVITS_weights_v2/NAME_e8_s200.pth; "
-                       "v2Pro/v2ProPlus files are recognised by their content")
+                       f"{pro_text()} files are recognised by their content")
     files.add_argument("--ref", required=True, help="reference audio, 3-10 s of the target voice (any format librosa reads)")
     files.add_argument("--ref-text", required=True, help="exactly what is said in the reference audio")
     text = parser.add_argument_group("text and output (one of --text / --text-file, and -o and/or --stream-to)")
@@ -111,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     device.add_argument("--hubert", default=str(PRETRAINED["cnhubert"].path),
                         help="local chinese-hubert-base folder (default: %(default)s)")
     device.add_argument("--sv", default=None,
-                        help=f"speaker encoder for v2Pro/v2ProPlus SoVITS weights (default: {PRETRAINED['sv'].path})")
+                        help=f"speaker encoder for {pro_text()} SoVITS weights (default: {PRETRAINED['sv'].path})")
     device.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when available)")
     device.add_argument("--half", action="store_true", help="fp16 on CUDA; ignored on CPU (default: off)")
     device.add_argument("--cpu-precision", choices=CPU_PRECISIONS, default="fp32",

@@ -124,7 +124,7 @@ def default_output(clips_dir: Path) -> Path:
 
 def _existing_lines(output: Path, overwrite: bool) -> list[str]:
     """Lines of an earlier run to keep (resume); the parser's problems stop the run rather than be lost."""
-    from GPT_SoVITS.prepare.list_file import read_list
+    from GPT_SoVITS.data_files.list_file import read_list
 
     if overwrite or not output.is_file():
         return []
@@ -159,7 +159,7 @@ def transcribe_folder(clips_dir: str | Path, output: str | Path, transcriber: Tr
     (`append_lines`: atomic, and the proofreading page may edit the lines already written)."""
     from tqdm import tqdm
 
-    from GPT_SoVITS.prepare.list_file import utterance_name
+    from GPT_SoVITS.data_files.list_file import utterance_name
 
     clips_dir, output = Path(clips_dir).resolve(), Path(output)
     options = transcriber.options

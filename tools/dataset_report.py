@@ -92,7 +92,7 @@ def _rate_outliers(clips: list[ClipStat]) -> list[tuple[ClipStat, str]]:
 
 def build_report(list_path: str | Path, wav_dir: str | Path | None = None) -> DatasetReport:
     """Read the list and every clip's duration; unreadable lines and clips become problems."""
-    from GPT_SoVITS.prepare.list_file import read_list
+    from GPT_SoVITS.data_files.list_file import read_list
 
     list_path = Path(list_path)
     entries, problems = read_list(list_path)

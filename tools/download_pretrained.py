@@ -1,8 +1,8 @@
-"""Fetch the public GPT-SoVITS v2 / v2Pro / v2ProPlus pretrained weights into GPT_SoVITS/pretrained_models/.
+"""Fetch the public GPT-SoVITS pretrained weights of every version in GPT_SoVITS/versions.py into GPT_SoVITS/pretrained_models/.
 
-Run once while online: `python tools/download_pretrained.py [--version v2ProPlus] [--only cnhubert s2G ...] [--force]`.
+Run once while online: `python tools/download_pretrained.py [--version VERSION] [--only cnhubert s2G ...] [--force]`.
 Without `--version`/`--only` every item of every version is fetched; `--version` fetches what that
-version uses (v2Pro/v2ProPlus: their s2G/s2D under v2Pro/, s1v3.ckpt, the speaker encoder sv/).
+version uses (the Pro versions: their s2G/s2D under v2Pro/, s1v3.ckpt, the speaker encoder sv/).
 Files come from the Hugging Face repository lj1995/GPT-SoVITS; items already present are kept.
 `--whisper large-v3` fetches a faster-whisper model for `tools.asr` instead (with `--only`, both).
 Nothing else in the project downloads (`tools.asr --download` is the same Whisper fetch); tests never call this.

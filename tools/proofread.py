@@ -18,8 +18,7 @@ from typing import Iterable, Union
 
 from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.errors import DataError, GptSovitsError
-from GPT_SoVITS.data_files.list_file import likely_encoding
-from GPT_SoVITS.prepare.list_file import ListEntry, parse_line, utterance_name
+from GPT_SoVITS.data_files.list_file import ListEntry, likely_encoding, parse_line, utterance_name
 
 _SLICED_NAME = re.compile(r"(?P<source>.+)_(?P<start>\d{10})_(?P<end>\d{10})\.wav")
 

@@ -2,7 +2,7 @@
 
     python GPT_SoVITS/s1_train.py --config_file TEMP/tmp_s1.yaml              # as the web UI starts it
     python GPT_SoVITS/s1_train.py --exp my_voice --epochs 15 --batch-size 8   # without the UI
-    python GPT_SoVITS/s1_train.py --exp my_voice --version v2ProPlus          # from s1v3.ckpt, as upstream
+    python GPT_SoVITS/s1_train.py --exp my_voice --version <version>          # from its pretrained GPT, as upstream
 
 `--exp` builds the config the UI's GPT button would write (`configs/s1longer-v2.yaml` + the
 flags, through `GPT_SoVITS.AR.train_config.build_s1_config`). With several visible GPUs and no
@@ -21,7 +21,7 @@ from typing import Sequence
 
 from GPT_SoVITS import trainer_cli as flags
 from GPT_SoVITS.pretrained import REPO_ROOT
-from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
+from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version, pro_text
 
 BASE_CONFIG = REPO_ROOT / "configs" / "s1longer-v2.yaml"
 #: The `--exp` flags (argparse dests); next to `--config_file` they are refused.
@@ -40,10 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 save_every=ui.save_every_n_epoch, weights_dir="GPT_weights_<version>",
                                 base_config="configs/s1longer-v2.yaml")
     group.add_argument("--version", choices=list(VERSIONS),
-                       help=f"model version (default {DEFAULT_VERSION}): picks the pretrained GPT (v2Pro/v2ProPlus: "
+                       help=f"model version (default {DEFAULT_VERSION}): picks the pretrained GPT ({pro_text()}: "
                        f"upstream's s1v3.ckpt; the GPT itself is the same model) and the weights folder")
     group.add_argument("--pretrained-s1", metavar="FILE", help=flags.pretrained_help("s1", "pretrained GPT", "from scratch")
-                       + "; with --version v2Pro/v2ProPlus GPT_SoVITS/pretrained_models/s1v3.ckpt")
+                       + "; with --version the version's GPT")
     group.add_argument("--num-workers", type=int, metavar="N",
                        help="data loader processes (0 = load in the training process; default: what this machine has)")
     group.add_argument("--sample-sovits", metavar="FILE",
@@ -93,7 +93,7 @@ def _sample_sovits_flag(flag: str | None) -> str:
     return str(path)
 
 
-def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+def _run(args: argparse.Namespace, argv: Sequence[str], render_sample=None) -> int:
     from GPT_SoVITS.AR.train_config import S1TrainConfig, load_config, s1_config_text
 
     if args.config and os.environ.get("_CUDA_VISIBLE_DEVICES") and "CUDA_VISIBLE_DEVICES" not in os.environ:
@@ -111,7 +111,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     if visible_gpu_count() > 1 and not under_torchrun():  # the UI's (or --gpus') multi-GPU choice
         return relaunch_under_torchrun(sys.argv[0], argv, visible_gpu_count())
-    result = train(config)
+    result = train(config, render_sample=render_sample)
     if int(os.environ.get("RANK", "0")) == 0:
         if math.isnan(result.last_loss):  # no step in this run
             print(f"GPT training: nothing left to train ({result.epochs_done} epochs, {result.steps} steps done "
@@ -122,6 +122,9 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, render_sample=None) -> int:
+    """Run the trainer command; `render_sample` (`AR.monitor.SampleRenderer`) renders the samples'
+    audio; `s1_train.py` passes `training_samples.render_gpt_sample`, this package loads no SoVITS."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    return flags.run_trainer_command(build_parser(), argv, EXP_FLAGS, _run)
+    return flags.run_trainer_command(build_parser(), argv, EXP_FLAGS,
+                                     lambda args, given: _run(args, given, render_sample))

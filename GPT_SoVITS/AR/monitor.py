@@ -1,6 +1,7 @@
 """What the GPT trainer shows while it trains: the curves of each step and, at each export, the
 semantic tokens a greedy decode gives for one fixed utterance, rendered to audio through a SoVITS
-export when one is given (`sample_sovits`), else logged as text only.
+export when one is given (`sample_sovits`) and the trainer's caller gave a renderer (this package
+loads no SoVITS: `GPT_SoVITS.training_samples.render_gpt_sample` does), else logged as text only.
 
 The decode has no prompt: the GPT reads the utterance's phones alone, so the tokens show what it
 learned of the language, and SoVITS gives them the utterance's own timbre. The files are written by
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -22,8 +24,8 @@ from GPT_SoVITS.training_log import DisabledLog, TrainingLog
 logger = logging.getLogger(__name__)
 
 EXTRA_TOKENS = 25  # a decode may run 1 s past twice the recording's length before it is cut
-SAMPLE_SEED = 0  # SoVITS draws its prior noise from this seed, so samples differ only by the weights
-NOISE_SCALE = 0.5  # the synthesis default
+#: (sovits_path, tokens, utterance, wav_path, table, device) -> (audio [S], sampling rate); raises GptSovitsError.
+SampleRenderer = Callable[[Path, torch.Tensor, Utterance, Path, SymbolTable, torch.device], tuple[torch.Tensor, int]]
 
 
 def step_scalars(loss: float, accuracy: float, grad_norm: float, target_positions: int, lr: float,
@@ -62,34 +64,11 @@ def greedy_tokens(model: torch.nn.Module, utterance: Utterance) -> torch.Tensor:
     return tokens[0].cpu()
 
 
-@torch.no_grad()
-def render_tokens(sovits_path: Path, tokens: torch.Tensor, utterance: Utterance, wav_path: Path,
-                  table: SymbolTable, device: torch.device) -> tuple[torch.Tensor, int]:
-    """(audio [S], sampling rate): `tokens` decoded by the SoVITS export at `sovits_path` with the
-    utterance's phones and its recording (`wav_path`) as the timbre reference.
-
-    Raises `GptSovitsError` (file, table or audio problems) for the caller to report.
-    """
-    from GPT_SoVITS.data_files.features import read_wav32k
-    from GPT_SoVITS.errors import CheckpointError
-    from GPT_SoVITS.inference.loading import load_sovits
-    from GPT_SoVITS.inference.reference import reference_spectrogram
-
-    sovits = load_sovits(sovits_path, device)
-    if sovits.table != table:
-        raise CheckpointError(f"{sovits_path}: SoVITS table {sovits.table.name!r} is not the GPT's {table.name!r}")
-    data = sovits.config.data
-    spec = reference_spectrogram(read_wav32k(wav_path, data.sampling_rate).numpy(), data).to(device)
-    phones = torch.tensor(utterance.phone_ids, dtype=torch.long, device=device).unsqueeze(0)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(SAMPLE_SEED)
-        audio = sovits.model.decode(tokens.to(device).view(1, 1, -1), phones, spec, noise_scale=NOISE_SCALE)
-    return audio.reshape(-1).float().cpu(), int(data.sampling_rate)
-
-
 def log_sample(log: TrainingLog | DisabledLog, model: torch.nn.Module, utterance: Utterance, step: int, *,
-               sovits_path: Path | None, wav_path: Path, table: SymbolTable) -> None:
-    """Decode `utterance` greedily and log its tokens (text) and, given a SoVITS export, their audio."""
+               sovits_path: Path | None, wav_path: Path, table: SymbolTable,
+               render: SampleRenderer | None = None) -> None:
+    """Decode `utterance` greedily and log its tokens (text) and, given a SoVITS export and a
+    renderer, their audio."""
     try:
         tokens = greedy_tokens(model, utterance)
     except GptSovitsError as error:  # e.g. the held-out utterance's BERT file, never read by training
@@ -97,16 +76,16 @@ def log_sample(log: TrainingLog | DisabledLog, model: torch.nn.Module, utterance
         return
     log.text("sample/tokens", step, f"{utterance.name}: {len(tokens)} tokens (the recording has "
              f"{len(utterance.codes)}): {' '.join(map(str, tokens.tolist()))}")
-    if sovits_path is None:
-        logger.info("step %d: %d sample tokens of %s logged (no sample_sovits to render them with)",
-                    step, len(tokens), utterance.name)
+    if sovits_path is None or render is None:
+        why = "no sample_sovits to render them with" if sovits_path is None else "no sample renderer given"
+        logger.info("step %d: %d sample tokens of %s logged (%s)", step, len(tokens), utterance.name, why)
         return
     if len(tokens) == 0:
         logger.warning("step %d: the GPT gave no tokens for %s; nothing to render", step, utterance.name)
         return
     device = next(model.parameters()).device
     try:
-        audio, rate = render_tokens(sovits_path, tokens, utterance, wav_path, table, device)
+        audio, rate = render(sovits_path, tokens, utterance, wav_path, table, device)
     except GptSovitsError as error:
         logger.warning("step %d: sample not rendered (%s); the tokens are logged", step, error)
         return

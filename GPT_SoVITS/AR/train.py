@@ -21,7 +21,6 @@ import contextlib
 import glob
 import logging
 import math
-import pickle
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from GPT_SoVITS.errors import CheckpointError, GptSovitsError
 from GPT_SoVITS.data_files.layout import wav32k_path
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
 from GPT_SoVITS.training_log import METRICS_FILE, DisabledLog, TrainingLog, grad_norm, open_training_log, set_sample_aside
+from GPT_SoVITS.versions import DEFAULT_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class GptRun:
     trained: torch.nn.Module
     optim: Optimisation
     sample: Utterance | None = None  # the fixed utterance each export renders a sample from
+    render: monitor.SampleRenderer | None = None  # the caller's SoVITS renderer of samples (None: tokens only)
     log: TrainingLog | DisabledLog = field(default_factory=DisabledLog)
 
 
@@ -133,8 +134,8 @@ def load_initial_weights(model: Text2SemanticDecoder, config: S1TrainConfig, tab
     if config.pretrained_s1 is None:
         logger.info("no pretrained_s1 given: training the GPT from scratch")
         return
-    report = wc.load_into(model, config.pretrained_s1, table=table, kind="s1", policy=config.init_policy)
-    print(f"loaded pretrained {config.pretrained_s1}: {report.line()}")
+    logger.info("loaded pretrained %s", config.pretrained_s1)
+    wc.load_into(model, config.pretrained_s1, table=table, kind="s1", policy=config.init_policy)  # logs its report
 
 
 # --- resume state and exports -------------------------------------------------------------------
@@ -152,17 +153,10 @@ def save_state(run: GptRun, progress: Progress) -> None:
 
 
 def restore_state(run: GptRun) -> Progress:
-    """Load our own resume file (weights_only) and restore every part strictly."""
+    """Load our own resume file (through weights_compat, weights_only) and restore every part strictly."""
     path, config = run.config.state_path, run.config
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:  # its text advises weights_only=False: never pass that on
-        raise CheckpointError(f"{path}: refused as unsafe: this training state holds objects that would run code "
-                              "when loaded, which this trainer never does; delete it (or move it away) to start "
-                              "over") from None
-    except (RuntimeError, EOFError, OSError) as error:
-        raise CheckpointError(f"{path}: cannot read the training state ({error}); delete it to start over") from None
-    if not isinstance(state, dict) or not {"model", "epoch", "step"} <= state.keys():
+    state = wc.read_training_state(path, "delete it (or move it away) to start over")
+    if not {"model", "epoch", "step"} <= state.keys():
         raise CheckpointError(f"{path}: not a training state of this trainer; delete it to start over")
     if state.get("symbol_table") != config.symbol_table:
         raise CheckpointError(f"{path}: state was trained with table {state.get('symbol_table')!r}, config asks for "
@@ -183,7 +177,7 @@ def export_weights(run: GptRun, epoch: int, previous: Path | None) -> Path:
     path = config.half_weights_save_dir / f"{config.exp_name}-e{epoch}.ckpt"
     weight = {CHECKPOINT_PREFIX + key: value for key, value in run.model.state_dict().items()}
     wc.save_checkpoint(path, weight, config=config.export_config(run.table), info=f"GPT-e{epoch}", table=run.table,
-                       version="v2", half=True)
+                       version=DEFAULT_VERSION, half=True)  # every version's GPT has this architecture
     if previous is not None and previous != path and not config.if_save_every_weights:
         previous.unlink(missing_ok=True)  # only the latest export is kept
     logger.info("exported %s", path)
@@ -236,7 +230,8 @@ def save_epoch(run: GptRun, progress: Progress) -> None:
     save_state(run, progress)
     if exporting and run.sample is not None:
         monitor.log_sample(run.log, run.model, run.sample, progress.step, sovits_path=config.sample_sovits,
-                           wav_path=wav32k_path(config.train_phoneme_path.parent, run.sample.name), table=run.table)
+                           wav_path=wav32k_path(config.train_phoneme_path.parent, run.sample.name), table=run.table,
+                           render=run.render)
     if epoch % config.save_every_n_epoch == 0 and not config.if_save_latest:
         _keep_epoch_state(config, epoch, progress.step)
 
@@ -326,17 +321,21 @@ def setup(config: S1TrainConfig, runtime: Runtime) -> tuple[GptRun, DataLoader, 
     return run, loader, sampler, progress
 
 
-def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None) -> TrainResult:
-    """Train per `config`; `stop_after_epoch` ends early (as an interruption would, for tests)."""
+def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None,
+          render_sample: monitor.SampleRenderer | None = None) -> TrainResult:
+    """Train per `config`; `stop_after_epoch` ends early (as an interruption would, for tests);
+    `render_sample` turns each export's sample tokens into audio through `sample_sovits`."""
     runtime = start_runtime()
     try:
-        return _train(config, runtime, stop_after_epoch)
+        return _train(config, runtime, stop_after_epoch, render_sample)
     finally:
         shutdown(runtime)
 
 
-def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None) -> TrainResult:
+def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None,
+           render_sample: monitor.SampleRenderer | None) -> TrainResult:
     run, loader, sampler, progress = setup(config, runtime)
+    run.render = render_sample
     last_epoch = min(config.epochs, stop_after_epoch or config.epochs)
     if progress.epoch >= last_epoch and runtime.is_main:
         logger.info("already trained %d of %d epochs: nothing to do (raise the epochs to continue)",

@@ -3,46 +3,80 @@ user's choices, parsed once into a frozen dataclass, and described correctly in 
 
 Upstream's keys stay the source of truth and round-trip untouched in `raw` (it becomes the
 exported checkpoint's `config`, with `model.phoneme_vocab_size` set to the real row count).
-Upstream keys we do not use (`if_dpo`, the ScaledAdam `optimizer` section, ...) are accepted;
-a key nobody knows gets the shared warning (`config_files.warn_unknown_keys`) and is kept.
+The file is read by the one config reader (`config_files.read_config`) into typed sections
+(`S1File`): upstream keys we do not use (`if_dpo`, the ScaledAdam `optimizer` section, ...) are
+accepted, a key nobody knows gets the shared warning and is kept, a bad value is a ConfigError
+naming the file and the key, and booleans are strict ("False" is false).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import yaml
 
 from GPT_SoVITS.AR.data.dataset import DataLimits
-from GPT_SoVITS.config_files import read_s1_config, warn_unknown_keys
+from GPT_SoVITS.config_files import (accepted_section, given_keys, kept_extra, optional, read_config, read_s1_config,
+                                     trainer_only)
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.text.symbols import SymbolTable, default_table_name
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
 
 logger = logging.getLogger(__name__)
 
-_ADAMW_KEYS = ("lr", "betas", "weight_decay", "eps", "warmup_steps", "warmup_ratio", "final_lr_ratio")
-#: Every key either upstream's s1 yamls or we use, by section ("" = top level).
-KNOWN_KEYS = {
-    "": ("train", "optimizer", "data", "model", "inference", "adamw", "pretrained_s1", "train_semantic_path",
-         "train_phoneme_path", "output_dir", "symbol_table", "init_policy", "sample_sovits"),
-    "train": ("seed", "epochs", "batch_size", "save_every_n_epoch", "precision", "gradient_clip",
-              "gradient_accumulation", "if_save_latest", "if_save_every_weights", "half_weights_save_dir",
-              "exp_name", "if_dpo"),
-    "optimizer": ("lr", "lr_init", "lr_end", "warmup_steps", "decay_steps"),
-    "data": ("max_eval_sample", "max_sec", "num_workers", "pad_val", "min_items_per_epoch"),
-    "model": ("vocab_size", "phoneme_vocab_size", "embedding_dim", "hidden_dim", "head", "linear_units", "n_layer",
-              "dropout", "EOS", "random_bert", "layer_dropout"),
-    "inference": ("top_k",),
-    "adamw": _ADAMW_KEYS,
-}
 PRECISIONS = ("16-mixed", "bf16-mixed", "32")
 #: Upstream's yaml asks for 4 loader workers; more rarely helps the small GPT batches.
 MAX_SUGGESTED_WORKERS = 4
+
+
+# --- the file's typed sections (read by the one config reader, `config_files.read_config`) ------
+
+
+@dataclass(frozen=True)
+class S1Train:
+    """`train`: upstream's keys (defaults: configs/s1longer-v2.yaml, the UI's for the keys it adds)."""
+
+    seed: int = 1234
+    epochs: int = 20
+    batch_size: int = 8
+    save_every_n_epoch: int = 1
+    precision: str = "16-mixed"
+    gradient_clip: float = 1.0
+    gradient_accumulation: Any = optional()
+    if_save_latest: bool = optional(True)
+    if_save_every_weights: bool = optional(True)
+    half_weights_save_dir: str = optional(get_version(DEFAULT_VERSION).gpt_weights_dir)
+    exp_name: str = optional("gpt")
+    if_dpo: bool = optional(False)
+    extra: dict = kept_extra()
+    given: frozenset = given_keys()
+
+
+@dataclass(frozen=True)
+class S1Data:
+    """`data`: upstream's keys and ours (`min_items_per_epoch`); `num_workers` None: the machine's."""
+
+    max_eval_sample: Any = None
+    max_sec: float = 54
+    num_workers: int | None = None
+    pad_val: Any = None
+    min_items_per_epoch: int = trainer_only(100)
+    extra: dict = kept_extra()
+    given: frozenset = given_keys()
+
+
+# `model` is read by `build_text2semantic` (which checks its values); upstream's ScaledAdam `optimizer`
+# and its `inference` default are accepted and not used (`adamw` configures our optimiser).
+S1Model = accepted_section("S1Model", ("vocab_size", "phoneme_vocab_size", "embedding_dim", "hidden_dim", "head",
+                                       "linear_units", "n_layer", "dropout", "EOS", "random_bert", "layer_dropout"))
+S1Optimizer = accepted_section("S1Optimizer", ("lr", "lr_init", "lr_end", "warmup_steps", "decay_steps"))
+S1Inference = accepted_section("S1Inference", ("top_k",))
 
 
 @dataclass(frozen=True)
@@ -53,22 +87,35 @@ class AdamWSettings:
     """
 
     lr: float = 1e-4
-    betas: tuple[float, float] = (0.9, 0.95)
+    betas: tuple = (0.9, 0.95)
     weight_decay: float = 0.01
     eps: float = 1e-8
     warmup_steps: int = 0
     warmup_ratio: float = 0.05
     final_lr_ratio: float = 0.1
+    extra: dict = kept_extra()
+    given: frozenset = given_keys()
 
-    @classmethod
-    def from_dict(cls, section: Mapping[str, Any] | None) -> "AdamWSettings":
-        section = {key: value for key, value in dict(section or {}).items() if key in _ADAMW_KEYS}
-        if "betas" in section:
-            section["betas"] = tuple(float(b) for b in section["betas"])
-        settings = cls(**section)
-        if settings.lr <= 0 or not 0 <= settings.final_lr_ratio <= 1:
-            raise ConfigError("s1 config: adamw.lr must be > 0 and adamw.final_lr_ratio in [0, 1]")
-        return settings
+
+@dataclass(frozen=True)
+class S1File:
+    """The whole s1 file: its sections and the top-level keys the UI adds and ours."""
+
+    train: S1Train = field(default_factory=S1Train)
+    optimizer: S1Optimizer = field(default_factory=S1Optimizer)
+    data: S1Data = field(default_factory=S1Data)
+    model: S1Model = field(default_factory=S1Model)
+    inference: S1Inference = field(default_factory=S1Inference)
+    adamw: AdamWSettings = field(default_factory=AdamWSettings)
+    pretrained_s1: str | None = optional("")  # "" or null: train from scratch
+    train_semantic_path: str = optional("")
+    train_phoneme_path: str = optional("")
+    output_dir: str = optional("")
+    symbol_table: str | None = trainer_only()  # default: text.symbols.default_table_name()
+    init_policy: str = trainer_only("similar")
+    sample_sovits: str | None = trainer_only("")
+    extra: dict = kept_extra()
+    given: frozenset = given_keys()
 
 
 # --- loader workers -------------------------------------------------------------------------------
@@ -89,11 +136,11 @@ def suggested_workers(configured: int | None = None) -> int:
     return machine if configured is None else max(0, min(int(configured), machine))
 
 
-def _loader_workers(data: Mapping[str, Any], source: str) -> int:
+def _loader_workers(data: S1Data, source: str) -> int:
     """`data.num_workers`, or the machine's suggestion when absent; capped at the CPUs (torch warns above)."""
-    if data.get("num_workers") is None:
+    workers = data.num_workers
+    if workers is None:
         return suggested_workers()
-    workers = _int(data, "num_workers", 0, source, "data")
     if workers < 0:
         raise ConfigError(f"{source}: data.num_workers must be 0 (load in the training process) or more, got {workers}")
     if workers > available_cpus():
@@ -140,36 +187,32 @@ class S1TrainConfig:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], source: str = "<config>") -> "S1TrainConfig":
-        """Defaults are upstream's configs/s1longer-v2.yaml values (plus the UI's for the keys it adds)."""
-        _warn_unknown(raw, source)
-        train, data = _section(raw, "train", source), _section(raw, "data", source)
-        precision = str(train.get("precision", "16-mixed"))
-        if precision not in PRECISIONS:
-            raise ConfigError(f"{source}: train.precision {precision!r} is not one of {PRECISIONS}")
-        pretrained = str(raw.get("pretrained_s1") or "").strip()
-        sample_sovits = str(raw.get("sample_sovits") or "").strip()
+        """Read `raw` with the one config reader (typed sections, ConfigError naming the key), then
+        check what only fails later: precision, counts, required paths, the optimiser's values."""
+        file: S1File = read_config(S1File, raw, source)
+        train, data, adamw = file.train, file.data, file.adamw
+        _log_unused(file, source)
+        if train.precision not in PRECISIONS:
+            raise ConfigError(f"{source}: train.precision {train.precision!r} is not one of {PRECISIONS}")
+        for key in ("epochs", "batch_size", "save_every_n_epoch"):
+            if getattr(train, key) < 1:
+                raise ConfigError(f"{source}: train.{key} must be at least 1, got {getattr(train, key)}")
+        if adamw.lr <= 0 or not 0 <= adamw.final_lr_ratio <= 1 or len(adamw.betas) != 2:
+            raise ConfigError(f"{source}: adamw.lr must be > 0, adamw.final_lr_ratio in [0, 1] and adamw.betas two numbers")
+        pretrained, sample_sovits = (file.pretrained_s1 or "").strip(), (file.sample_sovits or "").strip()
         return cls(
-            raw=dict(raw),
-            seed=_int(train, "seed", 1234, source),
-            epochs=_positive(train, "epochs", 20, source),
-            batch_size=_positive(train, "batch_size", 8, source),
-            save_every_n_epoch=_positive(train, "save_every_n_epoch", 1, source),
-            precision=precision,
-            gradient_clip=float(train.get("gradient_clip", 1.0)),
-            if_save_latest=bool(train.get("if_save_latest", True)),
-            if_save_every_weights=bool(train.get("if_save_every_weights", True)),
-            half_weights_save_dir=Path(str(train.get("half_weights_save_dir", "GPT_weights_v2"))),
-            exp_name=str(train.get("exp_name", "gpt")),
+            raw=dict(raw), seed=train.seed, epochs=train.epochs, batch_size=train.batch_size,
+            save_every_n_epoch=train.save_every_n_epoch, precision=train.precision, gradient_clip=train.gradient_clip,
+            if_save_latest=train.if_save_latest, if_save_every_weights=train.if_save_every_weights,
+            half_weights_save_dir=Path(train.half_weights_save_dir), exp_name=train.exp_name,
             pretrained_s1=Path(pretrained) if pretrained else None,
-            train_semantic_path=_required_path(raw, "train_semantic_path", source),
-            train_phoneme_path=_required_path(raw, "train_phoneme_path", source),
-            output_dir=_required_path(raw, "output_dir", source),
-            symbol_table=str(raw.get("symbol_table") or default_table_name()),
-            init_policy=str(raw.get("init_policy", "similar")),
-            num_workers=_loader_workers(data, source),
-            min_items_per_epoch=_int(data, "min_items_per_epoch", 100, source, "data"),
-            limits=DataLimits(max_sec=float(data.get("max_sec", 54))),
-            adamw=AdamWSettings.from_dict(raw.get("adamw")),
+            train_semantic_path=_required_path(file, "train_semantic_path", source),
+            train_phoneme_path=_required_path(file, "train_phoneme_path", source),
+            output_dir=_required_path(file, "output_dir", source),
+            symbol_table=file.symbol_table or default_table_name(), init_policy=file.init_policy,
+            num_workers=_loader_workers(data, source), min_items_per_epoch=data.min_items_per_epoch,
+            limits=DataLimits(max_sec=float(data.max_sec)),
+            adamw=dataclasses.replace(adamw, betas=tuple(float(b) for b in adamw.betas)),
             sample_sovits=Path(sample_sovits) if sample_sovits else None,
         )
 
@@ -189,47 +232,19 @@ def load_config(path: str | Path) -> S1TrainConfig:
     return S1TrainConfig.from_dict(read_s1_config(path), str(path))
 
 
-def _section(raw: Mapping[str, Any], name: str, source: str) -> Mapping[str, Any]:
-    value = raw.get(name) or {}
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{source}: `{name}` must be a mapping")
-    return value
-
-
-def _int(section: Mapping[str, Any], key: str, default: int, source: str, name: str = "train") -> int:
-    value = section.get(key, default)
-    if isinstance(value, bool):
-        raise ConfigError(f"{source}: {name}.{key}: expected a whole number, got {value!r}")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {name}.{key}: expected a whole number, got {value!r}") from None
-
-
-def _positive(section: Mapping[str, Any], key: str, default: int, source: str) -> int:
-    value = _int(section, key, default, source)
-    if value < 1:
-        raise ConfigError(f"{source}: train.{key} must be at least 1, got {value}")
-    return value
-
-
-def _required_path(raw: Mapping[str, Any], key: str, source: str) -> Path:
-    value = str(raw.get(key) or "").strip()
+def _required_path(file: S1File, key: str, source: str) -> Path:
+    value = getattr(file, key).strip()
     if not value:
         raise ConfigError(f"{source}: `{key}` is required (the web UI sets it from the experiment folder)")
     return Path(value)
 
 
-def _warn_unknown(raw: Mapping[str, Any], source: str) -> None:
-    """The shared unknown-key warning for every section we know; upstream's unused parts are named once."""
-    for section, known in KNOWN_KEYS.items():
-        values = raw if section == "" else raw.get(section)
-        if isinstance(values, Mapping):
-            warn_unknown_keys(values, known, source, section)
-    if raw.get("optimizer"):
+def _log_unused(file: S1File, source: str) -> None:
+    """Name once what of upstream's file is accepted but not used."""
+    if file.optimizer.given:
         logger.info("%s: upstream's ScaledAdam `optimizer` section is not used; the `adamw` section configures "
                     "the optimiser (see docs/training.md)", source)
-    if (raw.get("train") or {}).get("if_dpo"):
+    if file.train.if_dpo:
         logger.warning("%s: train.if_dpo is not supported; training without the DPO term", source)
 
 
@@ -254,7 +269,7 @@ class GPTChoices:
 
 
 def build_s1_config(base: dict, choices: GPTChoices, logs_dir: Path, weight_dir: Path, cuda: bool,
-                    version: str = "v2") -> dict:
+                    version: str = DEFAULT_VERSION) -> dict:
     """The GPT trainer's config: `base` with upstream's 1Bb keys set (paths as given, absolute in the UI).
 
     Unlike upstream, the batch size is not halved without half precision.
@@ -279,7 +294,7 @@ def build_s1_config(base: dict, choices: GPTChoices, logs_dir: Path, weight_dir:
         config["sample_sovits"] = choices.sample_sovits
     config["train_semantic_path"] = str(exp_dir / "6-name2semantic.tsv")
     config["train_phoneme_path"] = str(exp_dir / "2-name2text.txt")
-    config["output_dir"] = str(exp_dir / f"logs_s1_{version}")
+    config["output_dir"] = str(exp_dir / get_version(version).gpt_logs_dir)
     return config
 
 

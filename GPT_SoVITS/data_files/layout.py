@@ -10,13 +10,14 @@ from pathlib import Path
 
 NAME2TEXT = "2-name2text.txt"
 BERT_DIR = "3-bert"
+BERT_DIM = 1024  # features per phone in 3-bert/<name>.pt ([1024, n_phones]); the GPT's BERT input width
 SSL_DIR = "4-cnhubert"
 WAV_DIR = "5-wav32k"
 NAME2SEMANTIC = "6-name2semantic.tsv"
-SV_DIR = "7-sv_cn"  # v2Pro/v2ProPlus only: speaker vectors from stage 2-get-sv
+SV_DIR = "7-sv_cn"  # Pro versions only: speaker vectors from stage 2-get-sv
 FAILED_TXT = "failed.txt"
 #: Every stage in run order, as they name their part files (`failed-<stage>-<i>.tsv`); "sv"
-#: runs for v2Pro/v2ProPlus experiments only (`prepare.stages.stage_keys`).
+#: runs for the experiments of Pro versions (speaker vectors) only (`prepare.stages.stage_keys`).
 STAGE_KEYS = ("text", "ssl", "sv", "semantic")
 
 

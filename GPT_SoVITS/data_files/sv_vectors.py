@@ -2,7 +2,7 @@
 
 Upstream's format: a tensor of shape [1, 20480], float32, or float16 when the stage ran in half
 precision on a GPU. One writer (atomic: a present file is a finished utterance) and one strict
-reader for the SoVITS trainer. v2Pro/v2ProPlus experiments only; v2 never reads or writes them.
+reader for the SoVITS trainer. Pro experiments only; v2 never reads or writes them.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ tokens (the prompt the GPT continues).
 Follows upstream inference: the 16 kHz audio goes to HuBERT as decoded (the first conv layer's
 group norm makes the input level irrelevant) with a short silence appended, so the prompt ends
 in a pause and the continuation starts cleanly; the 32 kHz audio is scaled down only when it
-peaks above 1. For v2Pro/v2ProPlus the reference's speaker vector comes from that same 32 kHz,
+peaks above 1. For the Pro versions the reference's speaker vector comes from that same 32 kHz,
 peak-limited audio, resampled to 16 kHz with upstream's filter (V2PRO_NOTES §4). Text and
 models are not loaded here.
 """
@@ -39,7 +39,7 @@ class Reference:
     seconds: float
     spec: torch.Tensor  # [1, 1025, frames] linear magnitude spectrogram at 32 kHz
     prompt: torch.Tensor  # [1, P] semantic tokens (25 Hz), LongTensor
-    sv: torch.Tensor | None = None  # [1, 20480] speaker vector (v2Pro/v2ProPlus models only)
+    sv: torch.Tensor | None = None  # [1, 20480] speaker vector (Pro models only)
 
 
 def file_identity(path: str | os.PathLike) -> tuple | None:
@@ -105,7 +105,7 @@ def load_reference(path: str | os.PathLike, hubert: torch.nn.Module, sovits: tor
                    data_config, device: torch.device, dtype: torch.dtype,
                    speaker_encoder: torch.nn.Module | None = None) -> Reference:
     """Decode the clip (3-10 s), then spectrogram, prompt tokens and (given `speaker_encoder`, for
-    v2Pro/v2ProPlus) the speaker vector on `device`."""
+    Pro versions) the speaker vector on `device`."""
     path = Path(path)
     wav16k = load_audio(path, HUBERT_RATE)
     seconds = check_reference_length(len(wav16k), HUBERT_RATE, path)

@@ -2,41 +2,22 @@
 
 Upstream's keys are the source of truth and upstream's values in configs/s2.json are the defaults;
 keys the UI adds and our own keys are optional (written back only when given or changed).
-`S2Config.from_dict(d).to_dict()` gives `d` back: an unknown key gets the shared warning
-(`config_files.warn_unknown_keys`) and is kept. Whether a config is ready to train is checked by
+Read by the one config reader (`config_files.read_config`): `S2Config.from_dict(d).to_dict()`
+gives `d` back, an unknown key gets the shared warning and is kept. Whether a config is ready to train is checked by
 the trainer (`GPT_SoVITS.s2.options.check_trainable`), not here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import logging
-import types
-import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
+from GPT_SoVITS.config_files import (config_to_dict, given_keys, kept_extra, optional as _opt, read_config,
+                                     trainer_only as _ours)
 from GPT_SoVITS.errors import ConfigError
-
-logger = logging.getLogger(__name__)
-
-_OPTIONAL = {"optional": True}  # field metadata: written by to_dict() only when given or changed
-_TRAINER_ONLY = {"optional": True, "trainer_only": True}  # ours, also left out of exported weights
-
-
-def _opt(default: Any = None) -> Any:
-    return field(default=default, metadata=_OPTIONAL)
-
-
-def _ours(default: Any = None) -> Any:
-    return field(default=default, metadata=_TRAINER_ONLY)
-
-
-def _given() -> Any:
-    """The keys the source named (set by `from_dict`), so optional keys round-trip exactly."""
-    return field(default=frozenset(), init=False, repr=False, compare=False)
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
 
 
 @dataclass
@@ -75,8 +56,8 @@ class TrainConfig:
     num_workers: int = _ours(2)
     spec_cache: bool = _ours(True)
     amp_dtype: str = _ours("float16")
-    extra: dict = field(default_factory=dict)
-    given: frozenset = _given()
+    extra: dict = kept_extra()
+    given: frozenset = given_keys()
 
 
 @dataclass
@@ -95,8 +76,8 @@ class DataConfig:
     n_speakers: int = 300
     cleaned_text: bool = True
     exp_dir: str | None = _opt()
-    extra: dict = field(default_factory=dict)
-    given: frozenset = _given()
+    extra: dict = kept_extra()
+    given: frozenset = given_keys()
 
 
 @dataclass
@@ -122,108 +103,14 @@ class ModelConfig:
     semantic_frame_rate: str = "25hz"
     freeze_quantizer: bool = True
     version: str | None = _opt()
-    extra: dict = field(default_factory=dict)
-    given: frozenset = _given()
+    extra: dict = kept_extra()
+    given: frozenset = given_keys()
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `SynthesizerTrn(spec_channels, segment_size, **kwargs)`."""
-        values = _section_to_dict(self)
-        values.setdefault("version", "v2")
+        values = config_to_dict(self)
+        values.setdefault("version", DEFAULT_VERSION)
         return values
-
-
-# --- reading and writing sections ---------------------------------------------------------------
-
-
-def _as_mapping(value: Any, where: str) -> dict:
-    """Accept a dict, or an object exposing its keys as attributes (upstream's HParams)."""
-    if isinstance(value, Mapping):
-        return dict(value)
-    if hasattr(value, "__dict__"):
-        return {k: v for k, v in vars(value).items() if not k.startswith("_")}
-    raise ConfigError(f"{where}: expected a JSON object, got {type(value).__name__}")
-
-
-def _coerce(value: Any, hint: Any, where: str) -> Any:
-    """`value` checked against a field's type; JSON-ish strings ("true", "8") are converted."""
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        if value is None:
-            return None
-        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
-    if hint is Any:
-        return value
-    if hint is bool:
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-            return value.strip().lower() == "true"
-        if isinstance(value, bool):
-            return value
-    elif hint is list:
-        if isinstance(value, (list, tuple)):
-            return list(value)
-    elif hint is str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-    elif not isinstance(value, bool):  # int or float; True is not a number here
-        converted = _number(value, hint)
-        if converted is not None:
-            return converted
-    raise ConfigError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
-
-
-def _number(value: Any, kind: type) -> int | float | None:
-    """An int/float field's value; ints stay ints in float fields so the file round-trips."""
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
-    if not isinstance(value, (int, float)):
-        return None
-    if kind is int:
-        return int(value) if float(value).is_integer() else None
-    return value
-
-
-def _section_from_dict(cls: type, values: Any, source: str, name: str):
-    from GPT_SoVITS.config_files import warn_unknown_keys
-
-    values = _as_mapping(values, f"{source}: {name}" if name else source)
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.name != "extra" and f.name not in _SECTIONS}
-    unknown = warn_unknown_keys(values, [*fields, *(_SECTIONS if cls is S2Config else ())], source, name)
-    prefix = f"{source}: {name}." if name else f"{source}: "
-    known = {}
-    for key, value in values.items():
-        if key not in fields:
-            continue
-        # null for a key the UI adds (`"pretrained_s2D": null`) means "not set": its default
-        optional_null = value is None and fields[key].metadata.get("optional")
-        known[key] = _default_of(fields[key]) if optional_null else _coerce(value, hints[key], prefix + key)
-    section = cls(**known, extra={key: values[key] for key in unknown})
-    section.given = frozenset(known)
-    return section
-
-
-def _default_of(f: dataclasses.Field) -> Any:
-    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-
-
-def _section_to_dict(section, *, exported: bool = False) -> dict[str, Any]:
-    """The section's keys: upstream's always, optional ones when given or changed, then unknown ones."""
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(section):
-        if not f.init or f.name == "extra" or f.name in _SECTIONS:
-            continue
-        value = getattr(section, f.name)
-        if f.metadata.get("optional") and f.name not in section.given and value == _default_of(f):
-            continue
-        if exported and f.metadata.get("trainer_only"):
-            continue
-        out[f.name] = value
-    out.update(section.extra)
-    return out
 
 
 @dataclass
@@ -239,16 +126,12 @@ class S2Config:
     version: str | None = _opt()
     content_module: str | None = _opt()
     symbol_table: str | None = _ours()  # default: text.symbols.default_table_name()
-    extra: dict = field(default_factory=dict)
-    given: frozenset = _given()
+    extra: dict = kept_extra()
+    given: frozenset = given_keys()
 
     @classmethod
     def from_dict(cls, values: Any, *, source: str = "s2 config") -> "S2Config":
-        values = _as_mapping(values, source)
-        config = _section_from_dict(cls, values, source, "")
-        for name, kind in _SECTIONS.items():
-            setattr(config, name, _section_from_dict(kind, values.get(name, {}), source, name))
-        return config
+        return read_config(cls, values, source)
 
     @classmethod
     def from_file(cls, path: str | Path) -> "S2Config":
@@ -258,15 +141,12 @@ class S2Config:
 
     def to_dict(self) -> dict[str, Any]:
         """The whole config under upstream's keys (what `from_dict` read, plus any changes)."""
-        out = {name: _section_to_dict(getattr(self, name)) for name in _SECTIONS}
-        out.update(_section_to_dict(self))
-        return out
+        return config_to_dict(self)
 
     def export_dict(self) -> dict[str, Any]:
         """The config stored in exported weights: our trainer-only keys left out, `model.version` set."""
-        out = {name: _section_to_dict(getattr(self, name), exported=True) for name in _SECTIONS}
+        out = config_to_dict(self, exported=True)
         out["model"].setdefault("version", self.model_version)
-        out.update(_section_to_dict(self, exported=True))
         return out
 
     def to_json(self) -> str:
@@ -274,7 +154,7 @@ class S2Config:
 
     def get(self, key: str, default: Any = None) -> Any:
         """A top-level key outside the sections (`s2_ckpt_dir`, `name`, or one kept as unknown)."""
-        top_level = {f.name for f in dataclasses.fields(self) if f.metadata.get("optional")}
+        top_level = {f.name for f in fields(self) if f.metadata.get("optional")}
         value = getattr(self, key) if key in top_level else self.extra.get(key)
         return default if value is None else value
 
@@ -290,8 +170,8 @@ class S2Config:
 
     @property
     def model_version(self) -> str:
-        """`model.version`, else the top-level `version` (both set by the UI), else "v2"."""
-        return str(self.model.version or self.version or "v2")
+        """`model.version`, else the top-level `version` (both set by the UI), else the default version."""
+        return str(self.model.version or self.version or DEFAULT_VERSION)
 
     @property
     def exp_dir(self) -> Path:
@@ -307,11 +187,11 @@ class S2Config:
     @property
     def state_dir(self) -> Path:
         """Where the resumable state lives: `<s2_ckpt_dir>/logs_s2_<version>` (upstream's folder)."""
-        return self.ckpt_dir / f"logs_s2_{self.model_version}"
+        return self.ckpt_dir / get_version(self.model_version).sovits_logs_dir
 
     @property
     def weight_dir(self) -> Path:
-        return Path(self.save_weight_dir or f"SoVITS_weights_{self.model_version}")
+        return Path(self.save_weight_dir or get_version(self.model_version).sovits_weights_dir)
 
     @property
     def run_name(self) -> str:
@@ -329,5 +209,3 @@ class S2Config:
 
         return str(self.symbol_table or default_table_name())
 
-
-_SECTIONS = {"train": TrainConfig, "data": DataConfig, "model": ModelConfig}

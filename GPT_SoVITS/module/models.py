@@ -1,4 +1,4 @@
-"""The SoVITS v2 / v2Pro / v2ProPlus networks: generator `SynthesizerTrn` (content/text prior,
+"""The SoVITS networks of every version in `versions.VERSIONS`: generator `SynthesizerTrn` (content/text prior,
 posterior, flow, HiFi-GAN decoder, style encoder, semantic quantizer) and `MultiPeriodDiscriminator`.
 
 Parameter names and shapes equal upstream's checkpoints (`tests/data/manifests/s2G_*`,
@@ -21,7 +21,7 @@ from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.module.norms import remove_weight_norm, spectral_norm, weight_norm
 from GPT_SoVITS.module.quantize import ResidualVectorQuantizer
 from GPT_SoVITS.text.symbols import SymbolTable
-from GPT_SoVITS.versions import is_pro_version
+from GPT_SoVITS.versions import DEFAULT_VERSION, discriminator_periods, is_pro_version
 from GPT_SoVITS.weights_compat.tables import resolve_table
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,6 @@ SSL_DIM = 768  # chinese-hubert-base hidden size
 V2_REF_BINS = 704  # v2's style encoder sees spectrogram bins 0..703 (v1: all of them)
 SV_DIM = 20480  # the ERes2NetV2 speaker vector (GPT_SoVITS.sv)
 PRO_TEXT_STYLE_DIM = 512  # Pro's MRTE keeps v2's 512-wide style input: `ge_to512` maps gin to it
-PERIODS = {"v2": (2, 3, 5, 7, 11), "v2Pro": (2, 3, 5, 7, 11, 17, 23)}
 
 
 class TextEncoder(nn.Module):
@@ -186,7 +185,7 @@ class SynthesizerTrn(nn.Module):
     `table` (a `SymbolTable` or its name) sets the rows of `enc_p.text_embedding`; everything
     else follows the config. `n_layers_q` and `use_spectral_norm` are accepted and unused, as
     upstream does; `n_speakers` is accepted for signature compatibility (no speaker embedding).
-    `version` v2Pro/v2ProPlus adds `sv_emb`, `prelu` and `ge_to512` (see `style_vectors`).
+    A `version` with speaker vectors adds `sv_emb`, `prelu` and `ge_to512` (see `style_vectors`).
     """
 
     def __init__(self, spec_channels: int, segment_size: int, inter_channels: int, hidden_channels: int,
@@ -194,7 +193,7 @@ class SynthesizerTrn(nn.Module):
                  resblock: str, resblock_kernel_sizes: Sequence[int], resblock_dilation_sizes: Sequence[Sequence[int]],
                  upsample_rates: Sequence[int], upsample_initial_channel: int, upsample_kernel_sizes: Sequence[int],
                  n_speakers: int = 0, gin_channels: int = 0, semantic_frame_rate: str = "25hz",
-                 freeze_quantizer: bool = True, version: str = "v2", table: SymbolTable | str | None = None,
+                 freeze_quantizer: bool = True, version: str = DEFAULT_VERSION, table: SymbolTable | str | None = None,
                  **unused):
         super().__init__()
         if unused:
@@ -469,14 +468,14 @@ class DiscriminatorS(nn.Module):
 
 
 class MultiPeriodDiscriminator(nn.Module):
-    """`s2D`: the scale discriminator (index 0) then period discriminators 2, 3, 5, 7, 11, and
-    for `version` v2Pro/v2ProPlus also 17 and 23 (`periods` overrides both)."""
+    """`s2D`: the scale discriminator (index 0) then one period discriminator per period of
+    `version` (`versions.discriminator_periods`: 2, 3, 5, 7, 11 for v2); `periods` overrides them."""
 
     def __init__(self, use_spectral_norm: bool = False, periods: Sequence[int] | None = None,
                  version: str | None = None):
         super().__init__()
         if periods is None:
-            periods = PERIODS["v2Pro"] if is_pro_version(version) else PERIODS["v2"]
+            periods = discriminator_periods(version)
         discs = [DiscriminatorS(use_spectral_norm)]
         discs += [DiscriminatorP(p, use_spectral_norm=use_spectral_norm) for p in periods]
         self.discriminators = nn.ModuleList(discs)

@@ -1,6 +1,6 @@
 """`python -m GPT_SoVITS.prepare --list data.list --exp NAME`: prepare a dataset in one command.
 
-Runs stages 1-3 (and 2-get-sv with `--version v2Pro`/`v2ProPlus`) as the web UI does (see
+Runs stages 1-3 (and 2-get-sv with the `--version` of a model with speaker vectors) as the web UI does (see
 GPT_SoVITS/prepare/pipeline.py and docs/dataset.md).
 """
 
@@ -16,7 +16,7 @@ from GPT_SoVITS.logging_setup import setup_logging
 from GPT_SoVITS.prepare.pipeline import PipelineConfig, PipelineResult, StageUpdate, run_pipeline
 from GPT_SoVITS.prepare.progress import loading_text
 from GPT_SoVITS.pretrained import PRETRAINED, pretrained_path
-from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS
+from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, pro_text
 
 logger = logging.getLogger("GPT_SoVITS.prepare")
 
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m GPT_SoVITS.prepare",
         description="Prepare a training set: text -> phones (stage 1), audio -> 32 kHz wav + HuBERT "
-        "features (stage 2), for v2Pro/v2ProPlus also speaker vectors (stage 2-get-sv), features -> semantic "
+        f"features (stage 2), for {pro_text()} also speaker vectors (stage 2-get-sv), features -> semantic "
         "tokens (stage 3), into <logs-dir>/<exp>/. A rerun processes new and fixed lines only.",
     )
     parser.add_argument("--list", required=True, type=Path, help=".list file: wav_path|speaker|language|text per line")
@@ -34,14 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--parts", type=int, default=1, help="processes per stage (the UI's GPU list length)")
     parser.add_argument("--hubert", type=Path, default=pretrained_path("cnhubert"), help="chinese-hubert-base folder")
     parser.add_argument("--version", default=DEFAULT_VERSION, choices=list(VERSIONS),
-                        help="model version (default %(default)s); v2Pro/v2ProPlus add stage 2-get-sv")
+                        help=f"model version (default %(default)s); {pro_text()} add stage 2-get-sv")
     parser.add_argument("--s2g", type=Path, default=None,
                         help=f"pretrained SoVITS generator for stage 3 (default: the version's, {PRETRAINED['s2G'].path} "
-                        f"for v2, {PRETRAINED['s2G_v2ProPlus'].path} for v2ProPlus)")
+                        f"for v2)")
     parser.add_argument("--s2-config", type=Path, default=None,
                         help="SoVITS config for stage 3 (default: the version's, configs/s2.json for v2)")
     parser.add_argument("--sv", type=Path, default=pretrained_path("sv"),
-                        help=f"speaker encoder for stage 2-get-sv (v2Pro/v2ProPlus; default {PRETRAINED['sv'].path})")
+                        help=f"speaker encoder for stage 2-get-sv ({pro_text()}; default {PRETRAINED['sv'].path})")
     parser.add_argument("--half", action="store_true", help="half precision on CUDA (ignored on CPU)")
     parser.add_argument("--logs-dir", type=Path, default=Path("logs"), help="parent folder of experiments")
     parser.add_argument("--latin", default="english", choices=["english", "translit"],

@@ -1,4 +1,4 @@
-"""The one dataset pipeline: stages 1-3 (and 2-get-sv for v2Pro/v2ProPlus) as processes of their
+"""The one dataset pipeline: stages 1-3 (and 2-get-sv for the Pro versions) as processes of their
 scripts, merged, with live progress.
 
 `python -m GPT_SoVITS.prepare` and the web UI's dataset tab both run it. Each stage is N
@@ -35,7 +35,7 @@ from GPT_SoVITS.prepare.provenance import CAUSES, forget, remember
 from GPT_SoVITS.prepare.resume import StagePlan, plan_stage
 from GPT_SoVITS.prepare.stages import SCRIPTS_DIR, STAGES, Stage, stage_keys
 from GPT_SoVITS.pretrained import REPO_ROOT, missing_pretrained, missing_pretrained_message, pretrained_path
-from GPT_SoVITS.versions import DEFAULT_VERSION, get_version, is_pro_version
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version, is_pro_version, pro_text
 from GPT_SoVITS.text.russian.latin import ENV_VAR as LATIN_ENV_VAR, resolve_mode as latin_mode
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ POLL_SECONDS = 0.3
 class PipelineConfig:
     """A dataset run: what to read, where to write, how many parts (and on which GPUs).
 
-    `version` (v2, v2Pro, v2ProPlus) decides the stages (2-get-sv for Pro) and the defaults of
+    `version` (a name of `versions.VERSIONS`) decides the stages (2-get-sv for Pro) and the defaults of
     `s2g` and `s2_config` (the version's pretrained generator and base config) when not given.
     """
 
@@ -197,7 +197,7 @@ def check_stages(config: PipelineConfig, stages: Sequence[str]) -> None:
     """Refuse a stage that is not this version's (2-get-sv of a v2 experiment), naming the fix."""
     for key in stages:
         if key not in config.stage_keys:
-            raise ConfigError(f"stage {STAGES[key].script} is for v2Pro/v2ProPlus experiments only; this run's version is "
+            raise ConfigError(f"stage {STAGES[key].script} is for {pro_text()} experiments only; this run's version is "
                               f"{config.version} (choose the version with --version or the UI's version choice)")
 
 

@@ -22,16 +22,16 @@ from typing import Iterator, Sequence
 
 import torch
 
-from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.data_files.failures import write_part_failures
 from GPT_SoVITS.data_files.features import read_ssl_features
 from GPT_SoVITS.data_files.layout import SSL_DIR
 from GPT_SoVITS.data_files.list_file import ListEntry
 from GPT_SoVITS.data_files.name2semantic import format_name2semantic_line, write_name2semantic_part
-from GPT_SoVITS.errors import CheckpointError, DataError
+from GPT_SoVITS.errors import DataError
 from GPT_SoVITS.module.code_search import SemanticCodeSearch
 from GPT_SoVITS.module.config import S2Config
-from GPT_SoVITS.module.models import SSL_DIM, SynthesizerTrn, build_generator
+from GPT_SoVITS.model_files import load_sovits
+from GPT_SoVITS.module.models import SSL_DIM, SynthesizerTrn
 from GPT_SoVITS.prepare.progress import ProgressWriter
 from GPT_SoVITS.prepare.resume import plan_part
 from GPT_SoVITS.prepare.semantic_codes import code_search_for, extract_codes
@@ -45,7 +45,6 @@ logger = logging.getLogger(__name__)
 STAGE = STAGES["semantic"].name
 BATCH_FRAMES = 16384  # 50 Hz frames per batch: ~50 MB of float32 features
 MAX_BATCH = 64
-SUPPORTED_VERSIONS = ("v1", "v2", "v2Pro", "v2ProPlus")
 
 
 @dataclass(frozen=True)
@@ -58,28 +57,15 @@ class Features:
 
 
 def load_semantic_model(env: StageEnv, device: str = "cpu", half: bool = False) -> SynthesizerTrn:
-    """Build the generator from `s2config_path` and load `pretrained_s2G` through weights_compat.
+    """The generator of `pretrained_s2G` (through the one loader, `model_files.load_sovits`), built
+    from `s2config_path` for the project's symbol table.
 
-    The architecture version (v1: style encoder on all 1025 bins; v2Pro/v2ProPlus: speaker-vector
-    layers, whose config is configs/s2v2Pro*.json) comes from the checkpoint's content; `enc_q.*`
-    may be absent (inference-format files drop it). Upstream builds a non-Pro model for Pro files
-    and ignores the extra keys; the codes are the same, but here the file loads strictly.
+    The architecture version comes from the checkpoint's content; `enc_q.*` may be absent
+    (inference-format files drop it). Upstream builds a non-Pro model for Pro files and ignores
+    the extra keys; the codes are the same, but here the file loads strictly.
     """
     config = S2Config.from_file(env.s2config_path)
-    checkpoint = wc.read_checkpoint(env.pretrained_s2G)
-    info = wc.identify(checkpoint)
-    if info.kind != "s2G":
-        raise CheckpointError(f"{env.pretrained_s2G}: this is a {info.kind} checkpoint; pretrained_s2G needs a SoVITS generator (s2G)")
-    if info.version not in SUPPORTED_VERSIONS:
-        raise CheckpointError(f"{env.pretrained_s2G}: SoVITS {info.version} is not supported; use a v2, v2Pro or "
-                              f"v2ProPlus (or v1) s2G file")
-    config.model.version = info.version
-    table = default_table_name()
-    model = build_generator(config, table)
-    del checkpoint  # load_into reads the file again so its report names it
-    wc.load_into(model, env.pretrained_s2G, table=table, kind="s2G", allow_missing=("enc_q.*",))  # logs the report
-    model.eval().to(device)
-    return model.half() if half else model
+    return load_sovits(env.pretrained_s2G, device, half, config=config, table=default_table_name()).model
 
 
 def plan_batches(entries: Sequence[ListEntry], ssl_dir: Path, batch_frames: int = BATCH_FRAMES,

@@ -14,6 +14,7 @@ from typing import Mapping
 
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.pretrained import PRETRAINED
+from GPT_SoVITS.versions import DEFAULT_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class StageEnv:
     cnhubert_base_dir: str
     pretrained_s2G: str
     s2config_path: str
-    sv_path: str = str(PRETRAINED["sv"].path)  # stage 2-get-sv's speaker encoder (v2Pro/v2ProPlus)
+    sv_path: str = str(PRETRAINED["sv"].path)  # stage 2-get-sv's speaker encoder (Pro versions)
     progress_file: Path | None = None  # ours, set by the pipeline: where the part reports its progress
     latin: str = "english"  # ours: how stage 1 reads Latin words in Russian lines ($GPT_SOVITS_LATIN)
 
@@ -94,7 +95,7 @@ class StageEnv:
             i_part=i_part,
             all_parts=all_parts,
             is_half=_flag(env, "is_half"),
-            version=env.get("version", "v2").strip() or "v2",
+            version=env.get("version", DEFAULT_VERSION).strip() or DEFAULT_VERSION,
             cuda_visible_devices=env.get("_CUDA_VISIBLE_DEVICES"),
             bert_pretrained_dir=env.get("bert_pretrained_dir", "GPT_SoVITS/pretrained_models/chinese-roberta-wwm-ext-large"),
             cnhubert_base_dir=env.get("cnhubert_base_dir", str(PRETRAINED["cnhubert"].path)),

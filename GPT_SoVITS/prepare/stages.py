@@ -1,6 +1,6 @@
 """The stage table: the dataset stages, their scripts, runners and outputs, in run order.
 
-Stages 1, 2 and 3 run for every version; 2-get-sv (speaker vectors) only for v2Pro/v2ProPlus,
+Stages 1, 2 and 3 run for every version; 2-get-sv (speaker vectors) only for the Pro versions,
 between stages 2 and 3 as upstream runs it. The pipeline (CLI and web UI), the stage scripts
 and the summaries all name stages from here.
 """
@@ -27,7 +27,7 @@ class Stage:
     runner: str  # "module:function" taking a StageEnv and returning a StageSummary
     output: str  # what it writes, for messages
     button: str  # the web UI's button label
-    speaker_vectors: bool = False  # runs only for versions with speaker vectors (v2Pro, v2ProPlus)
+    speaker_vectors: bool = False  # runs only for versions with speaker vectors (`versions.pro_versions`)
 
     @property
     def script(self) -> str:

@@ -1,4 +1,4 @@
-"""Stage 2-get-sv (v2Pro/v2ProPlus only): `5-wav32k/<name>` -> speaker vector `7-sv_cn/<name>.pt`.
+"""Stage 2-get-sv (Pro versions only): `5-wav32k/<name>` -> speaker vector `7-sv_cn/<name>.pt`.
 
 As upstream: the input is stage 2's 32 kHz wav (its loudness mix, never the source audio),
 resampled to 16 kHz with upstream's filter (`sv.resample`) and embedded by the ERes2NetV2

@@ -1,4 +1,4 @@
-"""Stage 2-get-sv (v2Pro/v2ProPlus) as the web UI runs it: `python GPT_SoVITS/prepare_datasets/2-get-sv.py` with
+"""Stage 2-get-sv (Pro versions) as the web UI runs it: `python GPT_SoVITS/prepare_datasets/2-get-sv.py` with
 the stage environment variables (see GPT_SoVITS/prepare/stage_env.py; `sv_path` names the speaker encoder).
 Logic: prepare/sv_stage.py."""
 

@@ -3,8 +3,9 @@
 The training state (`<s2_ckpt_dir>/logs_s2_<v>/state_latest.pt`) is ours: everything needed to
 continue bit-for-bit (G, D, optimisers, schedulers, scaler, RNG, epoch, step, symbol table).
 Exports are upstream-format inference weights written through `weights_compat.save_checkpoint`
-(v2Pro/v2ProPlus ones with upstream's version bytes in place of `PK`, as its exports have them).
-Pretrained weights are *read* only through `weights_compat.load_into` (in the trainer).
+(of the marked versions with upstream's version bytes in place of `PK`, as its exports have them).
+Pretrained weights are *read* only through `weights_compat.load_into` (in the trainer), the resume
+file through `weights_compat.read_training_state`.
 """
 
 from __future__ import annotations
@@ -79,10 +80,7 @@ def load_training_state(path: Path, table: SymbolTable) -> TrainingState:
     Refuses a state trained with another symbol table: its text embedding rows mean other
     symbols, so continuing would silently scramble them.
     """
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # truncated zip, foreign pickle, ...
-        raise CheckpointError(f"{path}: unreadable training state ({error}); delete it to start from the pretrained weights") from None
+    payload = wc.read_training_state(path, "delete it to start from the pretrained weights")
     if not isinstance(payload, dict) or payload.get("format") != STATE_FORMAT:
         raise CheckpointError(f"{path}: not a training state of this trainer (format {payload.get('format') if isinstance(payload, dict) else None})")
     symbols = tuple(payload["symbols"])

@@ -2,7 +2,7 @@
 
     python GPT_SoVITS/s2_train.py --config TEMP/tmp_s2.json                   # as the web UI starts it
     python GPT_SoVITS/s2_train.py --exp my_voice --epochs 8 --batch-size 4    # without the UI
-    python GPT_SoVITS/s2_train.py --exp my_voice --version v2ProPlus          # a v2ProPlus experiment
+    python GPT_SoVITS/s2_train.py --exp my_voice --version <version>          # another version (versions.py)
 
 `--exp` builds the config the UI's SoVITS button would write (`configs/s2.json`, or
 `configs/s2<version>.json` with `--version`, + the flags, through `GPT_SoVITS.s2.options.build_s2_config`). `train.gpu_numbers` ("0-1") selects the GPUs;
@@ -18,7 +18,7 @@ import sys
 from typing import Sequence
 
 from GPT_SoVITS import trainer_cli as flags
-from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
+from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version, pro_text
 
 #: The `--exp` flags (argparse dests); next to `--config` they are refused.
 EXP_FLAGS = (*flags.SHARED_FLAGS, "text_lr_rate", "pretrained_s2G", "pretrained_s2D", "version")
@@ -37,11 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
                                 base_config="configs/s2.json, or configs/s2<version>.json")
     group.add_argument("--version", choices=list(VERSIONS),
                        help=f"model version (default {DEFAULT_VERSION}): picks the base config, the pretrained files "
-                       f"and the weights folder; v2Pro/v2ProPlus train on the speaker vectors of stage 2-get-sv")
+                       f"and the weights folder; {pro_text()} train on the speaker vectors of stage 2-get-sv")
     group.add_argument("--text-lr-rate", type=float, metavar="RATE",
                        help=f"learning-rate ratio of the text embedding and encoder (default {ui.text_low_lr_rate})")
     group.add_argument("--pretrained-s2G", metavar="FILE", help=flags.pretrained_help("s2G", "pretrained generator", "random")
-                       + "; with --version v2ProPlus GPT_SoVITS/pretrained_models/v2Pro/s2Gv2ProPlus.pth")
+                       + "; with --version the version's s2G")
     group.add_argument("--pretrained-s2D", metavar="FILE",
                        help=flags.pretrained_help("s2D", "pretrained discriminator", "random")
                        + "; with --version the version's s2D")

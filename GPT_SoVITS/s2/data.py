@@ -2,7 +2,7 @@
 
 An experiment folder (`logs/<exp>`) holds `2-name2text.txt` (phones), `4-cnhubert/<name>.pt`
 (SSL features [1, 768, T] at 50 Hz) and `5-wav32k/<name>` (int16 32 kHz wavs), written by the
-preparation stages, and for v2Pro/v2ProPlus `7-sv_cn/<name>.pt` (speaker vectors, stage
+preparation stages, and for the Pro versions `7-sv_cn/<name>.pt` (speaker vectors, stage
 2-get-sv). This module turns them into batches of (ssl, spectrogram, audio, phone ids[, speaker
 vector]); every utterance it cannot use is counted in a `DataReport`, never silently dropped.
 It does not build or run any model.
@@ -30,6 +30,7 @@ from GPT_SoVITS.data_files.sampler import DEFAULT_EDGES, BucketBatchSampler  # n
 from GPT_SoVITS.data_files.sv_vectors import read_sv_vector
 from GPT_SoVITS.errors import DataError, UnknownSymbolError
 from GPT_SoVITS.text.symbols import PAD_ID, SymbolTable
+from GPT_SoVITS.versions import pro_text
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +71,10 @@ class Utterance:
     ssl_path: Path
     wav_path: Path
     frames: int
-    sv_path: Path | None = None  # the speaker vector (v2Pro/v2ProPlus experiments)
+    sv_path: Path | None = None  # the speaker vector (Pro experiments)
 
 
-SV_STAGE = "stage 2-get-sv (button 1b with a Pro version, or python -m GPT_SoVITS.prepare --version v2ProPlus)"
+SV_STAGE = "stage 2-get-sv (button 1b with a Pro version, or python -m GPT_SoVITS.prepare --version <its version>)"
 
 
 def scan_experiment(
@@ -84,14 +85,14 @@ def scan_experiment(
 
     Dropped (and counted): malformed lines, unknown phones, a missing/empty `.pt` or wav, a
     wav at the wrong sample rate, and durations outside (0.6 s, 54 s). With `speaker_vectors`
-    (v2Pro/v2ProPlus) an utterance also needs its `7-sv_cn/<name>.pt`, as upstream's filter does.
+    (Pro versions) an utterance also needs its `7-sv_cn/<name>.pt`, as upstream's filter does.
     """
     exp_dir = Path(exp_dir)
     text_path = exp_dir / TEXT_FILE
     if not text_path.is_file():
         raise DataError(f"{text_path}: not found; run the dataset preparation (buttons 1a-1c, or python -m GPT_SoVITS.prepare) for this experiment first")
     if speaker_vectors and not (exp_dir / SV_DIR).is_dir():
-        raise DataError(f"{exp_dir / SV_DIR}: not found; a v2Pro/v2ProPlus model trains on speaker vectors: "
+        raise DataError(f"{exp_dir / SV_DIR}: not found; a {pro_text()} model trains on speaker vectors: "
                         f"run {SV_STAGE} for this experiment first")
     report = DataReport("s2 data")
     utterances: list[Utterance] = []
@@ -225,7 +226,7 @@ class Sample(NamedTuple):
     spec: torch.Tensor  # [bins, T]
     audio: torch.Tensor  # [1, T * hop]
     text: torch.Tensor  # [N] phone ids
-    sv: torch.Tensor | None = None  # [20480] speaker vector (v2Pro/v2ProPlus)
+    sv: torch.Tensor | None = None  # [20480] speaker vector (Pro versions)
 
 
 def align_lengths(ssl: torch.Tensor, spec: torch.Tensor, audio: torch.Tensor, hop: int) -> Sample:
@@ -278,7 +279,7 @@ class Batch(NamedTuple):
     audio: torch.Tensor  # [B, 1, T * hop]
     text: torch.Tensor  # [B, N], padded with PAD_ID
     text_lengths: torch.Tensor  # [B]
-    sv: torch.Tensor | None = None  # [B, 20480] float32 speaker vectors (v2Pro/v2ProPlus)
+    sv: torch.Tensor | None = None  # [B, 20480] float32 speaker vectors (Pro versions)
 
     def to(self, device: torch.device | str) -> "Batch":
         return Batch(*(None if t is None else t.to(device, non_blocking=True) for t in self))

@@ -64,7 +64,7 @@ class RenderedSample(NamedTuple):
 
 @torch.no_grad()
 def render_sample(generator: torch.nn.Module, utterance: Utterance, config: S2Config) -> RenderedSample:
-    """Decode `utterance` (its codes, phones, own reference spectrogram and, for v2Pro/v2ProPlus, its
+    """Decode `utterance` (its codes, phones, own reference spectrogram and, for the Pro versions, its
     speaker vector) with `generator`.
 
     Runs in eval mode and restores the generator's mode after; the training RNG is untouched.

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.module.config import S2Config
+from GPT_SoVITS.versions import DEFAULT_VERSION
 
 #: `train.amp_dtype`: torch's names of the autocast dtypes `fp16_run` may use on CUDA.
 AMP_DTYPES = ("float16", "bfloat16")
@@ -39,7 +40,7 @@ class SoVITSChoices:
 
 
 def build_s2_config(base: dict, choices: SoVITSChoices, logs_dir: Path, weight_dir: Path, cuda: bool,
-                    version: str = "v2") -> dict:
+                    version: str = DEFAULT_VERSION) -> dict:
     """The SoVITS trainer's config: `base` with upstream's 1Ba keys set (paths as given, absolute in the UI).
 
     Unlike upstream, the batch size is not halved without half precision: what the user asks is

@@ -2,7 +2,7 @@
 
 VITS-style GAN fine-tuning of `SynthesizerTrn` against `MultiPeriodDiscriminator`: the
 generator minimises adversarial + feature-matching + c_mel * mel-L1 + c_kl * KL + VQ commit
-losses. `model.version` picks v2 or v2Pro/v2ProPlus (speaker vectors from `7-sv_cn`, two more
+losses. `model.version` picks v2 or a Pro version (speaker vectors from `7-sv_cn`, two more
 discriminator periods, exports with upstream's version bytes). Runs single-process, or one process per device under `torchrun` (DDP; gloo on CPU).
 Every function takes the typed `S2Config` (parsed once); pretrained weights come in only
 through weights_compat; resume files are our own. Curves and samples go to the training log
@@ -164,7 +164,7 @@ def autocast_dtype(train: TrainConfig, device: torch.device) -> torch.dtype | No
 
 
 def build_discriminator(config: S2Config) -> torch.nn.Module:
-    """The multi-period discriminator of upstream's s2D (scale + periods 2, 3, 5, 7, 11; v2Pro/v2ProPlus
+    """The multi-period discriminator of upstream's s2D (scale + periods 2, 3, 5, 7, 11; Pro versions
     also 17 and 23)."""
     from GPT_SoVITS.module.models import MultiPeriodDiscriminator
 

@@ -1,7 +1,7 @@
-"""The speaker encoder as v2Pro uses it: 16 kHz audio -> fbank -> ERes2NetV2 -> [B, 20480].
+"""The speaker encoder as the versions with speaker vectors use it: 16 kHz audio -> fbank -> ERes2NetV2 -> [B, 20480].
 
 `load_speaker_encoder` reads the pretrained file through `weights_compat` (no code from the
-file runs) and checks every key and shape before loading. Not a stage: reading wavs,
+file runs) and loads it with its strict key and shape check (`load_strictly`). Not a stage: reading wavs,
 resampling and saving vectors belong to the callers.
 """
 
@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Mapping
-
 import torch
 
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.sv.eres2netv2 import ERes2NetV2
 from GPT_SoVITS.sv.fbank import batch_fbank
-from GPT_SoVITS.weights_compat import read_checkpoint
+from GPT_SoVITS.weights_compat import load_strictly, read_checkpoint
 
 logger = logging.getLogger(__name__)
 
 EMBEDDING_DIM = 20480  # 2048 channels x 10 frequency rows of the fused layer-3/4 map
 SV_FILE_NAME = "pretrained_eres2netv2w24s4ep4.ckpt"
-_OPTIONAL_SUFFIX = ".num_batches_tracked"  # BatchNorm step counters: unused in eval, torch fills them in
+_OPTIONAL_KEYS = "*.num_batches_tracked"  # BatchNorm step counters: unused in eval, torch fills them in
 
 
 class SpeakerEncoder(ERes2NetV2):
@@ -48,21 +46,6 @@ class SpeakerEncoder(ERes2NetV2):
         return self.pooled_embedding(feats, frames if padded else None)
 
 
-def _key_problems(weight: Mapping[str, torch.Tensor], expected: Mapping[str, torch.Tensor]) -> list[str]:
-    missing = [k for k in expected if k not in weight and not k.endswith(_OPTIONAL_SUFFIX)]
-    unexpected = [k for k in weight if k not in expected]
-    misshaped = [
-        f"{k}: file {tuple(weight[k].shape)} vs model {tuple(expected[k].shape)}"
-        for k in expected if k in weight and tuple(weight[k].shape) != tuple(expected[k].shape)
-    ]
-    problems = []
-    for title, keys in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)):
-        if keys:
-            shown = ", ".join(keys[:10]) + (f", ... ({len(keys) - 10} more)" if len(keys) > 10 else "")
-            problems.append(f"  {title} ({len(keys)}): {shown}")
-    return problems
-
-
 def load_speaker_encoder(path: str | Path, *, device: str | torch.device = "cpu",
                          dtype: torch.dtype = torch.float32) -> SpeakerEncoder:
     """The pretrained speaker encoder from `path` (upstream's bare ERes2NetV2 state dict, fp16
@@ -78,11 +61,8 @@ def load_speaker_encoder(path: str | Path, *, device: str | torch.device = "cpu"
             f"(GPT_SoVITS/pretrained_models/sv/ by default)")
     weight = read_checkpoint(path)["weight"]
     model = SpeakerEncoder()
-    problems = _key_problems(weight, model.state_dict())
-    if problems:
-        raise CheckpointError(
-            f"{path}: not the ERes2NetV2 speaker encoder this project expects ({SV_FILE_NAME}):\n"
-            + "\n".join(problems))
-    model.load_state_dict(weight, strict=False)  # strictness checked above; step counters may be absent
-    logger.info("speaker encoder: %d tensors loaded from %s", len(weight), path.name)
+    loaded = load_strictly(model, weight, str(path), f"not the ERes2NetV2 speaker encoder this project expects "
+                           f"({SV_FILE_NAME})", f"Use upstream's {SV_FILE_NAME} (python tools/download_pretrained.py --only sv)",
+                           allow_missing=(_OPTIONAL_KEYS,))
+    logger.info("speaker encoder: %d tensors loaded from %s", loaded, path.name)
     return model.to(device=device, dtype=dtype).eval()

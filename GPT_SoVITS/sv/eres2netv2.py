@@ -1,4 +1,4 @@
-"""ERes2NetV2, the speaker-verification network of v2Pro/v2ProPlus, up to its 20480-dim pooled map.
+"""ERes2NetV2, the speaker-verification network of the Pro versions, up to its 20480-dim pooled map.
 
 Parameter names and shapes equal upstream's `pretrained_eres2netv2w24s4ep4.ckpt`
 (`tests/data/manifests/sv_eres2netv2_manifest.tsv`). Input is Kaldi fbank [B, T, 80] (see

@@ -102,7 +102,8 @@ class Callbacks:
         choices = training.gpt_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, save_every_n_epoch=save_every_n_epoch, if_save_latest=if_save_latest,
-            if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers)
+            if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers,
+            version=version)
         spec = training.gpt_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
                                             self.settings.gpt_weights_for(version), training.gpt_monitor(self.settings),

@@ -14,7 +14,7 @@ from GPT_SoVITS.AR.train_config import GPTChoices, build_s1_config, s1_config_te
 from GPT_SoVITS.atomic import write_text_atomic
 from GPT_SoVITS.config_files import read_s1_config, read_s2_config
 from GPT_SoVITS.s2.options import SoVITSChoices, build_s2_config, s2_config_text
-from GPT_SoVITS.versions import DEFAULT_VERSION
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
 
 __all__ = ["GPTChoices", "SoVITSChoices", "TMP_S1", "TMP_S2", "write_s1_config", "write_s2_config"]
 
@@ -24,7 +24,7 @@ TMP_S1 = "tmp_s1.yaml"
 
 def write_s2_config(base_path: Path, choices: SoVITSChoices, root: Path, cuda: bool, version: str = DEFAULT_VERSION) -> Path:
     """Write `<root>/TEMP/tmp_s2.json` atomically and return its path; `base_path` is the version's base config."""
-    config = build_s2_config(read_s2_config(base_path), choices, root / "logs", root / f"SoVITS_weights_{version}",
+    config = build_s2_config(read_s2_config(base_path), choices, root / "logs", root / get_version(version).sovits_weights_dir,
                              cuda, version)
     path = root / "TEMP" / TMP_S2
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,7 +34,7 @@ def write_s2_config(base_path: Path, choices: SoVITSChoices, root: Path, cuda: b
 
 def write_s1_config(base_path: Path, choices: GPTChoices, root: Path, cuda: bool, version: str = DEFAULT_VERSION) -> Path:
     """Write `<root>/TEMP/tmp_s1.yaml` atomically and return its path (the GPT is the same model in every version)."""
-    config = build_s1_config(read_s1_config(base_path), choices, root / "logs", root / f"GPT_weights_{version}",
+    config = build_s1_config(read_s1_config(base_path), choices, root / "logs", root / get_version(version).gpt_weights_dir,
                              cuda, version)
     path = root / "TEMP" / TMP_S1
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ class DatasetRequest:
     s2g_path: Path
     s2_config: Path
     version: str = DEFAULT_VERSION
-    sv_path: Path = pretrained_path("sv")  # the speaker encoder of stage 2-get-sv (v2Pro/v2ProPlus)
+    sv_path: Path = pretrained_path("sv")  # the speaker encoder of stage 2-get-sv (Pro versions)
     latin: str = "english"  # stage 1: Latin words in Russian lines as English, or "translit"
 
     @property
@@ -56,7 +56,7 @@ class DatasetRequest:
 
 
 def version_stages(stages: tuple[str, ...], version: str) -> tuple[str, ...]:
-    """A button's stages for `version`: for v2Pro/v2ProPlus, button 1b also runs 2-get-sv (as upstream's 1b)."""
+    """A button's stages for `version`: for the Pro versions, button 1b also runs 2-get-sv (as upstream's 1b)."""
     return tuple(key for key in stage_keys(version) if key in stages or (key == "sv" and "ssl" in stages))
 
 

@@ -2,9 +2,10 @@
 
 The working folders (`logs/`, `TEMP/`, `SoVITS_weights_<version>/`, `GPT_weights_<version>/`) live
 under `root` (default: the repository root; `--root` / `GPT_SOVITS_ROOT`), so tests run in tmp.
-The base training configs can be swapped (`--s2-config` / `--s1-config`, `--s2v2Pro-config` /
-`--s2v2ProPlus-config`, or the variables `GPT_SOVITS_S2_CONFIG`, `GPT_SOVITS_S1_CONFIG`,
-`GPT_SOVITS_S2V2PRO_CONFIG`, `GPT_SOVITS_S2V2PROPLUS_CONFIG`) so tests train tiny models.
+The base training configs can be swapped (`--s2-config` / `--s1-config`, `--s2<version>-config`
+for each version with speaker vectors, or the variables `GPT_SOVITS_S2_CONFIG`, `GPT_SOVITS_S1_CONFIG`,
+`GPT_SOVITS_S2<VERSION>_CONFIG`) so tests train tiny models. Every weights folder is a version's
+(`sovits_weights_for`, `gpt_weights_for`): there is no version-less one.
 
 Every path a field or an endpoint of the UI accepts must resolve inside `UiSettings.folders`
 (`GPT_SoVITS.confinement`): the root, the repository's pretrained-models folder and the folders
@@ -22,11 +23,10 @@ from typing import Mapping, Sequence
 from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.pretrained import PRETRAINED_DIR, REPO_ROOT, pretrained_path
-from GPT_SoVITS.versions import DEFAULT_VERSION, PRO_VERSIONS, get_version
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version, pro_versions
 from GPT_SoVITS.webui.i18n import resolve_lang
 
 DEFAULT_PORT = 9874
-VERSION = DEFAULT_VERSION
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,6 @@ class UiSettings:
     def temp_dir(self) -> Path:
         return self.root / "TEMP"
 
-    @property
-    def sovits_weights_dir(self) -> Path:
-        return self.root / f"SoVITS_weights_{VERSION}"
-
-    @property
-    def gpt_weights_dir(self) -> Path:
-        return self.root / f"GPT_weights_{VERSION}"
-
     def exp_dir(self, exp_name: str) -> Path:
         return self.logs_dir / exp_name
 
@@ -103,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="synthesis: GPT + SoVITS pairs kept loaded, least recently used dropped (default 2)")
     parser.add_argument("--cpu-precision", choices=("fp32", "bf16", "int8"), default="fp32",
                         help="synthesis on the CPU: the GPT's format (default fp32; see docs/benchmarks.md)")
-    for version in PRO_VERSIONS:
+    for version in pro_versions():
         parser.add_argument(f"--s2{version}-config", dest=f"s2_{version}",
                             help=f"base SoVITS config of {version} (env {_pro_env(version)}; default configs/s2{version}.json)")
     return parser
@@ -162,7 +154,7 @@ def _allowed_dirs(flags: Sequence[str], environ: Mapping[str, str]) -> tuple[Pat
 
 def _pro_configs(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[tuple[str, Path], ...]:
     found = []
-    for version in PRO_VERSIONS:
+    for version in pro_versions():
         value = getattr(args, f"s2_{version}") or environ.get(_pro_env(version))
         if value:
             found.append((version, _existing_file(value, f"--s2{version}-config")))

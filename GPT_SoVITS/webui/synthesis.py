@@ -81,7 +81,7 @@ def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[in
         latin=form.latin or "english",
         batch_size=checks.check_positive_int(form.batch_size, "batch_size"), text_split_method=form.split_method,
     )
-    tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"),  # used by v2Pro/v2ProPlus files
+    tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"),  # used by Pro files
                   cpu_precision=settings.cpu_precision, max_pairs=settings.tts_max_pairs)
     result = tts.synthesize(ref, form.ref_text, form.text, language=form.lang, ref_language=form.ref_lang,
                             params=params)

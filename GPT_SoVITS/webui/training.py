@@ -30,7 +30,7 @@ from GPT_SoVITS.webui.training_view import LOG_LINES, TrainingFrame, TrainingMon
 
 S2_SLOT, S1_SLOT = "sovits", "gpt"
 S2_NEEDS = ("2-name2text.txt", "4-cnhubert", "5-wav32k")
-S2_PRO_NEEDS = (*S2_NEEDS, SV_DIR)  # v2Pro/v2ProPlus train on the speaker vectors of stage 2-get-sv
+S2_PRO_NEEDS = (*S2_NEEDS, SV_DIR)  # versions with speaker vectors train on those of stage 2-get-sv
 S1_NEEDS = ("2-name2text.txt", "6-name2semantic.tsv")
 #: The trainers' progress bars refresh at most this often (seconds) in the UI's output: the view
 #: shows progress from the metrics file, so the bars need not flood the output tail.
@@ -82,18 +82,19 @@ def default_num_workers(settings: UiSettings) -> int:
     return suggested_workers(base_num_workers(read_s1_config(settings.s1_config)))
 
 
-def latest_sovits_export(settings: UiSettings, exp_name: str) -> str:
-    """The experiment's newest SoVITS export (the GPT's samples are rendered through it), or ""."""
-    exports = previous_exports(settings.sovits_weights_dir, exp_name)
+def latest_sovits_export(settings: UiSettings, exp_name: str, version: str) -> str:
+    """The experiment's newest SoVITS export of `version` (the GPT's samples are rendered through
+    it), or ""."""
+    exports = previous_exports(settings.sovits_weights_for(version), exp_name)
     return str(exports[-1]) if exports else ""
 
 
 def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: bool, batch_size, epochs,
                 save_every_n_epoch, if_save_latest: bool, if_save_every_weights: bool,
-                pretrained_s1: str, num_workers=None) -> GPTChoices:
+                pretrained_s1: str, num_workers=None, version: str = DEFAULT_VERSION) -> GPTChoices:
     """Check the GPT form; an empty pretrained field means training from scratch, 0 workers loading
     in the training process (None keeps the base config's value). The samples of each save are
-    rendered through the experiment's newest SoVITS export, when there is one."""
+    rendered through the experiment's newest SoVITS export of the run's `version`, when there is one."""
     workers = None if num_workers is None else checks.check_positive_int(num_workers, "f_num_workers", minimum=0)
     exp = checks.check_exp_name(exp_name)
     return GPTChoices(
@@ -107,7 +108,7 @@ def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: 
         gpu_numbers=checks.parse_gpu_numbers(gpu_numbers),
         half=bool(half),
         num_workers=workers,
-        sample_sovits=latest_sovits_export(settings, exp),
+        sample_sovits=latest_sovits_export(settings, exp, get_version(version).name),
     )
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Sequence
 
 from GPT_SoVITS.text.symbols import SymbolTable
+from GPT_SoVITS.versions import version_markers
 from GPT_SoVITS.weights_compat.adaptation import POLICIES
-from GPT_SoVITS.weights_compat.header import VERSION_MARKERS
 from GPT_SoVITS.weights_compat.identification import identify
 from GPT_SoVITS.weights_compat.reading import HEADER_KEY, read_checkpoint
 from GPT_SoVITS.weights_compat.saving import NO_CONFIG, convert_checkpoint
@@ -22,7 +22,7 @@ def _header_lines(checkpoint: dict) -> list[str]:
     family = checkpoint.get(HEADER_KEY)
     if family is None:
         return []
-    marker = next(code for code, name in VERSION_MARKERS.items() if name == family).decode()
+    marker = next(code for code, name in version_markers().items() if name == family).decode()
     return [f"header:     upstream version bytes {marker!r} in place of 'PK' ({family})"]
 
 

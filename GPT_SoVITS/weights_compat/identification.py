@@ -1,16 +1,19 @@
 """What a checkpoint is, read from its content: kind (s2G, s2D, s1), architecture version and
-symbol table. Never from the file name or size. Known layouts are rows of `ARCHITECTURES`.
+symbol table. Never from the file name or size. Known layouts are the rows `architectures()`
+derives from the version table (`versions.VERSIONS`) at each call, plus upstream's v1.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Iterable, Mapping
 
 import torch
 
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.text.symbols import SymbolTable, table_for_row_count
+from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, ModelVersion
 from GPT_SoVITS.weights_compat.reading import HEADER_KEY
 from GPT_SoVITS.weights_compat.tables import V1_GPT_ROWS, checkpoint_table
 
@@ -27,8 +30,7 @@ KIND_PREFIXES = {
 }
 
 Weights = Mapping[str, torch.Tensor]
-PLUS_FIRST_KERNEL = 20  # configs/s2v2ProPlus.json upsample_kernel_sizes[0]
-PLUS_DECODER_CHANNELS = 768  # and its upsample_initial_channel
+SV_KEY = "sv_emb.weight"  # the speaker-vector projection of the versions with speaker vectors
 
 
 def _size(weight: Weights, key: str, dim: int) -> int | None:
@@ -46,10 +48,18 @@ def _always(weight: Weights) -> bool:
     return True
 
 
-def _plus_decoder(weight: Weights) -> bool:
-    """v2ProPlus's decoder: a first upsampling kernel of 20 (v2/v2Pro: 16) and 768 input channels."""
+def _decoder_is(weight: Weights, decoder: tuple[int, int]) -> bool:
+    """Whether the generator's decoder has this (first upsampling kernel, input channels)."""
     kernel = _size(weight, "dec.ups.0.weight_v", 2) or _size(weight, "dec.ups.0.weight", 2)
-    return kernel == PLUS_FIRST_KERNEL or _size(weight, "dec.conv_pre.weight", 0) == PLUS_DECODER_CHANNELS
+    return kernel == decoder[0] or _size(weight, "dec.conv_pre.weight", 0) == decoder[1]
+
+
+def _generator_matches(version: ModelVersion, weight: Weights) -> bool:
+    return (SV_KEY in weight) == version.speaker_vectors and (version.decoder is None or _decoder_is(weight, version.decoder))
+
+
+def _discriminators_at_least(count: int, weight: Weights) -> bool:
+    return any(k.startswith(f"discriminators.{count - 1}.") for k in weight)
 
 
 @dataclass(frozen=True)
@@ -62,24 +72,45 @@ class Architecture:
     evidence: str  # what in the content identifies it (for readers of this table)
 
 
-# The first matching row of a kind wins, so the catch-all row of each kind comes last. A new
-# family is one more row (keyed by the tensors only it has), not a new branch.
-ARCHITECTURES: tuple[Architecture, ...] = (
-    Architecture("s2G", "v2ProPlus", lambda w: "sv_emb.weight" in w and _plus_decoder(w),
-                 "speaker-verification projection sv_emb.* and the wider decoder (first upsampling kernel 20, "
-                 "768 input channels)"),
-    Architecture("s2G", "v2Pro", lambda w: "sv_emb.weight" in w, "sv_emb.* and v2's decoder (first kernel 16)"),
-    Architecture("s2G", "v1", lambda w: _size(w, "ref_enc.spectral.0.fc.weight", 1) == 1025,
-                 "style encoder over all 1025 spectrogram bins"),
-    Architecture("s2G", "v2", _always, "style encoder over the first 704 bins"),
-    Architecture("s2D", "v2Pro", lambda w: any(k.startswith("discriminators.6.") for k in w),
-                 "seven or more discriminators"),
-    Architecture("s2D", "v2", _always, "a scale and five period discriminators"),
-    Architecture("s1", "v1", _v1_text_rows, "text embedding of the v1 table's 322 rows (or 512, padded)"),
-    # The GPT of v2, v2Pro and v2ProPlus: upstream's v3-era s1v3.ckpt (its pretrained GPT for the Pro
-    # family) has exactly v2's keys and shapes and is trained with s1longer-v2.yaml, so it is this row.
-    Architecture("s1", "v2", _always, "any other text embedding (v2's 732 rows; also upstream's s1v3.ckpt)"),
-)
+def _generator_rows() -> list[Architecture]:
+    """One s2G row per version: those with speaker vectors first, a distinct decoder before the
+    common one; upstream's v1 (style encoder on every bin) before the versions it resembles."""
+    rows = []
+    for speaker_vectors in (True, False):
+        group = [v for v in VERSIONS.values() if v.speaker_vectors == speaker_vectors]
+        if not speaker_vectors:
+            rows.append(Architecture("s2G", "v1", lambda w: _size(w, "ref_enc.spectral.0.fc.weight", 1) == 1025,
+                                     "style encoder over all 1025 spectrogram bins"))
+        for version in sorted(group, key=lambda v: v.decoder is None):
+            evidence = (f"{'with' if speaker_vectors else 'without'} the speaker-vector projection {SV_KEY}; "
+                        + (f"decoder's first upsampling kernel {version.decoder[0]}, {version.decoder[1]} input "
+                           f"channels" if version.decoder else "the common decoder"))
+            rows.append(Architecture("s2G", version.name, partial(_generator_matches, version), evidence))
+    return rows
+
+
+def _discriminator_rows() -> list[Architecture]:
+    """One s2D row per set of periods (named by the first version with it), most discriminators
+    first; the fewest is the catch-all."""
+    families: dict[tuple[int, ...], str] = {}
+    for version in VERSIONS.values():
+        families.setdefault(version.disc_periods, version.name)
+    ordered = sorted(families.items(), key=lambda item: -len(item[0]))
+    return [Architecture("s2D", name, partial(_discriminators_at_least, 1 + len(periods)) if index < len(ordered) - 1
+                         else _always, f"a scale and {len(periods)} period discriminators (periods {periods})")
+            for index, (periods, name) in enumerate(ordered)]
+
+
+def architectures() -> tuple[Architecture, ...]:
+    """Every known layout, from the version table as it is now. The first matching row of a kind
+    wins, so each kind's catch-all comes last."""
+    return (
+        *_generator_rows(),
+        *_discriminator_rows(),
+        Architecture("s1", "v1", _v1_text_rows, "text embedding of the v1 table's 322 rows (or 512, padded)"),
+        # Every version's GPT has v2's layout (upstream's s1v3.ckpt of the Pro versions too): one row.
+        Architecture("s1", DEFAULT_VERSION, _always, "any other text embedding (v2's 732 rows; also upstream's s1v3.ckpt)"),
+    )
 
 
 @dataclass(frozen=True)
@@ -87,7 +118,7 @@ class CheckpointInfo:
     """What a checkpoint is, read from its content: kind, architecture version, symbol table."""
 
     kind: str  # "s2G", "s2D" or "s1"
-    version: str  # "v1", "v2", "v2Pro", "v2ProPlus"
+    version: str  # a name of the version table, or "v1"
     table: SymbolTable | None  # None for s2D (no text embedding)
     text_rows: int  # rows of the text embedding (0 for s2D)
 
@@ -110,8 +141,11 @@ def kind_of(keys: Iterable[str]) -> str:
 
 
 def architecture_of(kind: str, weight: Weights) -> Architecture:
-    """The first row of `ARCHITECTURES` of this kind whose content test matches."""
-    return next(a for a in ARCHITECTURES if a.kind == kind and a.matches(weight))
+    """The first row of `architectures()` of this kind whose content test matches."""
+    found = next((a for a in architectures() if a.kind == kind and a.matches(weight)), None)
+    if found is None:
+        raise CheckpointError(f"a {kind} checkpoint of no known layout (known: {', '.join(VERSIONS)}, v1)")
+    return found
 
 
 def identify(checkpoint: Mapping, source: str | None = None, source_table: SymbolTable | None = None) -> CheckpointInfo:

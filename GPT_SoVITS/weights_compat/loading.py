@@ -14,6 +14,7 @@ import torch
 
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.text.symbols import SymbolTable
+from GPT_SoVITS.versions import versions_text
 from GPT_SoVITS.weights_compat.adaptation import EmbeddingAdaptation, adapt_state_dict
 from GPT_SoVITS.weights_compat.identification import S1_PREFIX, CheckpointInfo, identify, text_embedding_key
 from GPT_SoVITS.weights_compat.reading import as_checkpoint, read_checkpoint
@@ -86,17 +87,29 @@ def _key_problems(weight: Mapping[str, torch.Tensor], expected: Mapping[str, tor
     return missing, unexpected, misshaped
 
 
-def _raise_key_problems(source: str, missing: list[str], unexpected: list[str], misshaped: list[str]) -> None:
-    def listed(title: str, items: list[str]) -> str:
-        shown = ", ".join(items[:12]) + (f", ... ({len(items) - 12} more)" if len(items) > 12 else "")
-        return f"\n  {title} ({len(items)}): {shown}"
+def load_strictly(module: torch.nn.Module, weight: Mapping[str, torch.Tensor], where: str, what: str, hint: str, *,
+                  allow_missing: Sequence[str] = (), allow_unexpected: Sequence[str] = ()) -> int:
+    """Load `weight` into `module` when every key and shape fits, except the keys matching the glob
+    patterns `allow_missing` / `allow_unexpected`; else one `CheckpointError` "`where`: `what`:"
+    listing every missing, unexpected and mis-shaped key, then `hint`. Returns the tensors loaded.
 
-    message = f"{source}: the checkpoint does not fit the model:"
-    for title, items in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)):
-        if items:
-            message += listed(title, items)
-    message += "\nIs it the right kind of file (s2G / s2D / s1) and version (v2, v2Pro or v2ProPlus)?"
-    raise CheckpointError(message)
+    The one strict check of this project: `load_into` and the speaker encoder's loader both use it.
+    """
+    expected = module.state_dict()
+    missing, unexpected, misshaped = _key_problems(weight, expected, allow_missing, allow_unexpected)
+    if missing or unexpected or misshaped:
+        def listed(title: str, items: list[str]) -> str:
+            shown = ", ".join(items[:12]) + (f", ... ({len(items) - 12} more)" if len(items) > 12 else "")
+            return f"\n  {title} ({len(items)}): {shown}"
+
+        message = f"{where}: {what}:"
+        for title, items in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)):
+            if items:
+                message += listed(title, items)
+        raise CheckpointError(f"{message}\n{hint}")
+    usable = {k: v for k, v in weight.items() if k in expected}
+    module.load_state_dict(usable, strict=False)  # every key checked above; only allowed ones differ
+    return len(usable)
 
 
 def load_into(
@@ -110,6 +123,7 @@ def load_into(
     source_table: str | SymbolTable | None = None,
     allow_missing: Sequence[str] = (),
     allow_unexpected: Sequence[str] = (),
+    source_path: str | Path | None = None,
 ) -> CompatReport:
     """Load a checkpoint (path, read checkpoint or bare state dict) into `module`.
 
@@ -118,10 +132,11 @@ def load_into(
     except keys matching the glob patterns `allow_missing` / `allow_unexpected`. `kind` and
     `version` (when given) must be what the file holds, else one error says which file it is. Raises
     `CheckpointError` listing every problem and naming the file; on success logs and returns
-    the report.
+    the report. `source_path` names the file a checkpoint given already read came from.
     """
     is_file = isinstance(source, (str, Path))
-    where = str(source) if is_file else "<state dict>"
+    named = source if is_file else source_path
+    where = str(named) if named is not None else "<state dict>"
     checkpoint = read_checkpoint(source) if is_file else as_checkpoint(source, where)
     info = identify(checkpoint, where, None if source_table is None else resolve_table(source_table))
     if kind is not None and kind != info.kind:
@@ -139,13 +154,11 @@ def load_into(
                                   f"wrong model for this file?")
         target = resolve_table(table, rows=expected[key].shape[0])
         weight, embedding = adapt_state_dict(weight, info.table, target, policy, init=expected[key].detach())
-    missing, unexpected, misshaped = _key_problems(weight, expected, allow_missing, allow_unexpected)
-    if missing or unexpected or misshaped:
-        _raise_key_problems(where, missing, unexpected, misshaped)
-    usable = {k: v for k, v in weight.items() if k in expected}
-    module.load_state_dict(usable, strict=False)
+    loaded = load_strictly(module, weight, where, "the checkpoint does not fit the model",
+                           f"Is it the right kind of file (s2G / s2D / s1) and version ({versions_text()})?",
+                           allow_missing=allow_missing, allow_unexpected=allow_unexpected)
     report = CompatReport(
-        Path(source).name if is_file else where, info, embedding, len(usable),
+        Path(named).name if named is not None else where, info, embedding, loaded,
         tuple(k for k in expected if k not in weight), tuple(k for k in weight if k not in expected),
     )
     logger.info("%s", report.line())

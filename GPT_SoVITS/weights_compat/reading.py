@@ -17,7 +17,8 @@ from typing import Any, Mapping
 import torch
 
 from GPT_SoVITS.errors import CheckpointError, describe_non_file
-from GPT_SoVITS.weights_compat.header import SUPPORTED_MARKED, marked_family, restore_zip_magic
+from GPT_SoVITS.versions import listed, loadable_families, versions_text
+from GPT_SoVITS.weights_compat.header import marked_family, restore_zip_magic
 
 #: Key `read_checkpoint` adds for a file with upstream's version bytes: the family they name.
 HEADER_KEY = "header_version"
@@ -71,11 +72,11 @@ def sniff_format(path: Path) -> str:
     if head[:2] == b"PK":
         return "zip"
     family = marked_family(head)
-    if family is not None and family not in SUPPORTED_MARKED:
+    if family is not None and family not in loadable_families():
         raise CheckpointError(
             f"{path}: this is an upstream {family} checkpoint (version marker {head[:2].decode()!r} in place of 'PK'); "
-            f"GPT-SoVITS-RU supports the v1/v2 and v2Pro/v2ProPlus families only: use the v2, v2Pro or v2ProPlus "
-            f"pretrained files (see docs/training.md)"
+            f"GPT-SoVITS-RU supports the {listed(loadable_families(), 'and')} families only: use the "
+            f"{versions_text()} pretrained files (see docs/training.md)"
         )
     if family is not None:
         return "marked"
@@ -111,8 +112,10 @@ def _read_safetensors(path: Path) -> dict:
     return checkpoint
 
 
-def _read_torch(path: Path, marked: bool = False) -> Any:
-    """torch.load with weights_only; a marked file is read as upstream reads it, `PK` put back."""
+def _read_torch(path: Path, marked: bool = False, damaged: str = "damaged or truncated checkpoint, or not a checkpoint",
+                remedy: str = "download or export it again") -> Any:
+    """torch.load with weights_only; a marked file is read as upstream reads it, `PK` put back.
+    `damaged` and `remedy` word the error of a file that does not load."""
     try:
         source = io.BytesIO(restore_zip_magic(path.read_bytes())) if marked else path
         with torch.serialization.safe_globals(_SAFE_EXTRA_GLOBALS):
@@ -124,9 +127,21 @@ def _read_torch(path: Path, marked: bool = False) -> Any:
         ) from None
     except Exception as error:  # a damaged pickle stream fails in many ways (EOF, IndexError, KeyError, zip errors)
         raise CheckpointError(
-            f"{path}: damaged or truncated checkpoint, or not a checkpoint ({type(error).__name__}); "
-            f"download or export it again"
+            f"{path}: {damaged} ({type(error).__name__}); {remedy}"
         ) from None
+
+
+def read_training_state(path: str | Path, remedy: str) -> dict:
+    """A trainer's own resume file (weights, optimiser, schedule, counters, RNG states) as a dict,
+    read like every checkpoint: weights_only, nothing from the file executed, one error naming the
+    file and `remedy` (what the user does instead: usually delete it to start over)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: training state not found; {remedy}")
+    state = _read_torch(path, damaged="unreadable training state", remedy=remedy)
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: not a training state (a {type(state).__name__}); {remedy}")
+    return state
 
 
 def read_checkpoint(path: str | Path) -> dict:
@@ -134,7 +149,7 @@ def read_checkpoint(path: str | Path) -> dict:
 
     Torch files load with `weights_only=True` (upstream's pickled `HParams` config is mapped to
     an allow-listed stand-in and returned as a plain dict); safetensors files load natively.
-    Upstream's v2Pro/v2ProPlus exports (version bytes in place of `PK`) are read as upstream
+    Upstream's marked exports (version bytes in place of `PK`) are read as upstream
     reads them, and `HEADER_KEY` then names the family the bytes say; v3/v4 files are refused.
     The result is a dict with at least `weight`; a bare state dict is wrapped as `{"weight": sd}`.
     A tensor of a non-float dtype where a weight belongs is refused, naming its key.

@@ -16,7 +16,8 @@ from GPT_SoVITS.atomic import torch_save_atomic, write_bytes_atomic
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.text.symbols import SymbolTable
 from GPT_SoVITS.weights_compat.adaptation import EmbeddingAdaptation, adapt_state_dict
-from GPT_SoVITS.weights_compat.header import WRITTEN_MARKERS, mark
+from GPT_SoVITS.versions import DEFAULT_VERSION, written_markers
+from GPT_SoVITS.weights_compat.header import mark
 from GPT_SoVITS.weights_compat.identification import identify
 from GPT_SoVITS.weights_compat.loading import matches_any
 from GPT_SoVITS.weights_compat.reading import HEADER_KEY, plain, read_checkpoint
@@ -34,7 +35,7 @@ def save_checkpoint(
     config: Mapping | Any,
     info: str,
     table: str | SymbolTable | None,
-    version: str = "v2",
+    version: str = DEFAULT_VERSION,
     half: bool = True,
     exclude: Sequence[str] = (),
     upstream_header: bool = False,
@@ -44,7 +45,7 @@ def save_checkpoint(
     `{"weight": {...}, "config": <plain dict>, "info": str, "symbols": [...], "version": str}`:
     upstream readers find `weight`/`config`/`info`; our readers also know the table.
     Floating tensors are stored in fp16 when `half`, as upstream exports do. `upstream_header`
-    writes upstream's version bytes (`05` v2Pro, `06` v2ProPlus) over the zip's `PK`, as its
+    writes upstream's version bytes (`versions.written_markers`) over the zip's `PK`, as its
     SoVITS exports of those versions have them (its loader identifies them by these bytes). A
     full disk or an unwritable folder is an `OutputError` naming `path`; the previous file stays intact.
     """
@@ -104,5 +105,5 @@ def convert_checkpoint(source: str | Path, output: str | Path, table: str | Symb
         config["model"] = {**config["model"], "phoneme_vocab_size": len(target)}
     save_checkpoint(output, weight, config=config, info=str(checkpoint.get("info", "")),
                     table=target if info.table is not None else None, version=info.version, half=False,
-                    upstream_header=checkpoint.get(HEADER_KEY) in WRITTEN_MARKERS)  # a marked export stays marked
+                    upstream_header=checkpoint.get(HEADER_KEY) in written_markers())  # a marked export stays marked
     return embedding

@@ -1,4 +1,4 @@
-"""Step `sv_stage`: stage 2-get-sv (v2Pro/v2ProPlus) on the device, through `run_sv_stage`.
+"""Step `sv_stage`: stage 2-get-sv (Pro versions) on the device, through `run_sv_stage`.
 
 The stage embeds clips in padded batches on a GPU only (`GPU_BATCH_SIZE`): on the CPU batches
 were measured slower, and the GPU figure that should fix the batch size was never measured. This

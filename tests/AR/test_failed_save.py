@@ -100,7 +100,8 @@ def test_a_hostile_resume_file_is_refused_as_unsafe_without_weights_only_advice(
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and "Traceback" not in done.stderr and "pwned" not in done.stdout
     assert "weights_only" not in done.stderr, done.stderr[-2000:]
-    assert f"error: {state}: refused as unsafe: this training state holds objects that would run code" in done.stderr
+    assert f"error: {state}: refused to load: the file asks to run or build objects that are not plain weights; " \
+           "nothing from it was executed" in done.stderr
 
 
 def test_the_cli_says_when_nothing_is_left_to_train(tmp_path):

@@ -20,6 +20,7 @@ from GPT_SoVITS.AR.models.t2s_model import build_text2semantic
 from GPT_SoVITS.AR.train_config import load_config
 from GPT_SoVITS.distributed import Runtime
 from GPT_SoVITS.text.symbols import get_table
+from GPT_SoVITS.training_samples import render_gpt_sample
 from GPT_SoVITS.training_log import METRICS_FILE, latest_sample, open_training_log, read_plan
 from tests.AR.helpers import synthetic_pairs, tiny_config, train_yaml, write_experiment
 from tests.inference.fixtures import save_tiny_sovits
@@ -54,10 +55,10 @@ def test_steps_and_exports_are_logged_and_an_interrupted_run_resumes_the_same_cu
 
     monkeypatch.setattr(gpt_train, "train_step", step)
     with pytest.raises(Interrupted):
-        gpt_train.train(config)
+        gpt_train.train(config, render_sample=render_gpt_sample)
     crashed = time.time()
     monkeypatch.undo()
-    result = gpt_train.train(config)
+    result = gpt_train.train(config, render_sample=render_gpt_sample)
     assert (result.epochs_done, result.steps) == (2, 12)
 
     folder = config.output_dir  # logs_s1_v2, next to ckpt/

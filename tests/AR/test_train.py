@@ -133,7 +133,7 @@ def test_cli_trains_from_a_pretrained_file_and_exports(tmp_path):
     config_path = train_yaml(tmp_path, epochs=2, pretrained=str(tmp_path / "pre.ckpt"))
     result = run_cli([sys.executable, "GPT_SoVITS/s1_train.py", "--config_file", str(config_path)], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "loaded pretrained" in result.stdout and "732 rows copied by name" in result.stdout
+    assert "loaded pretrained" in result.stderr and "732 rows copied by name" in result.stderr  # the log
     assert "GPT training done: 2 epochs, 12 steps" in result.stdout
     export = wc.read_checkpoint(tmp_path / "GPT_weights_v2" / "exp-e2.ckpt")
     assert export["info"] == "GPT-e2" and export["version"] == "v2"

@@ -596,6 +596,9 @@ def test_v2proplus_flow_dataset_with_speaker_vectors_training_synthesis(ui, page
     status = _click_and_wait(page, "btn_train_s1", "s1_status", r"^(done|failed|stopped|error)", 240)
     assert status.startswith("done s1_train.py"), status
     assert (project.root / "GPT_weights_v2ProPlus" / "ru_pro-e1.ckpt").is_file()
+    # its sample was rendered through this experiment's v2ProPlus SoVITS export (not a v2 folder's)
+    expect(page.locator("#s1_sample audio[src]")).to_be_attached(timeout=20_000)
+    assert list((opt_dir / "logs_s1_v2ProPlus" / "samples").glob("step*-sample-gpt.wav")), status
     _screenshot(page, screenshots, "pro-2-training")
 
     page.get_by_role("tab", name="3. Synthesis").click()

@@ -219,10 +219,10 @@ def test_weight_lists_follow_a_finished_training_run(tmp_path):
     gpt_list, sovits_list = followers[0].fn()
     assert (gpt_list.choices, sovits_list.choices, gpt_list.value) == ([], [], None)
     settings = app.callbacks.settings
-    for folder, name in ((settings.gpt_weights_dir, "voice-e1.ckpt"), (settings.sovits_weights_dir, "voice_e1_s3.pth")):
+    for folder, name in ((settings.gpt_weights_for("v2"), "voice-e1.ckpt"), (settings.sovits_weights_for("v2"), "voice_e1_s3.pth")):
         folder.mkdir(parents=True)
         (folder / name).write_bytes(b"exported")
     gpt_list, sovits_list = refreshed_weight_lists(gradio, settings)
-    assert gpt_list.value == str(settings.gpt_weights_dir / "voice-e1.ckpt")
-    assert sovits_list.value == str(settings.sovits_weights_dir / "voice_e1_s3.pth")
+    assert gpt_list.value == str(settings.gpt_weights_for("v2") / "voice-e1.ckpt")
+    assert sovits_list.value == str(settings.sovits_weights_for("v2") / "voice_e1_s3.pth")
     assert followers[1].fn()[1].value == sovits_list.value

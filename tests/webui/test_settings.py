@@ -27,8 +27,9 @@ def test_flags_and_environment(tmp_path):
                               {"GPT_SOVITS_ROOT": str(tmp_path)})
     assert (settings.host, settings.port, settings.lang, settings.root) == ("0.0.0.0", 8000, "ru", tmp_path)
     assert settings.s2_config == config
-    assert settings.sovits_weights_dir == tmp_path / "SoVITS_weights_v2"
-    assert settings.gpt_weights_dir == tmp_path / "GPT_weights_v2"
+    assert settings.sovits_weights_for("v2") == tmp_path / "SoVITS_weights_v2"
+    assert settings.gpt_weights_for("v2") == tmp_path / "GPT_weights_v2"
+    assert not hasattr(settings, "sovits_weights_dir") and not hasattr(settings, "gpt_weights_dir")  # no version-less folder
     assert parse_settings([], {"GPT_SOVITS_UI_LANG": "ru"}).lang == "ru"
     assert parse_settings(["--lang", "en"], {"GPT_SOVITS_UI_LANG": "ru"}).lang == "en"
 

@@ -7,6 +7,7 @@ import dataclasses
 import json
 
 import pytest
+import yaml
 
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.prepare.stage_env import StageEnv
@@ -67,3 +68,28 @@ def test_pro_sovits_button_writes_the_pro_config_and_needs_speaker_vectors(tmp_p
     assert config["save_weight_dir"] == str(tmp_path / "root" / "SoVITS_weights_v2ProPlus")
     assert settings.sovits_weights_for("v2ProPlus") == tmp_path / "root" / "SoVITS_weights_v2ProPlus"
     assert settings.gpt_weights_for("v2Pro") == tmp_path / "root" / "GPT_weights_v2Pro"
+
+
+def test_a_pro_gpt_run_from_the_ui_renders_its_samples_through_the_experiments_pro_sovits_export(tmp_path, monkeypatch):
+    from GPT_SoVITS.webui import app
+
+    settings = parse_settings(["--root", str(tmp_path)], {})
+    exp = settings.exp_dir("voice")
+    exp.mkdir(parents=True)
+    for name in training.S1_NEEDS:
+        (exp / name).write_text("", encoding="utf-8")
+    for version, step in (("v2", 90), ("v2ProPlus", 40), ("v2ProPlus", 80)):  # v2's export is the newest on disk
+        folder = settings.sovits_weights_for(version)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"voice_e{step // 10}_s{step}.pth").write_bytes(b"export")
+    started = []
+    monkeypatch.setattr(training, "stream_training", lambda *args, **kwargs: iter(started.append(args) or ()))
+    form = dict(exp_name="voice", gpu_numbers="0", half=False, batch_size=2, epochs=1, save_every_n_epoch=1,
+                if_save_latest=True, if_save_every_weights=False, pretrained_s1="")
+    list(app.Callbacks(settings, cuda=False).train_gpt(**form, version="v2ProPlus"))
+    config = yaml.safe_load((tmp_path / "TEMP" / "tmp_s1.yaml").read_text(encoding="utf-8"))
+    assert config["sample_sovits"] == str(tmp_path / "SoVITS_weights_v2ProPlus" / "voice_e8_s80.pth")
+    assert started[0][4] == settings.gpt_weights_for("v2ProPlus")  # the exports listed are the Pro GPT's
+    list(app.Callbacks(settings, cuda=False).train_gpt(**form, version="v2"))
+    config = yaml.safe_load((tmp_path / "TEMP" / "tmp_s1.yaml").read_text(encoding="utf-8"))
+    assert config["sample_sovits"] == str(tmp_path / "SoVITS_weights_v2" / "voice_e9_s90.pth")

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from GPT_SoVITS.data_files.layout import BERT_DIR
+from GPT_SoVITS.data_files.layout import BERT_DIM, BERT_DIR
 from GPT_SoVITS.data_files.list_file import ListProblem
 from GPT_SoVITS.data_files.name2semantic import iter_name2semantic
 from GPT_SoVITS.data_files.name2text import iter_name2text
@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 SEMANTIC_RATE = 25  # tokens per second
 SEMANTIC_PAD = 1024  # = EOS; the model masks it
-BERT_DIM = 1024
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from torch import nn
 from GPT_SoVITS.AR.modules.embedding import SinePositionalEmbedding, TokenEmbedding
 from GPT_SoVITS.AR.modules.transformer import KVCache, TransformerStack
 from GPT_SoVITS.AR.sampling import sample_next_token
+from GPT_SoVITS.data_files.layout import BERT_DIM
 from GPT_SoVITS.errors import ConfigError, DataError
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
 
 logger = logging.getLogger(__name__)
 
-BERT_DIM = 1024
 SEMANTIC_RATE = 25  # tokens per second
 # Upstream's inference forbids EOS for the first 11 steps ("at least ~0.4 s"): without it the
 # pretrained GPT sometimes ends a short target after one or two tokens.
