@@ -181,6 +181,27 @@ def open_document(settings: UiSettings, list_text: str, tr: Translate = ENGLISH)
     return doc, tr("pr_opened").format(path=path, lines=len(doc.lines))
 
 
+def apply_shown_texts(doc, page: int, texts: list[str]) -> int:
+    """Take the text boxes of page `page` (0-based) as the texts of its lines; returns how many changed.
+
+    A box equal to its line (after the spacing `ListDocument.edit` applies) changes nothing; a
+    line kept raw (the parser refused it) is only an error when its box was changed.
+    """
+    changed = 0
+    for slot, text in enumerate(texts):
+        index = page * PAGE_SIZE + slot
+        if index >= len(doc.lines) or text is None:
+            continue
+        line = doc.lines[index]
+        if line.raw is not None and text == line.raw:
+            continue
+        if line.raw is None and " ".join(str(text).replace("|", " ").split()) == line.text:
+            continue
+        doc.edit(index, str(text))
+        changed += 1
+    return changed
+
+
 def selected_indices(doc, page: int, selected: list[bool]) -> list[int]:
     start = page * PAGE_SIZE
     return [start + slot for slot, flag in enumerate(selected) if flag and start + slot < len(doc.lines)]

@@ -115,3 +115,18 @@ def test_dataset_report_picture_and_errors(settings, tmp_path):
     assert png == tmp_path / "voice.list.report.png" and png.is_file() and text.startswith(f"{doc.path}: 7 clip(s)")
     assert recordings.build_dataset_report(settings, str(tmp_path / "nope.list")) == (
         None, f"error: .list file: file {tmp_path / 'nope.list'} not found")
+
+
+def test_the_shown_boxes_are_the_texts_an_action_starts_from(settings, tmp_path):
+    """What the page's boxes show is applied before Save or a page turn; unchanged boxes change nothing."""
+    from GPT_SoVITS.errors import DataError
+
+    doc = _document(settings, tmp_path)
+    shown = [row.text for row in recordings.page_view(doc, 1, TR).rows]
+    assert recordings.apply_shown_texts(doc, 1, shown + ["", "", ""]) == 0 and not doc.dirty
+    assert recordings.apply_shown_texts(doc, 1, ["Строка  номер 6.", "Новый текст|седьмой"]) == 1
+    assert doc.lines[6].text == "Новый текст седьмой"
+    with pytest.raises(DataError, match="the text cannot be empty; delete the line instead"):
+        recordings.apply_shown_texts(doc, 0, ["   "])
+    assert recordings.save_document(doc).startswith("saved 7 line(s)")
+    assert (tmp_path / "voice.list").read_text(encoding="utf-8").splitlines()[6].endswith("|Новый текст седьмой")

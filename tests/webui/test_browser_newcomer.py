@@ -1,0 +1,107 @@
+"""What a newcomer's full-size run found, in a real browser (issue 27): proofreading never loses what
+the box shows, a reloaded page keeps the running job's version and experiment, a second page's start
+says which job runs, re-slicing replaces the earlier clips, and the Russian UI has no English words.
+
+One UI server (`webui.py --root <tmp>`, tiny models) serves every test of this module; a second one
+with `--lang ru` serves the language test. Helpers come from `test_browser`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.external import require_browser, require_espeak
+from tests.webui.test_browser import CHROMIUM_ARGS, _click_and_wait, _field, _fill, _open_page, _serving
+from tests.webui.ui_fixtures import make_project
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require_browser()
+    require_espeak()
+    project = make_project(tmp_path_factory.mktemp("newcomer"))
+    with _serving(project, "en", project.root.parent / "webui.log") as (url, process):
+        yield project, url, process
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=require_browser(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _proofread_list(project, folder: Path, count: int) -> Path:
+    """`count` lines over distinct copies of the project's clips, absolute paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    clips = sorted(project.wav_dir.glob("*.wav"))
+    lines = []
+    for number in range(count):
+        clip = shutil.copyfile(clips[number % len(clips)], folder / f"clip{number:02d}.wav")
+        lines.append(f"{clip}|speaker|ru|Строка номер {number}.")
+    path = folder / "proof.list"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _texts_on_disk(path: Path) -> list[str]:
+    return [line.split("|")[3] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.slow
+def test_proofreading_saves_what_the_boxes_show(server, browser, tmp_path):
+    """Typing at full speed, a paste, Save at once, a page turn right after typing: the .list on disk
+    holds exactly what the boxes showed."""
+    from playwright.sync_api import expect
+
+    project, url, _ = server
+    list_path = _proofread_list(project, tmp_path / "proof", 7)
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="en-US",
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#btn_slice", timeout=60_000)
+    page.get_by_role("tab", name="0c. Proofreading").click()
+    _fill(page, "pr_list", list_path)
+    page.locator("#btn_pr_open").click()
+    expect(page.locator("#pr_info")).to_contain_text("Page 1 of 2, 7 lines", timeout=60_000)
+
+    fast = "Быстро набранный текст без пауз между клавишами."
+    box = _field(page, "pr_text_0")
+    box.fill("")
+    box.press_sequentially(fast)  # no delay between keys
+    pasted = "Вставленная из буфера строка."
+    page.evaluate("text => navigator.clipboard.writeText(text)", pasted)
+    box = _field(page, "pr_text_1")
+    box.click()
+    box.press("Control+A")
+    box.press("Control+V")
+    expect(box).to_have_value(pasted)
+    page.locator("#btn_pr_save").click()  # at once
+    expect(_field(page, "pr_status")).to_have_value(re.compile(r"^saved 7 line"), timeout=30_000)
+    texts = _texts_on_disk(list_path)
+    assert texts[:2] == [fast, pasted] and texts[2:] == [f"Строка номер {n}." for n in range(2, 7)], texts
+
+    # Typing then turning the page at once: the edit is kept, and saved from page 2.
+    box = _field(page, "pr_text_4")
+    box.fill("")
+    box.press_sequentially("Последняя строка первой страницы.")
+    page.locator("#btn_pr_next").click()
+    expect(page.locator("#pr_info")).to_contain_text("Page 2 of 2", timeout=30_000)
+    box = _field(page, "pr_text_1")
+    box.press("End")
+    box.press_sequentially(" И ещё.")
+    page.locator("#btn_pr_save").click()
+    expect(_field(page, "pr_status")).to_have_value(re.compile(r"^saved 7 line"), timeout=30_000)
+    texts = _texts_on_disk(list_path)
+    assert texts[4] == "Последняя строка первой страницы." and texts[6] == "Строка номер 6. И ещё.", texts
+    assert texts[:2] == [fast, pasted]
+    context.close()
