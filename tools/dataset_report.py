@@ -33,10 +33,12 @@ class ClipStat:
     name: str
     text: str
     seconds: float
+    language: str = "ru"
 
     @property
     def rate(self) -> float:
-        return letters_per_second(self.text, self.seconds)
+        """Letters per second of the text as spoken (Russian: the frontend's normalised text)."""
+        return letters_per_second(self.text, self.seconds, self.language)
 
 
 @dataclass
@@ -101,7 +103,7 @@ def build_report(list_path: str | Path, wav_dir: str | Path | None = None) -> Da
         if not audio.is_absolute() and not audio.exists():
             audio = list_path.parent / audio
         try:
-            clip = ClipStat(entry.where, entry.name, entry.text, clip_seconds(audio))
+            clip = ClipStat(entry.where, entry.name, entry.text, clip_seconds(audio), entry.language)
         except DataError as error:
             report.problems.append(f"{entry.where}: {error}")
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-# Letters (and digits) per second of clip outside which a transcript cannot match the audio:
+# Letters (of the normalised text) per second of clip outside which a transcript cannot match the audio:
 # Russian read speech runs at about 10-15 letters/s; pauses and slow speech bring it lower.
 MIN_LETTERS_PER_S = 3.0
 MAX_LETTERS_PER_S = 25.0
@@ -19,13 +19,29 @@ HALLUCINATIONS = ("субтитры", "субтитров", "продолжен�
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
-def spoken_length(text: str) -> int:
-    """Letters and digits in `text` (spaces, punctuation and `+` stress marks do not count)."""
-    return sum(1 for char in text if char.isalnum())
+def spoken_text(text: str, language: str | None) -> str:
+    """`text` as it is spoken: for Russian the frontend's normalised text ("12 км" -> "двенадцать
+    километров"), so numbers, units and abbreviations count with the letters they are read as;
+    other languages (and text the normaliser refuses) as written."""
+    if (language or "").lower() != "ru":
+        return text
+    from GPT_SoVITS.errors import GptSovitsError
+    from GPT_SoVITS.text.russian.normalizer import normalize
+
+    try:
+        return normalize(text).text
+    except GptSovitsError:
+        return text
 
 
-def letters_per_second(text: str, seconds: float) -> float:
-    return spoken_length(text) / seconds if seconds > 0 else 0.0
+def spoken_length(text: str, language: str | None = None) -> int:
+    """Letters in `text` as spoken (`spoken_text`; spaces, punctuation and `+` marks do not count)."""
+    return sum(1 for char in spoken_text(text, language) if char.isalnum())
+
+
+def letters_per_second(text: str, seconds: float, language: str | None = None) -> float:
+    """Speech rate in letters of the spoken (for Russian: normalised) text per second of clip."""
+    return spoken_length(text, language) / seconds if seconds > 0 else 0.0
 
 
 def suspicious_reasons(text: str, seconds: float | None, language: str) -> list[str]:
@@ -39,7 +55,7 @@ def suspicious_reasons(text: str, seconds: float | None, language: str) -> list[
     lowered = stripped.lower()
     reasons.extend(f"typical ASR hallucination ({phrase!r})" for phrase in HALLUCINATIONS if phrase in lowered)
     if seconds is not None and seconds >= MIN_RATE_SECONDS:
-        rate = letters_per_second(stripped, seconds)
+        rate = letters_per_second(stripped, seconds, language)
         if rate < MIN_LETTERS_PER_S:
             reasons.append(f"{rate:.1f} letters/s: too few for {seconds:.1f} s of speech (words missing, or mostly silence)")
         elif rate > MAX_LETTERS_PER_S:
