@@ -308,7 +308,7 @@ def save_point(run: Run, result: TrainResult, finished_epoch: int, export: bool)
         scaler=models.scaler.state_dict(), rng=checkpoints.rng_state(), symbols=run.table.symbols,
     )
     result.state_file = checkpoints.state_path(config.state_dir)
-    checkpoints.save_training_state(result.state_file, state)
+    checkpoints.save_training_state(result.state_file, state, cut_short=finished_epoch < result.epoch)
     if not export:
         return
     exported = checkpoints.export_weights(models.bare_generator.state_dict(), config.weight_dir, config.run_name,
