@@ -18,8 +18,9 @@ from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
 from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training, training_view
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
 from GPT_SoVITS.webui.i18n import error_text, gradio_translations, translator
-from GPT_SoVITS.webui.job_events import (REJOIN_EVENT, START_EVENT, job_stream, rejoin_stream, stop_callback,
-                                         stop_notice)
+from GPT_SoVITS.webui.job_events import (REJOIN_EVENT, START_EVENT, job_stream, rejoin_stream, running_settings,
+                                         stop_callback, stop_notice)
+from GPT_SoVITS.webui.live_runs import RunAbout
 from GPT_SoVITS.webui.jobs import JobSlots
 from GPT_SoVITS.webui.settings import UiSettings, cuda_available, parse_settings
 from GPT_SoVITS.webui.synthesis import SynthesisForm, synthesize_form, weight_choices
@@ -116,6 +117,15 @@ class Callbacks:
         return audio, status
 
 
+def _describe(kind: str):
+    """What a run started with (exp, gpus, half, ..., version) is, for pages that did not start it."""
+
+    def about(args: tuple) -> RunAbout:
+        return RunAbout(kind, kind, kind, exp=str(args[0] or ""), version=str(args[-1] or DEFAULT_VERSION))
+
+    return about
+
+
 def _version_choice(gr, tr):
     """The model version above the tabs: it picks the configs, the pretrained defaults and (Pro) stage 2-get-sv."""
     return gr.Radio(list(VERSIONS), value=DEFAULT_VERSION, label=tr("model_version"), info=tr("model_version_info"),
@@ -161,8 +171,9 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, max_lines=STATUS_LINES * 2,
                         interactive=False, elem_id="dataset_status")
     inputs = [*common, list_path, wav_dir, hubert, s2g, version]
-    events = [button.click(job_stream(gr, tr, callbacks.slots, dataset.SLOT, callbacks.dataset_runner(stages)), inputs,
-                           status, **START_EVENT) for stages, button in buttons.items()]
+    events = [button.click(job_stream(gr, tr, callbacks.slots, dataset.SLOT, callbacks.dataset_runner(stages),
+                                      describe=_describe("dataset")), inputs, status, **START_EVENT)
+              for stages, button in buttons.items()]
     _follow_version(version, {"s2G": s2g}, settings)
     stop.click(stop_notice(gr, tr, callbacks.stop(dataset.SLOT)))
     rejoin(dataset.SLOT, [status])
@@ -198,7 +209,7 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
                         elem_id="s2_status")
     plot, sample = _training_view(gr, tr, "s2")
     event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, _training_outputs(gr, callbacks.train_sovits),
-                                   outputs=3),
+                                   outputs=3, describe=_describe(training.S2_SLOT)),
                         [*common, batch, epochs, rate, every, latest, weights, s2g, s2d, version], [status, plot, sample],
                         **START_EVENT)
     _follow_version(version, {"s2G": s2g, "s2D": s2d}, settings)
@@ -227,7 +238,7 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
                         elem_id="s1_status")
     plot, sample = _training_view(gr, tr, "s1")
     event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, _training_outputs(gr, callbacks.train_gpt),
-                                   outputs=3),
+                                   outputs=3, describe=_describe(training.S1_SLOT)),
                         [*common, batch, epochs, every, latest, weights, s1, workers, version], [status, plot, sample],
                         **START_EVENT)
     _follow_version(version, {"s1": s1}, settings)
@@ -250,14 +261,22 @@ def refreshed_weight_lists(gr, settings: UiSettings) -> tuple[Any, Any]:
             gr.Dropdown(choices=sovits_now, value=sovits_now[-1] if sovits_now else None))
 
 
+def weight_labels(tr, settings: UiSettings, version: str) -> tuple[str, str]:
+    """The synthesis lists' labels, naming the weight folders of the chosen `version` (the lists
+    also hold the other versions' exports: synthesis reads the version from the file)."""
+    return (tr("gpt_weights").format(folder=settings.gpt_weights_for(version).name),
+            tr("sovits_weights").format(folder=settings.sovits_weights_for(version).name))
+
+
 def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages: list[str]) -> list[Any]:
     """Tab 3; returns its two weight lists (refreshed after each training run)."""
     gpt_paths, sovits_paths = weight_choices(settings)
     with gr.Row():
-        gpt = gr.Dropdown(gpt_paths, value=gpt_paths[-1] if gpt_paths else None, label=tr("gpt_weights"),
+        gpt_label, sovits_label = weight_labels(tr, settings, DEFAULT_VERSION)
+        gpt = gr.Dropdown(gpt_paths, value=gpt_paths[-1] if gpt_paths else None, label=gpt_label,
                           allow_custom_value=True, elem_id="tts_gpt")
         sovits = gr.Dropdown(sovits_paths, value=sovits_paths[-1] if sovits_paths else None,
-                             label=tr("sovits_weights"), allow_custom_value=True, elem_id="tts_sovits")
+                             label=sovits_label, allow_custom_value=True, elem_id="tts_sovits")
         refresh = gr.Button(tr("btn_refresh"), elem_id="btn_refresh", scale=0)
     hubert = gr.Textbox(label=tr("hubert_dir"), value=str(settings.default_pretrained("cnhubert")),
                         elem_id="tts_hubert")
@@ -309,8 +328,12 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
 
         def rejoin(view: str, outputs: list):
             """A page opened (or reloaded) while `view`'s job runs follows it to its end."""
-            return app.load(rejoin_stream(gr, callbacks.slots, view, len(outputs)), None,
+            return app.load(rejoin_stream(gr, callbacks.slots, view, len(outputs), tr), None,
                             outputs if len(outputs) > 1 else outputs[0], **REJOIN_EVENT)
+
+        # A page opened while a job runs takes that job's version and experiment (and, through the
+        # version's change event, its pretrained fields, notice and weight-list labels).
+        app.load(running_settings(gr, callbacks.slots), None, [version, exp_name], **REJOIN_EVENT)
 
         with gr.Tabs():
             with gr.Tab(tr("tab_recordings"), elem_id="tab_recordings"):
@@ -327,6 +350,8 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
                 gr.Markdown(tr("tensorboard_note").format(logs=settings.logs_dir), elem_id="tensorboard_note")
             with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
                 weight_lists = _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
+        version.change(lambda name: [gr.Dropdown(label=label) for label in weight_labels(tr, settings, name)], version,
+                       weight_lists)
         for slot, (event, outputs) in trainer_views.items():
             for finished in (event, rejoin(slot, outputs)):  # a finished run's exports appear without a Refresh
                 finished.then(lambda: refreshed_weight_lists(gr, settings), None, weight_lists)

@@ -105,3 +105,62 @@ def test_proofreading_saves_what_the_boxes_show(server, browser, tmp_path):
     assert texts[4] == "Последняя строка первой страницы." and texts[6] == "Строка номер 6. И ещё.", texts
     assert texts[:2] == [fast, pasted]
     context.close()
+
+
+def _new_page(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100}, locale="en-US")
+    page.goto(url)
+    page.wait_for_selector("#btn_slice", timeout=60_000)
+    return page
+
+
+@pytest.mark.slow
+def test_a_reloaded_page_keeps_the_running_jobs_version_and_a_second_page_follows_it(server, browser):
+    """Issue 27 item 6 and issue 26 item 9: while a v2ProPlus formatting runs, a reload shows v2ProPlus,
+    its experiment, its notice and weight folders; a start on a second page names the running job and
+    shows its status marked as not its own; after the run, a reload still shows its summary."""
+    from playwright.sync_api import expect
+
+    project, url, _ = server
+    page = _new_page(browser, url)
+    page.locator("#model_version").get_by_label("v2ProPlus", exact=True).check()
+    page.get_by_role("tab", name="1. Dataset formatting").click()
+    _fill(page, "exp_name", "ru_follow")
+    _fill(page, "list_path", project.list_path)
+    _fill(page, "wav_dir", project.wav_dir)
+    _click_and_wait(page, "btn_all", "dataset_status", r"running", 60)
+
+    page.reload()
+    page.wait_for_selector("#btn_slice", timeout=60_000)
+    expect(page.locator("#model_version input[value=v2ProPlus]")).to_be_checked(timeout=30_000)
+    expect(_field(page, "exp_name")).to_have_value("ru_follow")
+    expect(page.locator("#pretrained_notice")).to_contain_text("s2Dv2ProPlus.pth", timeout=20_000)
+    assert "s2D2333k.pth" not in page.locator("#pretrained_notice").inner_text()  # not the v2 notice
+    page.get_by_role("tab", name="1. Dataset formatting").click()
+    expect(_field(page, "dataset_s2g")).to_have_value(re.compile(r"v2Pro/s2Gv2ProPlus\.pth$"))
+    expect(_field(page, "dataset_status")).to_have_value(
+        re.compile(r"^↪ not started on this page: dataset formatting, experiment ru_follow, v2ProPlus"), timeout=30_000)
+    page.get_by_role("tab", name="3. Synthesis").click()
+    expect(page.locator("#tts_gpt")).to_contain_text("GPT_weights_v2ProPlus/")
+    expect(page.locator("#tts_sovits")).to_contain_text("SoVITS_weights_v2ProPlus/")
+
+    other = _new_page(browser, url)
+    other.get_by_role("tab", name="1. Dataset formatting").click()
+    other.locator("#btn_text").click()
+    toast = other.get_by_test_id("toast-body").filter(has_text="started on another page")
+    expect(toast.first).to_contain_text("experiment ru_follow, v2ProPlus", timeout=20_000)
+    expect(_field(other, "dataset_status")).to_have_value(re.compile(r"^↪ not started on this page: .*ru_follow"),
+                                                          timeout=20_000)
+
+    page.get_by_role("tab", name="1. Dataset formatting").click()
+    done = re.compile(r"\n(finished;|failed |stopped |error)")
+    expect(_field(page, "dataset_status")).to_have_value(done, timeout=240_000)
+    expect(_field(other, "dataset_status")).to_have_value(done, timeout=30_000)
+    summary = _field(page, "dataset_status").input_value()
+    assert "done 2-get-sv.py: 3/3" in summary, summary
+    page.reload()  # the finished run's summary survives a reload
+    page.wait_for_selector("#btn_slice", timeout=60_000)
+    page.get_by_role("tab", name="1. Dataset formatting").click()
+    expect(_field(page, "dataset_status")).to_have_value(re.compile(r"done 2-get-sv\.py: 3/3"), timeout=30_000)
+    other.close()
+    page.close()
