@@ -44,7 +44,8 @@ def _slicing(gr, tr, settings: UiSettings, slots, stop, rejoin) -> tuple[Any, An
     with gr.Row():
         mode = gr.Radio([(tr("mode_vad"), "vad"), (tr("mode_silence"), "silence")], value=base.mode,
                         label=tr("slice_mode"), elem_id="slice_mode", scale=2)
-        min_clip = gr.Number(label=tr("min_clip"), value=base.min_clip, minimum=0.5, elem_id="slice_min_clip")
+        min_clip = gr.Number(label=tr("min_clip"), info=tr("min_clip_info"), value=base.min_clip, minimum=0.5,
+                             elem_id="slice_min_clip")
         max_clip = gr.Number(label=tr("max_clip"), value=base.max_clip, minimum=1.0, elem_id="slice_max_clip")
     with gr.Accordion(tr("slice_params"), open=False):
         with gr.Row():

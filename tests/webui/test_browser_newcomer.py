@@ -164,3 +164,32 @@ def test_a_reloaded_page_keeps_the_running_jobs_version_and_a_second_page_follow
     expect(_field(page, "dataset_status")).to_have_value(re.compile(r"done 2-get-sv\.py: 3/3"), timeout=30_000)
     other.close()
     page.close()
+
+
+@pytest.mark.slow
+def test_slicing_again_replaces_the_earlier_clips(server, browser, tmp_path):
+    """Issue 27 items 2 and 4: tab 0 says what the minimum does; a second slicing of the same recording
+    with other settings leaves only its own clips in the folder (the ASR then sees no stale clip)."""
+    from playwright.sync_api import expect
+
+    from tests.tools.recordings import espeak_recording
+
+    project, url, _ = server
+    recording = espeak_recording(tmp_path / "chapter.wav", pauses=[0.7, 0.8, 0.7, 0.9, 0.7])
+    page = _new_page(browser, url)
+    expect(page.locator("#slice_min_clip")).to_contain_text("a higher value merges sentences")
+    assert _field(page, "slice_min_clip").input_value() == "1"
+    clips_dir = tmp_path / "clips"
+    _fill(page, "slice_input", recording.path)
+    _fill(page, "slice_output", clips_dir)
+    status = _click_and_wait(page, "btn_slice", "slice_status", r"^(done|failed|stopped|error)", 120)
+    first = sorted(p.name for p in clips_dir.glob("chapter.wav_*.wav"))
+    assert status.startswith("done tools.slice") and len(first) >= 4, (status, first)
+    _fill(page, "slice_min_clip", 6)
+    _fill(page, "slice_max_clip", 20)
+    status = _click_and_wait(page, "btn_slice", "slice_status", r"^(done|failed|stopped|error)", 120)
+    assert f"replaced: {len(first)} clip(s) of an earlier slicing" in status, status
+    second = sorted(p.name for p in clips_dir.glob("chapter.wav_*.wav"))
+    assert 0 < len(second) < len(first), (first, second)
+    assert re.search(rf"; {len(second)} clip\(s\)", status), status  # the folder holds exactly these
+    page.close()
