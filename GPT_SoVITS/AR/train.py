@@ -39,7 +39,8 @@ from GPT_SoVITS.distributed import Runtime, barrier, shutdown, start_runtime
 from GPT_SoVITS.errors import CheckpointError
 from GPT_SoVITS.data_files.layout import wav32k_path
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
-from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, open_training_log, set_sample_aside
+from GPT_SoVITS.training_log import (DisabledLog, TrainingLog, grad_norm, log_repetition, open_training_log,
+                                     set_sample_aside)
 
 logger = logging.getLogger(__name__)
 
@@ -243,6 +244,8 @@ def make_loader(config: S1TrainConfig, table: SymbolTable,
     if utterances:
         utterances, sample = set_sample_aside(utterances, announce=runtime.is_main)
     dataset = Text2SemanticDataset(utterances, config.min_items_per_epoch)
+    if runtime.is_main:
+        log_repetition("s1", len(utterances), len(dataset), f"data.min_items_per_epoch {config.min_items_per_epoch}")
     sampler = BucketBatchSampler(dataset.lengths(), min(config.batch_size, len(dataset)), seed=config.seed,
                                  rank=runtime.rank, num_replicas=runtime.world_size)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=config.num_workers)
@@ -293,7 +296,7 @@ def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None
     last_epoch = min(config.epochs, stop_after_epoch or config.epochs)
     if progress.epoch < last_epoch:  # the curves continue after the resumed step
         run.log = open_training_log(config.output_dir, "s1", progress.step + 1, runtime.is_main)
-        run.log.start(config.epochs, progress.step + (config.epochs - progress.epoch) * len(sampler))
+        run.log.start(config.epochs, progress.step + (config.epochs - progress.epoch) * len(sampler), len(sampler))
     try:
         for epoch in range(progress.epoch + 1, last_epoch + 1):
             _run_epoch(run, loader, sampler, progress, epoch)

@@ -30,7 +30,7 @@ from GPT_SoVITS.s2.data import (BucketBatchSampler, S2Dataset, SpectrogramParams
 from GPT_SoVITS.s2.evaluate import mel_l1
 from GPT_SoVITS.s2.options import check_trainable
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
-from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, set_sample_aside
+from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, log_repetition, set_sample_aside
 from GPT_SoVITS.versions import is_pro_version
 
 logger = logging.getLogger(__name__)
@@ -241,7 +241,10 @@ def make_loader(config: S2Config, table: SymbolTable, runtime: Runtime) -> DataF
     if not utterances:
         raise DataError(f"{config.exp_dir}: no usable utterances ({report.line()}); check the preparation stages' output")
     utterances, sample = set_sample_aside(utterances, announce=runtime.is_main)
-    dataset = S2Dataset(repeat_small_dataset(utterances, train.min_epoch_items), params, train.spec_cache)
+    items = repeat_small_dataset(utterances, train.min_epoch_items)
+    if runtime.is_main:
+        log_repetition("s2", len(utterances), len(items), f"train.min_epoch_items {train.min_epoch_items}")
+    dataset = S2Dataset(items, params, train.spec_cache)
     sampler = BucketBatchSampler(dataset.lengths(), train.batch_size, num_replicas=runtime.world_size,
                                  rank=runtime.rank, seed=train.seed)
     loader = torch.utils.data.DataLoader(

@@ -84,25 +84,26 @@ class Callbacks:
         return stop_callback(self.tr, self.slots, slot)
 
     def train_sovits(self, exp_name, gpu_numbers, half, batch_size, epochs, text_low_lr_rate, save_every_epoch,
-                     if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D,
+                     if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D, min_epoch_items=None,
                      version=DEFAULT_VERSION) -> Iterator[training_view.TrainingFrame]:
         choices = training.sovits_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, text_low_lr_rate=text_low_lr_rate, save_every_epoch=save_every_epoch,
             if_save_latest=if_save_latest, if_save_every_weights=if_save_every_weights,
-            pretrained_s2G=pretrained_s2G, pretrained_s2D=pretrained_s2D)
+            pretrained_s2G=pretrained_s2G, pretrained_s2D=pretrained_s2D, min_epoch_items=min_epoch_items)
         spec = training.sovits_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S2_SLOT, "s2_train.py", spec,
                                             self.settings.sovits_weights_for(version), training.sovits_monitor(self.settings),
                                             tr=self.tr)
 
     def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
-                  if_save_every_weights, pretrained_s1, num_workers=None,
+                  if_save_every_weights, pretrained_s1, num_workers=None, min_epoch_items=None,
                   version=DEFAULT_VERSION) -> Iterator[training_view.TrainingFrame]:
         choices = training.gpt_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, save_every_n_epoch=save_every_n_epoch, if_save_latest=if_save_latest,
-            if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers)
+            if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers,
+            min_epoch_items=min_epoch_items)
         spec = training.gpt_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
                                             self.settings.gpt_weights_for(version), training.gpt_monitor(self.settings),
@@ -202,6 +203,7 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
                           elem_id="s2_if_save_every_weights")
     s2g = gr.Textbox(label=tr("s2g_path"), value=str(settings.default_pretrained("s2G")), elem_id="s2_pretrained_s2g")
     s2d = gr.Textbox(label=tr("s2d_path"), value=str(settings.default_pretrained("s2D")), elem_id="s2_pretrained_s2d")
+    repeat = _repetition_field(gr, tr, settings, training.S2_SLOT, "s2")
     with gr.Row():
         start = gr.Button(tr("btn_train_s2"), variant="primary", elem_id="btn_train_s2")
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s2")
@@ -210,7 +212,8 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
     plot, sample = _training_view(gr, tr, "s2")
     event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, _training_outputs(gr, callbacks.train_sovits),
                                    outputs=3, describe=_describe(training.S2_SLOT)),
-                        [*common, batch, epochs, rate, every, latest, weights, s2g, s2d, version], [status, plot, sample],
+                        [*common, batch, epochs, rate, every, latest, weights, s2g, s2d, repeat, version],
+                        [status, plot, sample],
                         **START_EVENT)
     _follow_version(version, {"s2G": s2g, "s2D": s2d}, settings)
     stop.click(stop_notice(gr, tr, callbacks.stop(training.S2_SLOT)))
@@ -231,6 +234,7 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
     s1 = gr.Textbox(label=tr("s1_path"), value=str(settings.default_pretrained("s1")), elem_id="s1_pretrained")
     workers = gr.Number(label=tr("num_workers"), value=training.default_num_workers(settings), precision=0, minimum=0,
                         elem_id="s1_num_workers")
+    repeat = _repetition_field(gr, tr, settings, training.S1_SLOT, "s1")
     with gr.Row():
         start = gr.Button(tr("btn_train_s1"), variant="primary", elem_id="btn_train_s1")
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s1")
@@ -239,11 +243,19 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
     plot, sample = _training_view(gr, tr, "s1")
     event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, _training_outputs(gr, callbacks.train_gpt),
                                    outputs=3, describe=_describe(training.S1_SLOT)),
-                        [*common, batch, epochs, every, latest, weights, s1, workers, version], [status, plot, sample],
+                        [*common, batch, epochs, every, latest, weights, s1, workers, repeat, version],
+                        [status, plot, sample],
                         **START_EVENT)
     _follow_version(version, {"s1": s1}, settings)
     stop.click(stop_notice(gr, tr, callbacks.stop(training.S1_SLOT)))
     return event, [status, plot, sample]
+
+
+def _repetition_field(gr, tr, settings: UiSettings, slot: str, prefix: str):
+    """The repetition minimum: a dataset of fewer utterances is repeated to about this many items an epoch."""
+    return gr.Number(label=tr("min_epoch_items"), info=tr("min_epoch_items_info"),
+                     value=training.default_min_epoch_items(settings, slot), precision=0, minimum=0,
+                     elem_id=f"{prefix}_min_epoch_items")
 
 
 def _training_view(gr, tr, trainer: str):

@@ -66,13 +66,20 @@ def progress_text(plan: RunPlan | None, rows: Sequence[dict], tr: Translate) -> 
         return tr("tv_starting")
     current = [row for row in rows if row["step"] >= plan.first_step]
     if not current:
-        return tr("tv_first_step").format(epochs=plan.epochs)
+        text = tr("tv_first_step").format(epochs=plan.epochs)
+        if plan.steps_per_epoch:
+            text += tr("tv_steps_planned").format(per_epoch=plan.steps_per_epoch,
+                                                  total=max(0, plan.total_steps - plan.first_step + 1))
+        return text
     last = current[-1]
     total = max(plan.total_steps, last["step"])
     text = tr("tv_progress").format(epoch=last["epoch"], epochs=plan.epochs, step=last["step"], total=total,
                                     percent=100 * last["step"] // max(1, total))
     if len(current) >= 2 and last["step"] > current[0]["step"]:
         per_step = (last["time"] - current[0]["time"]) / (last["step"] - current[0]["step"])
+    else:  # one step so far: estimated from it (the first step is usually the slowest)
+        per_step = max(0.0, last["time"] - plan.started)
+    if per_step > 0:
         text += tr("tv_eta").format(per_step=per_step, eta=format_duration(per_step * (total - last["step"]), tr))
     return text
 

@@ -3,6 +3,7 @@ progress and ETA, the log lines without progress bars, and the newest sample."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import torch
@@ -33,7 +34,8 @@ def test_progress_and_eta_come_from_the_plan_and_this_runs_steps():
     earlier = [{"step": s, "epoch": 2, "time": 0.0} for s in range(1, 41)]  # before the resume
     now = [{"step": 41, "epoch": 3, "time": 1000.0}, {"step": 51, "epoch": 3, "time": 1005.0}]
     assert progress_text(plan, earlier + now, EN) == "epoch 3/4, step 51/100 (51 %), 0.50 s/step, about 24 s left"
-    assert progress_text(plan, earlier + now[:1], EN) == "epoch 3/4, step 41/100 (41 %)"
+    # one step so far: the estimate comes from it (its time since the run started)
+    assert progress_text(plan, earlier + now[:1], EN) == "epoch 3/4, step 41/100 (41 %), 1000.00 s/step, about 16 h 23 min left"
     assert progress_text(plan, earlier, RU) == "эпоха -/4: подготовка первого шага (кривые начнутся после него)"
     assert progress_text(None, [], EN).startswith("starting")
     assert format_duration(3725, EN) == "1 h 02 min" and format_duration(185, RU) == "3 мин 05 с"
@@ -65,8 +67,21 @@ def test_the_monitor_follows_a_trainer_log_and_ignores_an_older_runs_plan(tmp_pa
     path = log.audio("sample/generated", 2, torch.full((320,), 0.5), 32000)
     log.close()
     frame = monitor.refresh("running", ["10:00:00 INFO saved"])
-    assert frame.status.splitlines()[1:] == ["epoch 2/2, step 2/3 (66 %)", "10:00:00 INFO saved"]
+    progress, *rest = frame.status.splitlines()[1:]
+    assert re.fullmatch(r"epoch 2/2, step 2/3 \(66 %\)(, [\d.]+ s/step, about \d+ s left)?", progress) and \
+        rest == ["10:00:00 INFO saved"], frame.status  # the one step's estimate, when it took measurable time
     assert sorted(zip(frame.curves.curve, frame.curves.step)) == [("loss/kl", 2.0), ("loss/mel", 1.0), ("loss/mel", 2.0)]
     assert frame.sample == path and monitor.refresh("running", []).sample is None  # sent once
     rate, audio = read_sample_audio(path)
     assert rate == 32000 and audio.dtype.name == "int16" and len(audio) == 320 and audio[0] == 16384
+
+
+def test_before_the_first_step_the_page_says_how_many_steps_come():
+    """Issue 27 item 5: a small dataset's long first epoch is announced with its step count, and the time
+    estimate appears with the first measured step."""
+    plan = RunPlan("s2", epochs=8, total_steps=192, first_step=1, started=100.0, steps_per_epoch=24)
+    assert progress_text(plan, [], EN) == ("epoch -/8: preparing the first step (the curves start after it); "
+                                           "24 steps per epoch, 192 in this run")
+    assert progress_text(plan, [], RU).endswith("; шагов за эпоху: 24, за весь запуск: 192")
+    first = [{"step": 1, "epoch": 1, "time": 112.0}]
+    assert progress_text(plan, first, EN) == "epoch 1/8, step 1/192 (0 %), 12.00 s/step, about 38 min 12 s left"
