@@ -45,15 +45,17 @@ def pretrained_notice(settings: UiSettings, version: str = DEFAULT_VERSION) -> s
     return "\n".join([f"**{translator(settings.lang)('pretrained_heading')}**", "", "```", *rest, "```"])
 
 
-def _training_outputs(gr, generator_fn: Callable[..., Iterator[training_view.TrainingFrame]]) -> Callable[..., Iterator]:
+def _training_outputs(gr, tr, generator_fn: Callable[..., Iterator[training_view.TrainingFrame]]) -> Callable[..., Iterator]:
     """Wrap a training callback: each frame becomes (status, curves, sample audio); an unchanged
-    plot or sample is skipped (not re-sent). `job_stream` adds the slot, refusals and errors."""
+    plot or sample is skipped (not re-sent); the plot's axis title says when it is log-like.
+    `job_stream` adds the slot, refusals and errors."""
 
     def wrapped(*args):
         for frame in generator_fn(*args):
             sample = None if frame.sample is None else training_view.read_sample_audio(frame.sample)
-            yield (frame.status, gr.skip() if frame.curves is None else frame.curves,
-                   gr.skip() if sample is None else sample)
+            plot = gr.skip() if frame.curves is None else gr.LinePlot(
+                value=frame.curves, y_title=tr("plot_value_log" if frame.log_axis else "plot_value"))
+            yield frame.status, plot, gr.skip() if sample is None else sample
 
     wrapped.__name__ = generator_fn.__name__
     return wrapped
@@ -210,7 +212,7 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=TRAINING_STATUS_LINES, interactive=False,
                         elem_id="s2_status")
     plot, sample = _training_view(gr, tr, "s2")
-    event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, _training_outputs(gr, callbacks.train_sovits),
+    event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, _training_outputs(gr, tr, callbacks.train_sovits),
                                    outputs=3, describe=_describe(training.S2_SLOT)),
                         [*common, batch, epochs, rate, every, latest, weights, s2g, s2d, repeat, version],
                         [status, plot, sample],
@@ -241,7 +243,7 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=TRAINING_STATUS_LINES, interactive=False,
                         elem_id="s1_status")
     plot, sample = _training_view(gr, tr, "s1")
-    event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, _training_outputs(gr, callbacks.train_gpt),
+    event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, _training_outputs(gr, tr, callbacks.train_gpt),
                                    outputs=3, describe=_describe(training.S1_SLOT)),
                         [*common, batch, epochs, every, latest, weights, s1, workers, repeat, version],
                         [status, plot, sample],
@@ -261,7 +263,7 @@ def _repetition_field(gr, tr, settings: UiSettings, slot: str, prefix: str):
 def _training_view(gr, tr, trainer: str):
     """A trainer's live loss plot and its latest sample (filled while a run streams)."""
     plot = gr.LinePlot(x="step", y="value", color="curve", label=tr(f"plot_{trainer}"), x_title=tr("plot_step"),
-                       y_title=tr("plot_value"), elem_id=f"{trainer}_plot")
+                       y_title=tr("plot_value"), color_title=tr("plot_curve"), elem_id=f"{trainer}_plot")
     sample = gr.Audio(label=tr(f"sample_{trainer}"), type="numpy", interactive=False, elem_id=f"{trainer}_sample")
     return plot, sample
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 
+import numpy as np
 import torch
 
 from GPT_SoVITS.training_log import RunPlan, open_training_log
@@ -70,7 +71,8 @@ def test_the_monitor_follows_a_trainer_log_and_ignores_an_older_runs_plan(tmp_pa
     progress, *rest = frame.status.splitlines()[1:]
     assert re.fullmatch(r"epoch 2/2, step 2/3 \(66 %\)(, [\d.]+ s/step, about \d+ s left)?", progress) and \
         rest == ["10:00:00 INFO saved"], frame.status  # the one step's estimate, when it took measurable time
-    assert sorted(zip(frame.curves.curve, frame.curves.step)) == [("loss/kl", 2.0), ("loss/mel", 1.0), ("loss/mel", 2.0)]
+    assert sorted(zip(frame.curves.curve, frame.curves.step)) == [("KL divergence", 2.0), ("mel spectrogram loss", 1.0),
+                                                                  ("mel spectrogram loss", 2.0)]
     assert frame.sample == path and monitor.refresh("running", []).sample is None  # sent once
     rate, audio = read_sample_audio(path)
     assert rate == 32000 and audio.dtype.name == "int16" and len(audio) == 320 and audio[0] == 16384
@@ -85,3 +87,20 @@ def test_before_the_first_step_the_page_says_how_many_steps_come():
     assert progress_text(plan, [], RU).endswith("; шагов за эпоху: 24, за весь запуск: 192")
     first = [{"step": 1, "epoch": 1, "time": 112.0}]
     assert progress_text(plan, first, EN) == "epoch 1/8, step 1/192 (0 %), 12.00 s/step, about 38 min 12 s left"
+
+
+def test_curves_of_very_different_sizes_share_a_log_like_axis_and_are_named_in_the_ui_language():
+    """Issue 27 items 7 and 9: KL ~1e5 next to a mel loss of ~30 no longer flattens it; legends are words."""
+    from GPT_SoVITS.webui.training_view import log_axis_curves, named_curves
+
+    rows = [{"step": s, "epoch": 1, "time": 0.0, "loss/mel": 30.0 - s, "loss/kl": 1e5 / s} for s in range(1, 5)]
+    frame, log_axis = log_axis_curves(curves_frame(rows, ("loss/mel", "loss/kl")))
+    assert log_axis
+    mel = frame[frame.curve == "loss/mel"].value.to_numpy()
+    assert abs(mel[0] - np.log10(30.0)) < 1e-9 and mel[0] > mel[-1]  # still falling, visibly
+    close = [{"step": 1, "epoch": 1, "time": 0.0, "loss/mel": 30.0, "loss/kl": 5.0}]
+    same, log_axis = log_axis_curves(curves_frame(close, ("loss/mel", "loss/kl")))
+    assert not log_axis and list(same.value) == [30.0, 5.0]
+    named = named_curves(frame, RU)
+    assert set(named.curve) == {"потери мел-спектрограммы", "расхождение Кульбака-Лейблера"}
+    assert set(named_curves(frame, EN).curve) == {"mel spectrogram loss", "KL divergence"}
