@@ -189,13 +189,13 @@ class Slicer:
 def slice_inputs(paths: Sequence[str | Path], out_dir: str | Path, options: SliceOptions,
                  progress: bool = False) -> SliceSummary:
     """Slice every input into `out_dir`; bad inputs are reported in the summary and skipped."""
-    from tqdm import tqdm
+    from GPT_SoVITS.progress_bars import progress_bar
 
     slicer = Slicer(options)
     out_dir = Path(out_dir)
     files, problems = list_inputs(paths)
     summary = SliceSummary(skipped=problems)
-    for path in tqdm(files, desc="slicing", unit="file", disable=not progress):
+    for path in progress_bar(files, desc="slicing", unit="file", disable=not progress):
         try:
             clips, dropped, replaced = slicer.slice_file(path, out_dir)
         except DataError as error:

@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
-from tqdm import tqdm
+from GPT_SoVITS.progress_bars import progress_bar
 
 from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.AR import monitor
@@ -314,7 +314,7 @@ def _run_epoch(run: GptRun, loader: DataLoader, sampler: BucketBatchSampler, pro
     sampler.set_epoch(epoch)
     torch.manual_seed(config.seed + 1000 * epoch + runtime.rank)
     run.trained.train()
-    bar = tqdm(loader, desc=f"GPT epoch {epoch}/{config.epochs}", disable=not runtime.is_main, leave=False)
+    bar = progress_bar(loader, desc=f"GPT epoch {epoch}/{config.epochs}", disable=not runtime.is_main, leave=False)
     for batch in bar:
         scalars = train_step(run, batch)
         progress.step += 1

@@ -328,9 +328,9 @@ def save_point(run: Run, result: TrainResult, finished_epoch: int, export: bool)
 def _progress(loader, runtime: Runtime, epoch: int, epochs: int):
     if not runtime.is_main:
         return loader
-    from tqdm import tqdm
+    from GPT_SoVITS.progress_bars import progress_bar
 
-    return tqdm(loader, desc=f"s2 epoch {epoch}/{epochs}", leave=False, dynamic_ncols=True)
+    return progress_bar(loader, desc=f"s2 epoch {epoch}/{epochs}", leave=False, dynamic_ncols=True)
 
 
 def _set_train_mode(run: Run) -> None:

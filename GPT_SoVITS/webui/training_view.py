@@ -83,6 +83,8 @@ def progress_text(plan: RunPlan | None, rows: Sequence[dict], tr: Translate) -> 
         per_step = (last["time"] - current[0]["time"]) / (last["step"] - current[0]["step"])
     else:  # one step so far: estimated from it (the first step is usually the slowest)
         per_step = max(0.0, last["time"] - plan.started)
+    if last["step"] >= total:  # every step done: the trainer saves, exports and renders its sample now
+        return text + tr("tv_finishing")
     if per_step > 0:
         text += tr("tv_eta").format(per_step=per_step, eta=format_duration(per_step * (total - last["step"]), tr))
     return text

@@ -104,3 +104,12 @@ def test_curves_of_very_different_sizes_share_a_log_like_axis_and_are_named_in_t
     named = named_curves(frame, RU)
     assert set(named.curve) == {"потери мел-спектрограммы", "расхождение Кульбака-Лейблера"}
     assert set(named_curves(frame, EN).curve) == {"mel spectrogram loss", "KL divergence"}
+
+
+def test_after_the_last_step_the_page_says_what_the_trainer_still_does():
+    """Issue 27 item 8: not "100 %, about 0 s left" for minutes while the sample is decoded."""
+    plan = RunPlan("s1", epochs=1, total_steps=3, first_step=1, started=0.0, steps_per_epoch=3)
+    rows = [{"step": s, "epoch": 1, "time": float(s)} for s in (1, 2, 3)]
+    text = progress_text(plan, rows, EN)
+    assert text == "epoch 1/1, step 3/3 (100 %); every step done, then: saving, exports and the sample (log lines below)"
+    assert "осталось" not in progress_text(plan, rows, RU)
