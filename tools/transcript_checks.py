@@ -7,6 +7,7 @@ line flagged after recognition is flagged the same way when it is proofread.
 from __future__ import annotations
 
 import re
+from typing import Any, Callable
 
 # Letters (of the normalised text) per second of clip outside which a transcript cannot match the audio:
 # Russian read speech runs at about 10-15 letters/s; pauses and slow speech bring it lower.
@@ -44,20 +45,43 @@ def letters_per_second(text: str, seconds: float, language: str | None = None) -
     return spoken_length(text, language) / seconds if seconds > 0 else 0.0
 
 
-def suspicious_reasons(text: str, seconds: float | None, language: str) -> list[str]:
+class Reason(str):
+    """A finding as English text (what the tools print), with the key and parameters of the web UI's
+    text table (`GPT_SoVITS.webui.messages`), so the UI shows it in its own language (`render`)."""
+
+    key: str
+    params: dict[str, Any]
+
+    def __new__(cls, key: str, **params: Any) -> "Reason":
+        from GPT_SoVITS.webui.i18n import ENGLISH
+
+        reason = super().__new__(cls, ENGLISH(key).format(**params))
+        reason.key, reason.params = key, params
+        return reason
+
+    def render(self, tr: Callable[[str], str]) -> str:
+        return tr(self.key).format(**self.params)
+
+
+def render_reason(reason: str, tr: Callable[[str], str] | None) -> str:
+    """`reason` in the language of `tr` when it is a `Reason`, else as written."""
+    return reason.render(tr) if tr is not None and isinstance(reason, Reason) else str(reason)
+
+
+def suspicious_reasons(text: str, seconds: float | None, language: str) -> list[Reason]:
     """Why `text` is unlikely to be what a `seconds`-long clip says in `language` ([] when plausible)."""
     stripped = text.strip()
     if not stripped:
-        return ["empty transcript"]
+        return [Reason("tc_empty")]
     reasons = []
     if language.lower() == "ru" and not _CYRILLIC.search(stripped):
-        reasons.append("no Cyrillic letters")
+        reasons.append(Reason("tc_no_cyrillic"))
     lowered = stripped.lower()
-    reasons.extend(f"typical ASR hallucination ({phrase!r})" for phrase in HALLUCINATIONS if phrase in lowered)
+    reasons.extend(Reason("tc_hallucination", phrase=phrase) for phrase in HALLUCINATIONS if phrase in lowered)
     if seconds is not None and seconds >= MIN_RATE_SECONDS:
         rate = letters_per_second(stripped, seconds, language)
         if rate < MIN_LETTERS_PER_S:
-            reasons.append(f"{rate:.1f} letters/s: too few for {seconds:.1f} s of speech (words missing, or mostly silence)")
+            reasons.append(Reason("tc_too_slow", rate=rate, seconds=seconds))
         elif rate > MAX_LETTERS_PER_S:
-            reasons.append(f"{rate:.1f} letters/s: too many for {seconds:.1f} s of speech (repeated or invented text)")
+            reasons.append(Reason("tc_too_fast", rate=rate, seconds=seconds))
     return reasons

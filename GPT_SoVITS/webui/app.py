@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from GPT_SoVITS.errors import GptSovitsError
@@ -37,12 +38,24 @@ def missing_for(settings: UiSettings, version: str) -> dict:
 
 
 def pretrained_notice(settings: UiSettings, version: str = DEFAULT_VERSION) -> str:
-    """Markdown naming the missing pretrained files of `version` and where they go; "" when all are present."""
+    """Markdown naming the missing pretrained files of `version` and where they go, in the UI's
+    language, as a list that wraps (no fixed-width block); "" when all are present."""
+    from GPT_SoVITS.pretrained import PRETRAINED, pretrained_path
+
     missing = missing_for(settings, version)
     if not missing:
         return ""
-    _, *rest = missing_pretrained_message(missing).splitlines()
-    return "\n".join([f"**{translator(settings.lang)('pretrained_heading')}**", "", "```", *rest, "```"])
+    tr = translator(settings.lang)
+    lines = [f"**{tr('pretrained_heading')}**", ""]
+    for key, path in missing.items():
+        where = f"`{path}`"
+        if Path(path).resolve() != pretrained_path(key).resolve():
+            default = tr("pretrained_default_at").format(path=f"`{PRETRAINED[key].path}`")
+            where += f" ({default})"
+        lines.append(f"- {tr(f'pre_{key}')}: {where}")
+    only = " --only " + " ".join(missing) if set(missing) != set(PRETRAINED) else ""
+    lines += ["", tr("pretrained_fetch").format(command=f"python tools/download_pretrained.py{only}")]
+    return "\n".join(lines)
 
 
 def _training_outputs(gr, tr, generator_fn: Callable[..., Iterator[training_view.TrainingFrame]]) -> Callable[..., Iterator]:

@@ -67,18 +67,36 @@ def asr_argv(settings: UiSettings, *, clips_dir: str, output: str, language: str
              speaker: str) -> tuple[list[str], Path]:
     """The ASR's command line and output .list; a missing model is reported here, before any start."""
     from tools.asr import AsrOptions, list_clips
-    from tools.whisper_models import resolve_model
 
     folder = checks.check_dir(clips_dir, "f_clips_dir", settings.root)
     list_clips(folder)
     AsrOptions(language=language, speaker=speaker.strip()).check()
-    model_dir = resolve_model(model, roots=(settings.root,))
+    model_dir = _whisper_model(model, settings.root)
     target = asr_output_for(settings, folder, output)
     argv = [sys.executable, "-m", "tools.asr", str(folder), "-o", str(target), "--language", language,
             "--model", str(model_dir)]
     if speaker.strip():
         argv += ["--speaker", speaker.strip()]
     return argv, target
+
+
+def _whisper_model(model: str, root: Path) -> Path:
+    """The ASR model folder; the usual mistakes (no such folder, an incomplete one, a size not fetched)
+    are told in the UI's language before `resolve_model` checks the rest."""
+    from tools.whisper_models import DEFAULT_MODEL, missing_files, model_sizes, resolve_model, whisper_folder
+
+    name = (model or "").strip() or DEFAULT_MODEL
+    if name in model_sizes():
+        folders = [whisper_folder(name, place) for place in (root, None)]
+        if all(missing_files(folder) for folder in folders):
+            raise UiError("err_whisper_missing", size=name, folder=folders[0])
+    elif any(sep in name for sep in ("/", "\\")) or name.startswith("."):
+        folder = Path(name).expanduser()
+        if not folder.is_dir():
+            raise UiError("err_whisper_folder", folder=folder)
+        if missing_files(folder):
+            raise UiError("err_whisper_incomplete", folder=folder, missing=", ".join(missing_files(folder)))
+    return resolve_model(name, roots=(root,))
 
 
 def stream_tool(settings: UiSettings, slots: JobSlots, name: str, argv: list[str],
@@ -137,7 +155,7 @@ def reading_markdown(text: str, language: str, seconds: float | None, tr: Callab
     reading = frontend_reading(text, language)
     parts = [f"**{tr('pr_stress')}:** {reading.accented}", f"**{tr('pr_phones')}:** `{reading.phones}`"] \
         if not reading.error else [f"**{tr('pr_frontend_error')}:** {reading.error}"]
-    parts.extend(f"⚠ {reason}" for reason in suspicious_reasons(text, seconds, language))
+    parts.extend(f"⚠ {reason.render(tr)}" for reason in suspicious_reasons(text, seconds, language))
     return "  \n".join(parts)
 
 
@@ -240,7 +258,7 @@ def build_dataset_report(settings: UiSettings, list_text: str, wav_dir_text: str
         list_path = checks.check_file(list_text, "f_list", settings.root)
         wav_dir = checks.check_optional_dir(wav_dir_text, "f_wav_dir", settings.root)
         report = build_report(list_path, wav_dir)
-        target = plot_report(report, png or default_png(list_path))
+        target = plot_report(report, png or default_png(list_path), tr)
     except GptSovitsError as error:
         return None, error_text(tr, error)
-    return target, "\n".join(report.lines())
+    return target, "\n".join(report.lines(tr=tr))

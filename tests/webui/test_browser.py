@@ -542,7 +542,7 @@ def test_status_lines_follow_the_interface_language(ui, page, screenshots):
         assert status.startswith("эксперимент ru_lang:") and "готово 1-get-text.py: 3/3 записей готовы" in status, status
         assert "завершено; к обучению готовы 0 из 3 записей, с ошибками 0" in status and not english(status), status  # 1a only
         status = _click_and_wait(page, "btn_text", "dataset_status", r"(^|\n)завершено;", 60)
-        assert "1-get-text.py: пропущен, 2-name2text.txt уже есть" in status and not english(status), status
+        assert "1-get-text.py: пропущен, весь список уже есть в 2-name2text.txt" in status and not english(status), status
         page.locator("#btn_dataset_stop").click()  # nothing runs: a notice, and the last run's summary stays
         _expect_refusal_notice(page, "ничего не выполняется")
         assert _field(page, "dataset_status").input_value() == status

@@ -8,6 +8,7 @@ with `--lang ru` serves the language test. Helpers come from `test_browser`.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -193,3 +194,66 @@ def test_slicing_again_replaces_the_earlier_clips(server, browser, tmp_path):
     assert 0 < len(second) < len(first), (first, second)
     assert re.search(rf"; {len(second)} clip\(s\)", status), status  # the folder holds exactly these
     page.close()
+
+
+# Names (programs, models, settings named as in their docs) and units that stay as written in Russian.
+LATIN_NAMES = {
+    "GPT", "SoVITS", "HuBERT", "Whisper", "faster-whisper", "v2", "v2Pro", "v2ProPlus", "s1", "s2", "s2G", "s2D",
+    "KL", "CUDA", "GPU", "CPU", "TensorBoard", "tensorboard", "top_k", "top_p", "ru", "en", "zh", "ja", "ko", "yue",
+    "silero-vad", "kHz", "SSL", "list", "wav_path", "speaker", "language", "text", "text_low_lr_rate", "python",
+    "logdir", "mel", "ASR", "top-3", "API", "Gradio", "GPT-SoVITS-RU", "librosa", "chinese-hubert-base", "large-v3",
+    "synthesize", "SSL",
+}
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*")
+# paths, file and module names (a.wav, tools.asr), flags (-m, --model), tab and stage numbers (0a, 2-get-sv), phones
+_PATH_LIKE = re.compile(r"\S*[/\\<>]\S*|[\w-]+(\.[\w-]+)+|(?<!\w)--?[A-Za-z][\w-]*|\b\d[\w-]*|\bru_\w+|(?<!\w)\.\w+")
+
+
+def _latin_words(text: str) -> set[str]:
+    """Latin words of `text` that are neither paths, file names, flags, nor names of `LATIN_NAMES`."""
+    words = {word.rstrip("-") for word in _LATIN_WORD.findall(_PATH_LIKE.sub(" ", text))}
+    return {word for word in words if word not in LATIN_NAMES}
+
+
+@pytest.mark.slow
+def test_every_tab_in_russian_has_no_english_words(server, browser, tmp_path):
+    """Issue 27 item 7: `--lang ru` renders every tab, the missing-weights notice (wrapped, not cut off),
+    the ASR's missing-model error, the proofreading warnings and the dataset report without English."""
+    from playwright.sync_api import expect
+
+    project = server[0]
+    list_path = tmp_path / "long.list"
+    long_text = "Очень длинная строка " * 12
+    list_path.write_text(f"{project.wav_dir / 'a.wav'}|speaker|ru|{long_text}\n"
+                         f"{project.wav_dir / 'b.wav'}|speaker|ru|Мы поехали на дачу в субботу утром.\n", encoding="utf-8")
+    with _serving(project, "ru", project.root.parent / "webui-ru-tabs.log") as (url, _):
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="en-US")
+        page.goto(url)
+        page.wait_for_selector("#btn_slice", timeout=60_000)
+        seen = {}
+        notice = page.locator("#pretrained_notice")
+        expect(notice).to_contain_text("s2D2333k.pth")
+        assert notice.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the notice is cut off at the right"
+        seen["notice"] = notice.inner_text()
+        for tab in ("0a. Нарезка", "0b. Распознавание речи", "0c. Вычитка", "0d. Отчёт о наборе"):
+            page.get_by_role("tab", name=tab).click()
+            seen[tab] = page.locator("body").inner_text()
+        page.get_by_role("tab", name="0b. Распознавание речи").click()
+        _fill(page, "asr_input", project.wav_dir)
+        seen["asr error"] = _click_and_wait(page, "btn_asr", "asr_status", r"^ошибка", 60)
+        page.get_by_role("tab", name="0c. Вычитка").click()
+        _fill(page, "pr_list", list_path)
+        page.locator("#btn_pr_open").click()
+        expect(page.locator("#pr_reading_0")).to_contain_text("букв/с", timeout=60_000)
+        seen["proofreading"] = page.locator("#pr_reading_0").inner_text() + page.locator("#pr_info").inner_text()
+        page.get_by_role("tab", name="0d. Отчёт о наборе").click()
+        _fill(page, "report_list", list_path)
+        page.locator("#btn_report").click()
+        expect(_field(page, "report_text")).to_have_value(re.compile("выброс"), timeout=60_000)
+        seen["report"] = _field(page, "report_text").input_value()
+        for tab in ("1. Подготовка данных", "2. Дообучение", "3. Синтез"):
+            page.get_by_role("tab", name=tab).click()
+            seen[tab] = page.locator("body").inner_text()
+        page.close()
+    english = {where: sorted(_latin_words(text)) for where, text in seen.items() if _latin_words(text)}
+    assert not english, json.dumps(english, ensure_ascii=False)
