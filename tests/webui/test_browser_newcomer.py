@@ -116,19 +116,21 @@ def _new_page(browser, url: str):
 
 
 @pytest.mark.slow
-def test_a_reloaded_page_keeps_the_running_jobs_version_and_a_second_page_follows_it(server, browser):
+def test_a_reloaded_page_keeps_the_running_jobs_version_and_a_second_page_follows_it(server, browser, tmp_path):
     """Issue 27 item 6 and issue 26 item 9: while a v2ProPlus formatting runs, a reload shows v2ProPlus,
     its experiment, its notice and weight folders; a start on a second page names the running job and
     shows its status marked as not its own; after the run, a reload still shows its summary."""
     from playwright.sync_api import expect
 
     project, url, _ = server
+    # 12 lines (copies of the 3 clips): a run long enough to reload and open a second page while it goes
+    list_path = _proofread_list(project, tmp_path / "follow", 12)
     page = _new_page(browser, url)
     page.locator("#model_version").get_by_label("v2ProPlus", exact=True).check()
     page.get_by_role("tab", name="1. Dataset formatting").click()
     _fill(page, "exp_name", "ru_follow")
-    _fill(page, "list_path", project.list_path)
-    _fill(page, "wav_dir", project.wav_dir)
+    _fill(page, "list_path", list_path)
+    _fill(page, "wav_dir", "")
     _click_and_wait(page, "btn_all", "dataset_status", r"running", 60)
 
     page.reload()
@@ -155,14 +157,14 @@ def test_a_reloaded_page_keeps_the_running_jobs_version_and_a_second_page_follow
 
     page.get_by_role("tab", name="1. Dataset formatting").click()
     done = re.compile(r"\n(finished;|failed |stopped |error)")
-    expect(_field(page, "dataset_status")).to_have_value(done, timeout=240_000)
+    expect(_field(page, "dataset_status")).to_have_value(done, timeout=480_000)
     expect(_field(other, "dataset_status")).to_have_value(done, timeout=30_000)
     summary = _field(page, "dataset_status").input_value()
-    assert "done 2-get-sv.py: 3/3" in summary, summary
+    assert "done 2-get-sv.py: 12/12" in summary, summary
     page.reload()  # the finished run's summary survives a reload
     page.wait_for_selector("#btn_slice", timeout=60_000)
     page.get_by_role("tab", name="1. Dataset formatting").click()
-    expect(_field(page, "dataset_status")).to_have_value(re.compile(r"done 2-get-sv\.py: 3/3"), timeout=30_000)
+    expect(_field(page, "dataset_status")).to_have_value(re.compile(r"done 2-get-sv\.py: 12/12"), timeout=30_000)
     other.close()
     page.close()
 
