@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("-o", "--output", required=True, help="output WAV (32 kHz, 16-bit mono), written atomically")
     text.add_argument("--lang", default="ru", help="language of the text (default: %(default)s)")
     text.add_argument("--ref-lang", default="ru", help="language of the reference text (default: %(default)s)")
+    text.add_argument("--latin", default="english", choices=["english", "translit"],
+                      help="Latin words in Russian text (ru, auto): English phones (default) or the old reading as "
+                      "Russian sounds, for models fine-tuned without English (docs/russian.md)")
     text.add_argument("--normalize", action="store_true",
                       help=f"scale the audio so its loudest sample is at {NORMALIZED_PEAK_DBFS:g} dBFS (default: off, "
                            "the level the model produced; the web UI has the same checkbox)")
@@ -134,7 +137,7 @@ def run(args: argparse.Namespace) -> str:
     params = SynthesisParams(
         top_k=args.top_k, top_p=args.top_p, temperature=args.temperature, repetition_penalty=args.repetition_penalty,
         speed=args.speed, noise_scale=args.noise_scale, seed=args.seed, pause_seconds=args.pause,
-        max_new_tokens=args.max_new_tokens,
+        max_new_tokens=args.max_new_tokens, latin=args.latin,
     )
     text = _read_text(args)
     check_writable(args.output)  # a bad -o is reported before minutes of loading and synthesis

@@ -31,6 +31,7 @@ class SynthesisParams:
     pause_seconds: float = 0.3  # silence between pieces
     max_piece_chars: int = 150  # longer sentences are cut at ; : then commas
     max_new_tokens: int | None = None  # per piece; None = the GPT's max_sec * 25 (54 s)
+    latin: str = "english"  # Latin words in Russian text: English phones, or "translit" (Russian sounds)
 
     def __post_init__(self) -> None:
         problems = []
@@ -52,6 +53,8 @@ class SynthesisParams:
             problems.append(f"max_piece_chars must be >= 10, got {self.max_piece_chars}")
         if self.max_new_tokens is not None and self.max_new_tokens < 1:
             problems.append(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.latin not in ("english", "translit"):
+            problems.append(f"latin must be english or translit, got {self.latin!r}")
         if problems:
             raise ConfigError("synthesis parameters: " + "; ".join(problems))
 

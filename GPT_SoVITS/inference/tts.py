@@ -107,37 +107,46 @@ class TTS:
 
     # --- text --------------------------------------------------------------------------
 
-    def phone_ids(self, text: str, language: str) -> tuple[list[str], list[int]]:
+    def phone_ids(self, text: str, language: str, latin: str | None = None) -> tuple[list[str], list[int]]:
         """Phones and ids of `text`; a clear error when the weights' table lacks a phone."""
         from GPT_SoVITS.text.cleaner import clean_text
+        from GPT_SoVITS.text import languages
         from GPT_SoVITS.text.languages import DroppedTextError
 
         try:
-            phones = clean_text(text, language).phones
+            phones = clean_text(text, language, latin).phones
         except DroppedTextError as error:  # synthesis may skip an emoji; training may not
             logger.warning("%s; synthesising without them", error)
             phones = error.cleaned.phones
         try:
             return phones, self.table.to_ids(phones, text=text)
         except UnknownSymbolError as error:
+            if error.symbol[:1].isupper() and languages.get_language(language).takes_latin:
+                raise CheckpointError(
+                    f"these weights use symbol table {self.table.name!r} ({len(self.table)} symbols), which has no "
+                    f"English phone {error.symbol!r} (in {text!r}): Latin words in Russian text are read as English. "
+                    "Choose latin 'translit' (synthesize --latin translit, the UI's choice) to read them as Russian "
+                    "sounds, or use weights with the v2+ru table"
+                ) from None
             raise CheckpointError(
                 f"these weights use symbol table {self.table.name!r} ({len(self.table)} symbols), which has no "
                 f"{language!r} phone {error.symbol!r} (in {text!r}): they were not trained for this language. "
                 f"Use GPT and SoVITS weights fine-tuned with the v2+{language} table (see docs/synthesis.md)"
             ) from None
 
-    def _pieces(self, text: str, language: str, max_chars: int) -> list[tuple[str, list[str], list[int]]]:
+    def _pieces(self, text: str, language: str, max_chars: int,
+                latin: str | None = None) -> list[tuple[str, list[str], list[int]]]:
         if not text or not text.strip():
             raise DataError("the text to synthesise is empty")
         pieces = [ensure_final_punctuation(p) for p in split_text(text, max_chars) if _PRONOUNCEABLE.search(p)]
         if not pieces:
             raise DataError(f"the text to synthesise has nothing to pronounce: {text!r}")
-        return [(piece, *self.phone_ids(piece, language)) for piece in pieces]
+        return [(piece, *self.phone_ids(piece, language, latin)) for piece in pieces]
 
-    def _reference_ids(self, ref_text: str, language: str) -> list[int]:
+    def _reference_ids(self, ref_text: str, language: str, latin: str | None = None) -> list[int]:
         if not ref_text or not ref_text.strip():
             raise DataError("the reference text is empty; type exactly what is said in the reference clip")
-        return self.phone_ids(ensure_final_punctuation(ref_text), language)[1]
+        return self.phone_ids(ensure_final_punctuation(ref_text), language, latin)[1]
 
     # --- audio -------------------------------------------------------------------------
 
@@ -182,8 +191,8 @@ class TTS:
     def _synthesize(self, ref_audio, ref_text: str, text: str, language: str, ref_language: str,
                     params: SynthesisParams, seed: int) -> SynthesisResult:
         clock = _Clock(self.device)
-        ref_ids = self._reference_ids(ref_text, ref_language)
-        pieces = self._pieces(text, language, params.max_piece_chars)
+        ref_ids = self._reference_ids(ref_text, ref_language, params.latin)
+        pieces = self._pieces(text, language, params.max_piece_chars, params.latin)
         clock.lap("frontend")
         reference = self.reference(ref_audio)
         clock.lap("reference")

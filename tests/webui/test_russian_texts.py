@@ -23,7 +23,7 @@ LATIN = re.compile(r"(?<![\w-])[A-Za-z][\w-]+")
 
 
 def _settings(tmp_path, lang="ru"):
-    return parse_settings(["--root", str(tmp_path / "root"), "--lang", lang], {})
+    return parse_settings(["--root", str(tmp_path / "root"), "--lang", lang, "--allow-dir", str(tmp_path)], {})
 
 
 def test_the_missing_weights_notice_is_russian_and_a_wrapping_list(tmp_path, monkeypatch):
