@@ -177,7 +177,7 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
         hubert = gr.Textbox(label=tr("hubert_dir"), value=str(settings.default_pretrained("cnhubert")),
                             elem_id="hubert_dir")
         s2g = gr.Textbox(label=tr("s2g_path"), value=str(settings.default_pretrained("s2G")), elem_id="dataset_s2g")
-        latin = gr.Radio(LATIN_CHOICES, value="english", label=tr("latin"), info=tr("latin_info"),
+        latin = gr.Radio([(tr(f"latin_{choice}"), choice) for choice in LATIN_CHOICES], value="english", label=tr("latin"), info=tr("latin_info"),
                          elem_id="dataset_latin")
     with gr.Row():
         buttons = {
@@ -321,7 +321,7 @@ def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages
     with gr.Row():
         text = gr.Textbox(label=tr("target_text"), lines=4, elem_id="tts_text")
         lang = gr.Dropdown(languages, value="ru", label=tr("target_lang"), elem_id="tts_lang", scale=0)
-        latin = gr.Radio(LATIN_CHOICES, value="english", label=tr("latin"), info=tr("latin_info"),
+        latin = gr.Radio([(tr(f"latin_{choice}"), choice) for choice in LATIN_CHOICES], value="english", label=tr("latin"), info=tr("latin_info"),
                          elem_id="tts_latin", scale=0)
     with gr.Row():
         top_k = gr.Slider(1, 100, value=15, step=1, label=tr("top_k"), elem_id="tts_top_k")

@@ -204,7 +204,7 @@ LATIN_NAMES = {
     "KL", "CUDA", "GPU", "CPU", "TensorBoard", "tensorboard", "top_k", "top_p", "ru", "en", "zh", "ja", "ko", "yue",
     "silero-vad", "kHz", "SSL", "list", "wav_path", "speaker", "language", "text", "text_low_lr_rate", "python",
     "logdir", "mel", "ASR", "top-3", "API", "Gradio", "GPT-SoVITS-RU", "librosa", "chinese-hubert-base", "large-v3",
-    "synthesize", "SSL",
+    "synthesize", "SSL", "Google", "USB",  # the last two: examples of Latin words in the Latin-mode field's help
 }
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*")
 # paths, file and module names (a.wav, tools.asr), flags (-m, --model), tab and stage numbers (0a, 2-get-sv), phones
