@@ -159,7 +159,7 @@ class Slicer:
         """Write the clips of one file; returns them, the seconds left out and how many earlier clips
         of it were replaced. `DataError` when unusable (earlier clips are then kept)."""
         from GPT_SoVITS.audio import load_audio
-        from GPT_SoVITS.synthesize import write_wav
+        from GPT_SoVITS.inference.output import write_wav
 
         sr = self.options.sr
         audio = load_audio(path, sr)
@@ -180,7 +180,7 @@ class Slicer:
         clips = []
         for start, end in spans:
             target = out_dir / clip_name(path, start, end)
-            write_wav(target, normalize_peak(audio[start:end], self.options.max_peak, self.options.alpha), sr)
+            write_wav(target, sr, normalize_peak(audio[start:end], self.options.max_peak, self.options.alpha))
             clips.append((target, (end - start) / sr))
         kept = sum(end - start for start, end in spans)
         return clips, (len(audio) - kept) / sr, len(earlier)

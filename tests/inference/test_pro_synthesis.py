@@ -40,8 +40,9 @@ def _decode_spy(tts, monkeypatch) -> list:
     calls = []
     original = tts.sovits.decode
 
-    def spy(codes, text, refer, **kwargs):
-        calls.append((refer.clone(), kwargs.get("sv_emb")))
+    def spy(codes, text, refer, **kwargs):  # one reference: the main clip (a list of one, or the tensor)
+        sv = kwargs.get("sv_emb")
+        calls.append(((refer[0] if isinstance(refer, list) else refer).clone(), sv[0] if isinstance(sv, list) else sv))
         return original(codes, text, refer, **kwargs)
 
     monkeypatch.setattr(tts.sovits, "decode", spy)
@@ -105,3 +106,22 @@ def test_exports_of_every_version_are_listed(tmp_path):
         (tmp_path / folder / name).write_bytes(b"x")
     gpt, sovits = list_weights(tmp_path)
     assert [p.name for p in gpt] == ["a-e1.ckpt", "b-e1.ckpt"] and [p.name for p in sovits] == ["d_e1_s1.pth", "c_e1_s1.pth"]
+
+
+def test_pro_aux_references_average_style_and_speaker_vector(pro_tts, tiny_voice, tmp_path, monkeypatch):
+    params = SynthesisParams(seed=0, top_k=1, max_new_tokens=12)
+    plain = pro_tts.synthesize(tiny_voice.reference, REF_TEXT, "Слово.", params=params)
+    same = pro_tts.synthesize(tiny_voice.reference, REF_TEXT, "Слово.", params=params, aux_refs=[tiny_voice.reference])
+    assert np.array_equal(same.audio, plain.audio)  # the mean of one clip's (style + sv) twice is that clip's
+    other = write_reference(tmp_path / "other.wav", seconds=5.0, seed=7)
+    original = pro_tts.sovits.decode
+    seen = []
+
+    def spy(codes, text, refer, **kwargs):
+        seen.append((len(refer), len(kwargs["sv_emb"])))
+        return original(codes, text, refer, **kwargs)
+
+    monkeypatch.setattr(pro_tts.sovits, "decode", spy)
+    mixed = pro_tts.synthesize(tiny_voice.reference, REF_TEXT, "Слово.", params=params, aux_refs=[other])
+    assert seen == [(2, 2)]  # both spectrograms and both speaker vectors reach the style average
+    assert not np.array_equal(mixed.audio, plain.audio)
