@@ -21,7 +21,7 @@ from GPT_SoVITS.pretrained import PRETRAINED, pretrained_path
 
 #: Flags of the `--exp` mode shared by both trainers (argparse dests).
 SHARED_FLAGS = ("epochs", "batch_size", "save_every", "gpus", "half", "if_save_latest", "if_save_every_weights",
-                "logs_dir", "weights_dir", "base_config", "write_config")
+                "logs_dir", "weights_dir", "base_config", "write_config", "min_epoch_items")
 
 
 def add_exp_flags(parser: argparse.ArgumentParser, config_flag: str, *, epochs: int, batch_size: int, save_every: int,
@@ -34,6 +34,9 @@ def add_exp_flags(parser: argparse.ArgumentParser, config_flag: str, *, epochs: 
     flags.add_argument("--epochs", type=int, metavar="N", help=f"epochs (default {epochs})")
     flags.add_argument("--batch-size", type=int, metavar="N", help=f"utterances per batch (default {batch_size})")
     flags.add_argument("--save-every", type=int, metavar="N", help=f"save (and export) every N epochs (default {save_every})")
+    flags.add_argument("--min-epoch-items", type=int, metavar="N",
+                       help="a dataset of fewer utterances is repeated to about N items per epoch, as upstream does "
+                       "(default: the base config's, 100); 0: never repeat (short epochs, more of them)")
     flags.add_argument("--gpus", metavar="IDS", help="GPU numbers, e.g. 0-1: one process each (default 0; ignored without CUDA)")
     flags.add_argument("--half", action=argparse.BooleanOptionalAction, help="fp16 mixed precision on CUDA (default on)")
     flags.add_argument("--if-save-latest", action=argparse.BooleanOptionalAction,

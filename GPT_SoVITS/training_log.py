@@ -49,6 +49,7 @@ class RunPlan:
     total_steps: int  # the step count at the end of the run (counted from the very first run)
     first_step: int  # the first step this run trains (1 unless resumed)
     started: float  # time.time() when the run started
+    steps_per_epoch: int = 0  # 0 in plans written before it was recorded
 
 
 def set_sample_aside(utterances: Sequence[Any], announce: bool = True) -> tuple[list[Any], Any]:
@@ -135,6 +136,7 @@ class TrainingLog:
     def __init__(self, folder: str | os.PathLike, trainer: str, first_step: int):
         self.folder, self.trainer, self.first_step = Path(folder), trainer, first_step
         self._broken: set[str] = set()
+        self._plan: RunPlan | None = None  # until the first step's estimate is logged
         self._metrics = self._guarded(FILES, lambda: self._open_metrics(first_step))
         self._writer = self._guarded(EVENTS, lambda: _tensorboard_writer(self.folder, first_step))
         if self._writer is None:
@@ -167,14 +169,29 @@ class TrainingLog:
                 sample.unlink(missing_ok=True)
         return open(path, "a", encoding="utf-8")
 
-    def start(self, epochs: int, total_steps: int) -> None:
-        """Record the plan of this run (for progress and ETA in the UI)."""
-        plan = RunPlan(self.trainer, epochs, total_steps, self.first_step, time.time())
+    def start(self, epochs: int, total_steps: int, steps_per_epoch: int = 0) -> None:
+        """Record the plan of this run (for progress and ETA in the UI) and say it in the log: steps
+        per epoch and in all now, the time they will take once the first step is measured (`scalars`)."""
+        plan = RunPlan(self.trainer, epochs, total_steps, self.first_step, time.time(), steps_per_epoch)
+        self._plan = plan
         self._guarded(FILES, lambda: write_text_atomic(self.folder / PLAN_FILE, json.dumps(asdict(plan)) + "\n"))
+        logger.info("%s: %d step(s) per epoch, %d step(s) in this run up to epoch %d; the time estimate follows the "
+                    "first step", self.trainer, steps_per_epoch, max(0, total_steps - self.first_step + 1), epochs)
+
+    def _estimate_after_first_step(self, now: float) -> None:
+        plan, self._plan = self._plan, None
+        if plan is None:
+            return
+        first = now - plan.started
+        left = max(0, plan.total_steps - plan.first_step + 1)
+        logger.info("%s: the first step took %s: about %s per epoch, %s for this run (estimated from that step)",
+                    self.trainer, duration_text(first), duration_text(first * plan.steps_per_epoch),
+                    duration_text(first * left))
 
     def scalars(self, step: int, epoch: int, values: Mapping[str, float]) -> None:
         """One metrics line and one TensorBoard scalar per value, all at `step`."""
         now = time.time()
+        self._estimate_after_first_step(now)
         clean = {tag: float(value) for tag, value in values.items()}
         line = {"step": step, "epoch": epoch, "time": round(now, 3), **{k: _json_value(v) for k, v in clean.items()}}
         self._guarded(FILES, lambda: self._append(json.dumps(line)))
@@ -218,10 +235,29 @@ class TrainingLog:
         self._guarded(EVENTS, lambda: self._writer.close())
 
 
+def duration_text(seconds: float) -> str:
+    """'45 s', '3 min 05 s', '2 h 07 min' for log lines."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def log_repetition(trainer: str, utterances: int, items: int, key: str) -> None:
+    """Say when a small dataset is repeated to make an epoch (upstream's rule), and what changes it."""
+    if items > utterances:
+        logger.info("%s: %d utterance(s) repeated to %d items per epoch (%s; --min-epoch-items or the UI's "
+                    "'minimum items per epoch' changes it, 0 never repeats)", trainer, utterances, items, key)
+
+
 class DisabledLog:
     """What ranks other than 0 log: nothing (the same methods as `TrainingLog`)."""
 
-    def start(self, epochs: int, total_steps: int) -> None:
+    def start(self, epochs: int, total_steps: int, steps_per_epoch: int = 0) -> None:
         pass
 
     def scalars(self, step: int, epoch: int, values: Mapping[str, float]) -> None:

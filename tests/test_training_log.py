@@ -127,3 +127,30 @@ def test_the_sample_utterance_is_the_first_by_name_and_held_out_only_from_a_larg
     large = [SimpleNamespace(name=f"u{i:02d}.wav") for i in range(training_log.HOLD_OUT_MIN_UTTERANCES, 0, -1)]
     training, sample = set_sample_aside(large)
     assert sample.name == "u01.wav" and "u01.wav" not in [u.name for u in training] and len(training) == len(large) - 1
+
+
+def test_the_log_announces_the_steps_and_the_time_the_first_step_predicts(tmp_path, caplog, monkeypatch):
+    """Issue 27 item 5: steps per epoch before training, the time estimate after the first step, the
+    repetition of a small dataset with what changes it."""
+    import logging
+
+    from GPT_SoVITS import training_log
+
+    from types import SimpleNamespace
+
+    clock = iter([1000.0, 1012.0, 1013.0])
+    monkeypatch.setattr(training_log, "time", SimpleNamespace(time=lambda: next(clock)))  # this module's clock only
+    with caplog.at_level(logging.INFO, logger="GPT_SoVITS.training_log"):
+        log = training_log.open_training_log(tmp_path, "s2", 1)
+        log.start(8, 192, 24)
+        log.scalars(1, 1, {"loss/mel": 1.0})
+        log.scalars(2, 1, {"loss/mel": 0.9})
+        log.close()
+        training_log.log_repetition("s2", 20, 100, "train.min_epoch_items 100")
+        training_log.log_repetition("s2", 120, 120, "train.min_epoch_items 100")
+    assert "s2: 24 step(s) per epoch, 192 step(s) in this run up to epoch 8" in caplog.text
+    assert caplog.text.count("the first step took") == 1
+    assert "s2: the first step took 12 s: about 4 min 48 s per epoch, 38 min 24 s for this run" in caplog.text
+    assert caplog.text.count("repeated to") == 1
+    assert "s2: 20 utterance(s) repeated to 100 items per epoch (train.min_epoch_items 100; --min-epoch-items" in caplog.text
+    assert training_log.read_plan(tmp_path).steps_per_epoch == 24

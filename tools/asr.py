@@ -157,7 +157,7 @@ def transcribe_folder(clips_dir: str | Path, output: str | Path, transcriber: Tr
                       progress: bool = False) -> AsrSummary:
     """Transcribe every clip of `clips_dir` not yet in `output`, adding to `output` as it goes
     (`append_lines`: atomic, and the proofreading page may edit the lines already written)."""
-    from tqdm import tqdm
+    from GPT_SoVITS.progress_bars import progress_bar
 
     from GPT_SoVITS.data_files.list_file import utterance_name
 
@@ -169,7 +169,7 @@ def transcribe_folder(clips_dir: str | Path, output: str | Path, transcriber: Tr
     done = {utterance_name(line.split("|", 1)[0]) for line in summary.lines}
     todo = [clip for clip in list_clips(clips_dir) if clip.name not in done]
     pending: list[str] = []  # transcribed, not yet in the file
-    for count, clip in enumerate(tqdm(todo, desc="asr", unit="clip", disable=not progress), start=1):
+    for count, clip in enumerate(progress_bar(todo, desc="asr", unit="clip", disable=not progress), start=1):
         try:
             result = transcriber.transcribe(clip)
         except DataError as error:

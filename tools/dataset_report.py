@@ -12,13 +12,12 @@ import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from GPT_SoVITS.errors import DataError, GptSovitsError
-from tools.slice import format_duration
-from tools.transcript_checks import letters_per_second, suspicious_reasons
+from tools.transcript_checks import Reason, letters_per_second, render_reason, suspicious_reasons
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +32,12 @@ class ClipStat:
     name: str
     text: str
     seconds: float
+    language: str = "ru"
 
     @property
     def rate(self) -> float:
-        return letters_per_second(self.text, self.seconds)
+        """Letters per second of the text as spoken (Russian: the frontend's normalised text)."""
+        return letters_per_second(self.text, self.seconds, self.language)
 
 
 @dataclass
@@ -50,20 +51,37 @@ class DatasetReport:
     def total_seconds(self) -> float:
         return sum(clip.seconds for clip in self.clips)
 
-    def lines(self, most: int = 30) -> list[str]:
+    def lines(self, most: int = 30, tr: Callable[[str], str] | None = None) -> list[str]:
+        """The report as text, in the language of `tr` (the web UI's; default English). Problems quote
+        the library's messages as written."""
+        from GPT_SoVITS.webui.i18n import ENGLISH
+
+        tr = tr or ENGLISH
         rates = [clip.rate for clip in self.clips]
         durations = [clip.seconds for clip in self.clips]
-        out = [f"{self.list_path}: {len(self.clips)} clip(s), {format_duration(self.total_seconds)} "
-               f"({self.total_seconds / 3600:.2f} h); {len(self.outliers)} outlier(s), {len(self.problems)} problem(s)"]
+        out = [tr("dr_head").format(path=self.list_path, clips=len(self.clips), duration=duration_text(self.total_seconds, tr),
+                                    hours=self.total_seconds / 3600, outliers=len(self.outliers),
+                                    problems=len(self.problems))]
         if self.clips:
-            out.append(f"  duration: median {np.median(durations):.1f} s, {min(durations):.1f}-{max(durations):.1f} s; "
-                       f"speech rate: median {np.median(rates):.1f} letters/s")
-        out.extend(f"  outlier {clip.where} {clip.name} ({clip.seconds:.1f} s): {reason}"
-                   for clip, reason in self.outliers[:most])
+            out.append(tr("dr_stats").format(median=np.median(durations), low=min(durations), high=max(durations),
+                                             rate=np.median(rates)))
+        out.extend(tr("dr_outlier").format(where=clip.where, name=clip.name, seconds=clip.seconds,
+                                           reason=render_reason(reason, tr)) for clip, reason in self.outliers[:most])
         if len(self.outliers) > most:
-            out.append(f"  ... and {len(self.outliers) - most} more outliers")
-        out.extend(f"  problem: {problem}" for problem in self.problems)
+            out.append(tr("dr_more").format(count=len(self.outliers) - most))
+        out.extend(tr("dr_problem").format(problem=problem) for problem in self.problems)
         return out
+
+
+def duration_text(seconds: float, tr: Callable[[str], str]) -> str:
+    """`tools.slice.format_duration` in the language of `tr` (`1 h 02 min 03.4 s`, `1 ч 02 мин 03.4 с`)."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours >= 1:
+        return tr("dur_h").format(h=int(hours), m=int(minutes), s=secs)
+    if minutes >= 1:
+        return tr("dur_min").format(m=int(minutes), s=secs)
+    return tr("dur_s").format(s=secs)
 
 
 def clip_seconds(path: Path) -> float:
@@ -86,7 +104,7 @@ def _rate_outliers(clips: list[ClipStat]) -> list[tuple[ClipStat, str]]:
     spread = 1.4826 * float(np.median(np.abs(rates - median)))
     if spread == 0.0:
         return []
-    return [(clip, f"{clip.rate:.1f} letters/s, far from this dataset's median {median:.1f}")
+    return [(clip, Reason("dr_rate_outlier", rate=clip.rate, median=median))
             for clip, rate in zip(clips, rates) if abs(rate - median) / spread > ROBUST_Z]
 
 
@@ -103,13 +121,13 @@ def build_report(list_path: str | Path, wav_dir: str | Path | None = None) -> Da
         if not audio.is_absolute() and not audio.exists():
             audio = list_path.parent / audio
         try:
-            clip = ClipStat(entry.where, entry.name, entry.text, clip_seconds(audio))
+            clip = ClipStat(entry.where, entry.name, entry.text, clip_seconds(audio), entry.language)
         except DataError as error:
             report.problems.append(f"{entry.where}: {error}")
             continue
         report.clips.append(clip)
         if not TRAIN_MIN_S < clip.seconds < TRAIN_MAX_S:
-            flagged.append((clip, f"outside {TRAIN_MIN_S}-{TRAIN_MAX_S:g} s: the SoVITS trainer drops it"))
+            flagged.append((clip, Reason("dr_outside", low=TRAIN_MIN_S, high=TRAIN_MAX_S)))
         flagged.extend((clip, reason) for reason in suspicious_reasons(entry.text, clip.seconds, entry.language))
     if not report.clips:
         first = f" ({report.problems[0]})" if report.problems else ""
@@ -122,28 +140,33 @@ def build_report(list_path: str | Path, wav_dir: str | Path | None = None) -> Da
     return report
 
 
-def plot_report(report: DatasetReport, png_path: str | Path) -> Path:
-    """Histograms of durations and speech rates, outliers in red, saved as a PNG (Agg backend)."""
+def plot_report(report: DatasetReport, png_path: str | Path, tr: Callable[[str], str] | None = None) -> Path:
+    """Histograms of durations and speech rates, outliers in red, saved as a PNG (Agg backend); labels
+    in the language of `tr` (the web UI's; default English)."""
     import matplotlib
+
+    from GPT_SoVITS.webui.i18n import ENGLISH
+
+    tr = tr or ENGLISH
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     outlying = {clip.where for clip, _ in report.outliers}
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
-    for axis, values, label in ((left, [c.seconds for c in report.clips], "clip duration, s"),
-                                (right, [c.rate for c in report.clips], "speech rate, letters/s")):
+    for axis, values, label in ((left, [c.seconds for c in report.clips], tr("dr_plot_duration")),
+                                (right, [c.rate for c in report.clips], tr("dr_plot_rate"))):
         normal = [v for v, c in zip(values, report.clips) if c.where not in outlying]
         odd = [v for v, c in zip(values, report.clips) if c.where in outlying]
         bins = np.histogram_bin_edges(values or [0.0], bins=30)
         axis.hist([normal, odd], bins=bins, stacked=True, color=["tab:blue", "tab:red"],
-                  label=["clips", "outliers"])
+                  label=[tr("dr_plot_clips"), tr("dr_plot_outliers")])
         axis.set_xlabel(label)
-        axis.set_ylabel("clips")
+        axis.set_ylabel(tr("dr_plot_clips"))
         axis.yaxis.get_major_locator().set_params(integer=True)
         axis.legend(loc="upper right")
-    figure.suptitle(f"{report.list_path.name}: {len(report.clips)} clips, {format_duration(report.total_seconds)}, "
-                    f"{len(outlying)} outlier clips")
+    figure.suptitle(tr("dr_plot_title").format(name=report.list_path.name, clips=len(report.clips),
+                                               duration=duration_text(report.total_seconds, tr), outliers=len(outlying)))
     png_path = Path(png_path)
     from GPT_SoVITS.atomic import atomic_output
 

@@ -4,12 +4,17 @@ Each input (an audio file, or a folder of them) is decoded to mono at the output
 by the speech-aware VAD slicer (default) or upstream's silence slicer, peak-normalised like
 upstream and written atomically as `<source>_<start>_<end>.wav` (start/end in output samples).
 A bad input is reported and skipped; the run ends with a summary of what was kept and dropped.
+
+Slicing a recording again into the same folder replaces that recording's earlier clips (files
+named `<source>_<10 digits>_<10 digits>.wav`), once its new clips are known; the summary says
+how many were replaced. Clips of other recordings in the folder are left alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +39,9 @@ class SliceOptions:
     mode: str = "vad"
     silence: SilenceParams = field(default_factory=SilenceParams)
     vad: VadParams = field(default_factory=VadParams)
-    min_clip: float = 3.0  # s: the VAD mode aims at [min_clip, max_clip]; the summary reports clips outside it
+    # s: the VAD mode aims at [min_clip, max_clip] and joins a phrase shorter than min_clip with a
+    # neighbour; 1 s keeps a short sentence ("Да, конечно.") a clip of its own, where 3 s merged them.
+    min_clip: float = 1.0
     max_clip: float = 12.0
     max_peak: float = 0.9  # upstream's `_max`
     alpha: float = 0.25  # upstream's `alpha`: share of the peak-normalised clip in the mix
@@ -59,6 +66,7 @@ class SliceSummary:
     files_read: int = 0
     dropped_seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)
+    replaced: int = 0  # earlier clips of the same recordings removed from the folder
 
     def lines(self, options: SliceOptions, out_dir: Path) -> list[str]:
         total = sum(seconds for _, seconds in self.clips)
@@ -69,6 +77,8 @@ class SliceSummary:
         lines.append(f"  shorter than {options.min_clip:g} s: {len(short)}" + _names(short))
         lines.append(f"  longer than {options.max_clip:g} s: {len(long)}" + _names(long))
         lines.append(f"  dropped: {format_duration(self.dropped_seconds)} outside the clips (silence, noise)")
+        if self.replaced:
+            lines.append(f"  replaced: {self.replaced} clip(s) of an earlier slicing of the same recording(s)")
         lines.extend(f"  skipped: {problem}" for problem in self.skipped)
         return lines
 
@@ -121,6 +131,14 @@ def clip_name(source: Path, start: int, end: int) -> str:
     return f"{source.name}_{start:010d}_{end:010d}.wav"
 
 
+def earlier_clips(source: Path, out_dir: Path) -> list[Path]:
+    """Clips an earlier run cut from `source` into `out_dir` (named by `clip_name`)."""
+    pattern = re.compile(re.escape(source.name) + r"_\d{10}_\d{10}\.wav")
+    if not out_dir.is_dir():
+        return []
+    return sorted(path for path in out_dir.iterdir() if path.is_file() and pattern.fullmatch(path.name))
+
+
 class Slicer:
     """Slices files one by one with one set of options (the VAD model is loaded once, when needed)."""
 
@@ -137,8 +155,9 @@ class Slicer:
             self._vad_model = load_vad_model()
         return vad_spans(audio, options.sr, self._vad_model, options.vad, options.min_clip, options.max_clip)
 
-    def slice_file(self, path: Path, out_dir: Path) -> tuple[list[tuple[Path, float]], float]:
-        """Write the clips of one file; returns them and the seconds left out. `DataError` when unusable."""
+    def slice_file(self, path: Path, out_dir: Path) -> tuple[list[tuple[Path, float]], float, int]:
+        """Write the clips of one file; returns them, the seconds left out and how many earlier clips
+        of it were replaced. `DataError` when unusable (earlier clips are then kept)."""
         from GPT_SoVITS.audio import load_audio
         from GPT_SoVITS.inference.output import write_wav
 
@@ -151,27 +170,34 @@ class Slicer:
             what = (f"no frame above {self.options.silence.threshold:g} dB" if self.options.mode == "silence"
                     else "the VAD heard no speech")
             raise DataError(f"{path}: silence only ({what}); nothing to slice")
+        new_names = {clip_name(path, start, end) for start, end in spans}
+        earlier = earlier_clips(path, out_dir)
+        stale = [old for old in earlier if old.name not in new_names]  # the others are overwritten
+        if earlier:
+            logger.info("%s: replacing %d clip(s) of an earlier slicing in %s", path.name, len(earlier), out_dir)
+        for old in stale:
+            old.unlink(missing_ok=True)
         clips = []
         for start, end in spans:
             target = out_dir / clip_name(path, start, end)
             write_wav(target, sr, normalize_peak(audio[start:end], self.options.max_peak, self.options.alpha))
             clips.append((target, (end - start) / sr))
         kept = sum(end - start for start, end in spans)
-        return clips, (len(audio) - kept) / sr
+        return clips, (len(audio) - kept) / sr, len(earlier)
 
 
 def slice_inputs(paths: Sequence[str | Path], out_dir: str | Path, options: SliceOptions,
                  progress: bool = False) -> SliceSummary:
     """Slice every input into `out_dir`; bad inputs are reported in the summary and skipped."""
-    from tqdm import tqdm
+    from GPT_SoVITS.progress_bars import progress_bar
 
     slicer = Slicer(options)
     out_dir = Path(out_dir)
     files, problems = list_inputs(paths)
     summary = SliceSummary(skipped=problems)
-    for path in tqdm(files, desc="slicing", unit="file", disable=not progress):
+    for path in progress_bar(files, desc="slicing", unit="file", disable=not progress):
         try:
-            clips, dropped = slicer.slice_file(path, out_dir)
+            clips, dropped, replaced = slicer.slice_file(path, out_dir)
         except DataError as error:
             logger.warning("%s", error)
             summary.skipped.append(str(error))
@@ -179,6 +205,7 @@ def slice_inputs(paths: Sequence[str | Path], out_dir: str | Path, options: Slic
         summary.files_read += 1
         summary.clips.extend(clips)
         summary.dropped_seconds += dropped
+        summary.replaced += replaced
     return summary
 
 
@@ -189,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", required=True, help="folder for the clips (created if missing)")
     parser.add_argument("--mode", choices=MODES, default=base.mode,
                         help="vad: cut only in pauses between phrases (silero-vad, default); silence: upstream's slicer")
-    parser.add_argument("--min-clip", type=float, default=base.min_clip, help="seconds; VAD target minimum")
+    parser.add_argument("--min-clip", type=float, default=base.min_clip, help="seconds; VAD mode joins a shorter phrase with a neighbour (default 1: a short sentence stays a clip)")
     parser.add_argument("--max-clip", type=float, default=base.max_clip, help="seconds; VAD target maximum")
     parser.add_argument("--max", dest="max_peak", type=float, default=base.max_peak, help="peak after normalisation")
     parser.add_argument("--alpha", type=float, default=base.alpha, help="share of the normalised clip in the mix")

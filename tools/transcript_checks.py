@@ -7,8 +7,9 @@ line flagged after recognition is flagged the same way when it is proofread.
 from __future__ import annotations
 
 import re
+from typing import Any, Callable
 
-# Letters (and digits) per second of clip outside which a transcript cannot match the audio:
+# Letters (of the normalised text) per second of clip outside which a transcript cannot match the audio:
 # Russian read speech runs at about 10-15 letters/s; pauses and slow speech bring it lower.
 MIN_LETTERS_PER_S = 3.0
 MAX_LETTERS_PER_S = 25.0
@@ -19,29 +20,68 @@ HALLUCINATIONS = ("субтитры", "субтитров", "продолжен�
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
-def spoken_length(text: str) -> int:
-    """Letters and digits in `text` (spaces, punctuation and `+` stress marks do not count)."""
-    return sum(1 for char in text if char.isalnum())
+def spoken_text(text: str, language: str | None) -> str:
+    """`text` as it is spoken: for Russian the frontend's normalised text ("12 км" -> "двенадцать
+    километров"), so numbers, units and abbreviations count with the letters they are read as;
+    other languages (and text the normaliser refuses) as written."""
+    if (language or "").lower() != "ru":
+        return text
+    from GPT_SoVITS.errors import GptSovitsError
+    from GPT_SoVITS.text.russian.normalizer import normalize
+
+    try:
+        return normalize(text).text
+    except GptSovitsError:
+        return text
 
 
-def letters_per_second(text: str, seconds: float) -> float:
-    return spoken_length(text) / seconds if seconds > 0 else 0.0
+def spoken_length(text: str, language: str | None = None) -> int:
+    """Letters in `text` as spoken (`spoken_text`; spaces, punctuation and `+` marks do not count)."""
+    return sum(1 for char in spoken_text(text, language) if char.isalnum())
 
 
-def suspicious_reasons(text: str, seconds: float | None, language: str) -> list[str]:
+def letters_per_second(text: str, seconds: float, language: str | None = None) -> float:
+    """Speech rate in letters of the spoken (for Russian: normalised) text per second of clip."""
+    return spoken_length(text, language) / seconds if seconds > 0 else 0.0
+
+
+class Reason(str):
+    """A finding as English text (what the tools print), with the key and parameters of the web UI's
+    text table (`GPT_SoVITS.webui.messages`), so the UI shows it in its own language (`render`)."""
+
+    key: str
+    params: dict[str, Any]
+
+    def __new__(cls, key: str, **params: Any) -> "Reason":
+        from GPT_SoVITS.webui.i18n import ENGLISH
+
+        reason = super().__new__(cls, ENGLISH(key).format(**params))
+        reason.key, reason.params = key, params
+        return reason
+
+    def render(self, tr: Callable[[str], str]) -> str:
+        return tr(self.key).format(**self.params)
+
+
+def render_reason(reason: str, tr: Callable[[str], str] | None) -> str:
+    """`reason` in the language of `tr` when it is a `Reason`, else as written."""
+    return reason.render(tr) if tr is not None and isinstance(reason, Reason) else str(reason)
+
+
+def suspicious_reasons(text: str, seconds: float | None, language: str) -> list[Reason]:
     """Why `text` is unlikely to be what a `seconds`-long clip says in `language` ([] when plausible)."""
     stripped = text.strip()
     if not stripped:
-        return ["empty transcript"]
+        return [Reason("tc_empty")]
     reasons = []
     if language.lower() == "ru" and not _CYRILLIC.search(stripped):
-        reasons.append("no Cyrillic letters")
+        reasons.append(Reason("tc_no_cyrillic"))
     lowered = stripped.lower()
-    reasons.extend(f"typical ASR hallucination ({phrase!r})" for phrase in HALLUCINATIONS if phrase in lowered)
+    reasons.extend(Reason("tc_hallucination", phrase=phrase) for phrase in HALLUCINATIONS if phrase in lowered)
     if seconds is not None and seconds >= MIN_RATE_SECONDS:
-        rate = letters_per_second(stripped, seconds)
+        rate = letters_per_second(stripped, seconds, language)
         if rate < MIN_LETTERS_PER_S:
-            reasons.append(f"{rate:.1f} letters/s: too few for {seconds:.1f} s of speech (words missing, or mostly silence)")
+            reasons.append(Reason("tc_too_slow", rate=rate, seconds=seconds))
         elif rate > MAX_LETTERS_PER_S:
-            reasons.append(f"{rate:.1f} letters/s: too many for {seconds:.1f} s of speech (repeated or invented text)")
+            reasons.append(Reason("tc_too_fast", rate=rate, seconds=seconds))
     return reasons

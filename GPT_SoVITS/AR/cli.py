@@ -75,6 +75,7 @@ def config_from_flags(args: argparse.Namespace) -> dict:
         half=flags.given_or(args.half, ui.half),
         num_workers=flags.given_or(args.num_workers, suggested_workers(base_num_workers(base))),
         sample_sovits=_sample_sovits_flag(args.sample_sovits),
+        min_epoch_items=args.min_epoch_items,
     )
     return build_s1_config(base, choices, flags.folder_flag(args.logs_dir, "logs"),
                            flags.folder_flag(args.weights_dir, model.gpt_weights_dir), torch.cuda.is_available(),

@@ -11,6 +11,7 @@ learned of the language, and SoVITS gives them the utterance's own timbre. The f
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -43,6 +44,11 @@ def step_scalars(loss: float, accuracy: float, grad_norm: float, target_position
 
 
 @torch.no_grad()
+def sample_token_limit(model: torch.nn.Module, utterance: Utterance) -> int:
+    """Twice the recording's token count plus `EXTRA_TOKENS`, at most the model's `max_sec`."""
+    return min(2 * len(utterance.codes) + EXTRA_TOKENS, int(model.max_sec * SEMANTIC_RATE))
+
+
 def greedy_tokens(model: torch.nn.Module, utterance: Utterance) -> torch.Tensor:
     """Tokens [T] the GPT gives for `utterance`'s phones (top-1 every step, no prompt, no penalty).
 
@@ -52,7 +58,7 @@ def greedy_tokens(model: torch.nn.Module, utterance: Utterance) -> torch.Tensor:
     device = next(model.parameters()).device
     phones = torch.tensor(utterance.phone_ids, dtype=torch.long, device=device).unsqueeze(0)
     bert = load_bert(utterance).unsqueeze(0).to(device)
-    limit = min(2 * len(utterance.codes) + EXTRA_TOKENS, int(model.max_sec * SEMANTIC_RATE))
+    limit = sample_token_limit(model, utterance)
     was_training = model.training
     model.eval()
     try:  # top-1 still draws a sample: on a forked RNG, so training's random stream is untouched
@@ -68,7 +74,15 @@ def log_sample(log: TrainingLog | DisabledLog, model: torch.nn.Module, utterance
                sovits_path: Path | None, wav_path: Path, table: SymbolTable,
                render: SampleRenderer | None = None) -> None:
     """Decode `utterance` greedily and log its tokens (text) and, given a SoVITS export and a
-    renderer, their audio."""
+    renderer, their audio.
+
+    Decoding and rendering take a while on a large model (minutes on a CPU) after the last step:
+    each phase is announced and timed in the log, which the UI shows, so the wait is not silent.
+    """
+    started = time.monotonic()
+    then = f", then rendering them through {sovits_path.name}" if sovits_path is not None else ""
+    logger.info("step %d: sample: decoding the tokens of %s (at most %d)%s; training waits for it", step,
+                utterance.name, sample_token_limit(model, utterance), then)
     try:
         tokens = greedy_tokens(model, utterance)
     except GptSovitsError as error:  # e.g. the held-out utterance's BERT file, never read by training
@@ -83,6 +97,8 @@ def log_sample(log: TrainingLog | DisabledLog, model: torch.nn.Module, utterance
     if len(tokens) == 0:
         logger.warning("step %d: the GPT gave no tokens for %s; nothing to render", step, utterance.name)
         return
+    logger.info("step %d: sample: %d tokens decoded in %.1f s; rendering the audio", step, len(tokens),
+                time.monotonic() - started)
     device = next(model.parameters()).device
     try:
         audio, rate = render(sovits_path, tokens, utterance, wav_path, table, device)
@@ -90,5 +106,5 @@ def log_sample(log: TrainingLog | DisabledLog, model: torch.nn.Module, utterance
         logger.warning("step %d: sample not rendered (%s); the tokens are logged", step, error)
         return
     path = log.audio("sample/gpt", step, audio, rate)
-    logger.info("step %d: sample of %s rendered through %s%s", step, utterance.name, sovits_path.name,
-                f" to {path}" if path else "")
+    logger.info("step %d: sample of %s rendered through %s in %.1f s in all%s", step, utterance.name,
+                sovits_path.name, time.monotonic() - started, f" to {path}" if path else "")

@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
-from tqdm import tqdm
+from GPT_SoVITS.progress_bars import progress_bar
 
 from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.AR import monitor
@@ -40,7 +40,8 @@ from GPT_SoVITS.distributed import Runtime, barrier, shutdown, start_runtime
 from GPT_SoVITS.errors import CheckpointError, GptSovitsError
 from GPT_SoVITS.data_files.layout import wav32k_path
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
-from GPT_SoVITS.training_log import METRICS_FILE, DisabledLog, TrainingLog, grad_norm, open_training_log, set_sample_aside
+from GPT_SoVITS.training_log import (METRICS_FILE, DisabledLog, TrainingLog, grad_norm, log_repetition,
+                                     open_training_log, set_sample_aside)
 from GPT_SoVITS.versions import DEFAULT_VERSION
 
 logger = logging.getLogger(__name__)
@@ -281,6 +282,8 @@ def make_loader(config: S1TrainConfig, table: SymbolTable,
     if utterances:
         utterances, sample = set_sample_aside(utterances, announce=runtime.is_main)
     dataset = Text2SemanticDataset(utterances, config.min_items_per_epoch)
+    if runtime.is_main:
+        log_repetition("s1", len(utterances), len(dataset), f"data.min_items_per_epoch {config.min_items_per_epoch}")
     sampler = BucketBatchSampler(dataset.lengths(), min(config.batch_size, len(dataset)), seed=config.seed,
                                  rank=runtime.rank, num_replicas=runtime.world_size)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=config.num_workers)
@@ -342,7 +345,7 @@ def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None
                     progress.epoch, config.epochs)
     if progress.epoch < last_epoch:  # the curves continue after the resumed step
         run.log = open_training_log(config.output_dir, "s1", progress.step + 1, runtime.is_main)
-        run.log.start(config.epochs, progress.step + (config.epochs - progress.epoch) * len(sampler))
+        run.log.start(config.epochs, progress.step + (config.epochs - progress.epoch) * len(sampler), len(sampler))
     try:
         for epoch in range(progress.epoch + 1, last_epoch + 1):
             _run_epoch(run, loader, sampler, progress, epoch)
@@ -360,7 +363,7 @@ def _run_epoch(run: GptRun, loader: DataLoader, sampler: BucketBatchSampler, pro
     sampler.set_epoch(epoch)
     torch.manual_seed(config.seed + 1000 * epoch + runtime.rank)
     run.trained.train()
-    bar = tqdm(loader, desc=f"GPT epoch {epoch}/{config.epochs}", disable=not runtime.is_main, leave=False)
+    bar = progress_bar(loader, desc=f"GPT epoch {epoch}/{config.epochs}", disable=not runtime.is_main, leave=False)
     for batch in bar:
         scalars = train_step(run, batch)
         progress.step += 1

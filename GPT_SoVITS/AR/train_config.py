@@ -266,6 +266,7 @@ class GPTChoices:
     half: bool = True  # precision 16-mixed; only honoured with CUDA
     num_workers: int | None = None  # data.num_workers; None keeps the base config's
     sample_sovits: str = ""  # a SoVITS export to render the samples through; "" = tokens only
+    min_epoch_items: int | None = None  # data.min_items_per_epoch (repeat a smaller set up to it); None keeps the base's
 
 
 def build_s1_config(base: dict, choices: GPTChoices, logs_dir: Path, weight_dir: Path, cuda: bool,
@@ -289,6 +290,11 @@ def build_s1_config(base: dict, choices: GPTChoices, logs_dir: Path, weight_dir:
     )
     if choices.num_workers is not None:
         config.setdefault("data", {})["num_workers"] = choices.num_workers
+    if choices.min_epoch_items is not None:
+        if isinstance(choices.min_epoch_items, bool) or choices.min_epoch_items < 0:
+            raise ConfigError(f"min_epoch_items {choices.min_epoch_items!r}: expected a whole number >= 0 "
+                              "(0: never repeat the dataset)")
+        config.setdefault("data", {})["min_items_per_epoch"] = choices.min_epoch_items
     config["pretrained_s1"] = choices.pretrained_s1
     if choices.sample_sovits:
         config["sample_sovits"] = choices.sample_sovits

@@ -67,12 +67,23 @@ class TerminalProgress:
                 self.said.add((update.stage.key, model))
                 logger.info("%s: %s", update.stage.script, loading_text(model))
         if self.bar is None:
-            from tqdm import tqdm
+            from GPT_SoVITS.progress_bars import progress_bar
 
-            self.bar = tqdm(total=0, desc=update.stage.script, unit="utt")
-        if progress is not None and progress.reporting:
+            self.bar = progress_bar(total=0, desc=update.stage.script, unit="utt")
+        if progress is not None and progress.reporting and self._worth_showing(progress.done, progress.total):
             self.bar.total, self.bar.n = progress.total, progress.done
             self.bar.refresh()
+
+    def _worth_showing(self, done: int, total: int) -> bool:
+        """Every change on a terminal; in a file, each `FILE_STEP_PERCENT` % and the end (a line each)."""
+        import sys
+
+        from GPT_SoVITS.progress_bars import FILE_STEP_PERCENT, is_terminal
+
+        if is_terminal(sys.stderr):
+            return True
+        step = max(1, total * FILE_STEP_PERCENT // 100)
+        return done == total or done // step != self.bar.n // step
 
     def close(self) -> None:
         if self.bar is not None:

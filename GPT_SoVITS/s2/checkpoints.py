@@ -54,8 +54,13 @@ def state_path(state_dir: Path) -> Path:
     return Path(state_dir) / STATE_FILE
 
 
-def save_training_state(path: Path, state: TrainingState) -> None:
-    """Write the resume file atomically (an interrupted save leaves the previous one intact)."""
+def save_training_state(path: Path, state: TrainingState, cut_short: bool = False) -> None:
+    """Write the resume file atomically (an interrupted save leaves the previous one intact).
+
+    The log line counts epochs as the exports are named (`_e1_` = epoch 1): a state saved after
+    epoch 1 says "epoch 1"; one saved inside epoch 1 (`cut_short`, e.g. by `max_steps`, where
+    `state.epoch` is 0 finished epochs) says "epoch 1, not finished".
+    """
     payload = {
         "format": STATE_FORMAT,
         "epoch": state.epoch,
@@ -71,7 +76,11 @@ def save_training_state(path: Path, state: TrainingState) -> None:
         "symbols": list(state.symbols),
     }
     torch_save_atomic(payload, path)
-    logger.info("saved the training state (epoch %d, step %d) to %s", state.epoch, state.step, path)
+    if cut_short:
+        logger.info("saved the training state (epoch %d, not finished: a resume repeats it; step %d) to %s",
+                    state.epoch + 1, state.step, path)
+    else:
+        logger.info("saved the training state (epoch %d, step %d) to %s", state.epoch, state.step, path)
 
 
 def load_training_state(path: Path, table: SymbolTable) -> TrainingState:

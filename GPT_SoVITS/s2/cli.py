@@ -70,6 +70,7 @@ def config_from_flags(args: argparse.Namespace) -> dict:
         pretrained_s2D=flags.pretrained_flag(args.pretrained_s2D, model.s2D),
         gpu_numbers=gpus,
         half=flags.given_or(args.half, ui.half),
+        min_epoch_items=args.min_epoch_items,
     )
     return build_s2_config(read_s2_config(args.base_config or model.s2_config_path()), choices,
                            flags.folder_flag(args.logs_dir, "logs"),

@@ -34,7 +34,7 @@ def open_log(config: S2Config, is_main: bool, step: int, epoch: int, steps_per_e
     total = step + (config.train.epochs - epoch) * steps_per_epoch
     if config.train.max_steps is not None:
         total = min(total, config.train.max_steps)
-    log.start(config.train.epochs, total)
+    log.start(config.train.epochs, total, steps_per_epoch)
     return log
 
 

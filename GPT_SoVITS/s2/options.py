@@ -37,6 +37,7 @@ class SoVITSChoices:
     pretrained_s2D: str = ""
     gpu_numbers: Sequence[str] = ("0",)
     half: bool = True  # fp16_run; only honoured with CUDA
+    min_epoch_items: int | None = None  # train.min_epoch_items (repeat a smaller set up to it); None keeps the base's
 
 
 def build_s2_config(base: dict, choices: SoVITSChoices, logs_dir: Path, weight_dir: Path, cuda: bool,
@@ -61,6 +62,8 @@ def build_s2_config(base: dict, choices: SoVITSChoices, logs_dir: Path, weight_d
         gpu_numbers="-".join(choices.gpu_numbers) if cuda and choices.gpu_numbers else "0",
         fp16_run=bool(cuda and choices.half),
     )
+    if choices.min_epoch_items is not None:
+        train["min_epoch_items"] = check_min_epoch_items(choices.min_epoch_items)
     config.setdefault("model", {})["version"] = version
     config.setdefault("data", {})["exp_dir"] = exp_dir
     config["s2_ckpt_dir"] = exp_dir
@@ -68,6 +71,13 @@ def build_s2_config(base: dict, choices: SoVITSChoices, logs_dir: Path, weight_d
     config["name"] = choices.exp_name
     config["version"] = version
     return config
+
+
+def check_min_epoch_items(value: int) -> int:
+    """The repetition minimum (both trainers): a whole number >= 0; 0 or 1 means no repetition."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"min_epoch_items {value!r}: expected a whole number >= 0 (0: never repeat the dataset)")
+    return value
 
 
 def s2_config_text(config: dict) -> str:

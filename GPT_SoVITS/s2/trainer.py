@@ -31,7 +31,7 @@ from GPT_SoVITS.s2.data import (BucketBatchSampler, S2Dataset, SpectrogramParams
 from GPT_SoVITS.s2.evaluate import mel_l1
 from GPT_SoVITS.s2.options import check_trainable
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
-from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, set_sample_aside
+from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, log_repetition, set_sample_aside
 from GPT_SoVITS.versions import is_pro_version
 
 logger = logging.getLogger(__name__)
@@ -259,7 +259,10 @@ def make_loader(config: S2Config, table: SymbolTable, runtime: Runtime) -> DataF
     if not utterances:
         raise DataError(f"{config.exp_dir}: no usable utterances ({report.line()}); check the preparation stages' output")
     utterances, sample = set_sample_aside(utterances, announce=runtime.is_main)
-    dataset = S2Dataset(repeat_small_dataset(utterances, train.min_epoch_items), params, train.spec_cache)
+    items = repeat_small_dataset(utterances, train.min_epoch_items)
+    if runtime.is_main:
+        log_repetition("s2", len(utterances), len(items), f"train.min_epoch_items {train.min_epoch_items}")
+    dataset = S2Dataset(items, params, train.spec_cache)
     sampler = BucketBatchSampler(dataset.lengths(), train.batch_size, num_replicas=runtime.world_size,
                                  rank=runtime.rank, seed=train.seed)
     loader = torch.utils.data.DataLoader(
@@ -326,7 +329,7 @@ def save_point(run: Run, result: TrainResult, finished_epoch: int, export: bool)
         scaler=models.scaler.state_dict(), rng=checkpoints.rng_state(), symbols=run.table.symbols,
     )
     result.state_file = checkpoints.state_path(config.state_dir)
-    checkpoints.save_training_state(result.state_file, state)
+    checkpoints.save_training_state(result.state_file, state, cut_short=finished_epoch < result.epoch)
     if not export:
         return
     exported = checkpoints.export_weights(models.bare_generator.state_dict(), config.weight_dir, config.run_name,
@@ -343,9 +346,9 @@ def save_point(run: Run, result: TrainResult, finished_epoch: int, export: bool)
 def _progress(loader, runtime: Runtime, epoch: int, epochs: int):
     if not runtime.is_main:
         return loader
-    from tqdm import tqdm
+    from GPT_SoVITS.progress_bars import progress_bar
 
-    return tqdm(loader, desc=f"s2 epoch {epoch}/{epochs}", leave=False, dynamic_ncols=True)
+    return progress_bar(loader, desc=f"s2 epoch {epoch}/{epochs}", leave=False, dynamic_ncols=True)
 
 
 def _set_train_mode(run: Run) -> None:

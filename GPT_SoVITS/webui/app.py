@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from GPT_SoVITS.errors import GptSovitsError
@@ -18,8 +19,9 @@ from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
 from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training, training_view
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
 from GPT_SoVITS.webui.i18n import error_text, gradio_translations, translator
-from GPT_SoVITS.webui.job_events import (REJOIN_EVENT, START_EVENT, job_stream, rejoin_stream, stop_callback,
-                                         stop_notice)
+from GPT_SoVITS.webui.job_events import (REJOIN_EVENT, START_EVENT, job_stream, rejoin_stream, running_settings,
+                                         stop_callback, stop_notice)
+from GPT_SoVITS.webui.live_runs import RunAbout
 from GPT_SoVITS.webui.jobs import JobSlots
 from GPT_SoVITS.webui.settings import UiSettings, cuda_available, parse_settings
 from GPT_SoVITS.webui.synthesis import SynthesisForm, synthesize_form, weight_choices
@@ -36,23 +38,37 @@ def missing_for(settings: UiSettings, version: str) -> dict:
 
 
 def pretrained_notice(settings: UiSettings, version: str = DEFAULT_VERSION) -> str:
-    """Markdown naming the missing pretrained files of `version` and where they go; "" when all are present."""
+    """Markdown naming the missing pretrained files of `version` and where they go, in the UI's
+    language, as a list that wraps (no fixed-width block); "" when all are present."""
+    from GPT_SoVITS.pretrained import PRETRAINED, pretrained_path
+
     missing = missing_for(settings, version)
     if not missing:
         return ""
-    _, *rest = missing_pretrained_message(missing).splitlines()
-    return "\n".join([f"**{translator(settings.lang)('pretrained_heading')}**", "", "```", *rest, "```"])
+    tr = translator(settings.lang)
+    lines = [f"**{tr('pretrained_heading')}**", ""]
+    for key, path in missing.items():
+        where = f"`{path}`"
+        if Path(path).resolve() != pretrained_path(key).resolve():
+            default = tr("pretrained_default_at").format(path=f"`{PRETRAINED[key].path}`")
+            where += f" ({default})"
+        lines.append(f"- {tr(f'pre_{key}')}: {where}")
+    only = " --only " + " ".join(missing) if set(missing) != set(PRETRAINED) else ""
+    lines += ["", tr("pretrained_fetch").format(command=f"python tools/download_pretrained.py{only}")]
+    return "\n".join(lines)
 
 
-def _training_outputs(gr, generator_fn: Callable[..., Iterator[training_view.TrainingFrame]]) -> Callable[..., Iterator]:
+def _training_outputs(gr, tr, generator_fn: Callable[..., Iterator[training_view.TrainingFrame]]) -> Callable[..., Iterator]:
     """Wrap a training callback: each frame becomes (status, curves, sample audio); an unchanged
-    plot or sample is skipped (not re-sent). `job_stream` adds the slot, refusals and errors."""
+    plot or sample is skipped (not re-sent); the plot's axis title says when it is log-like.
+    `job_stream` adds the slot, refusals and errors."""
 
     def wrapped(*args):
         for frame in generator_fn(*args):
             sample = None if frame.sample is None else training_view.read_sample_audio(frame.sample)
-            yield (frame.status, gr.skip() if frame.curves is None else frame.curves,
-                   gr.skip() if sample is None else sample)
+            plot = gr.skip() if frame.curves is None else gr.LinePlot(
+                value=frame.curves, y_title=tr("plot_value_log" if frame.log_axis else "plot_value"))
+            yield frame.status, plot, gr.skip() if sample is None else sample
 
     wrapped.__name__ = generator_fn.__name__
     return wrapped
@@ -84,26 +100,26 @@ class Callbacks:
         return stop_callback(self.tr, self.slots, slot)
 
     def train_sovits(self, exp_name, gpu_numbers, half, batch_size, epochs, text_low_lr_rate, save_every_epoch,
-                     if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D,
+                     if_save_latest, if_save_every_weights, pretrained_s2G, pretrained_s2D, min_epoch_items=None,
                      version=DEFAULT_VERSION) -> Iterator[training_view.TrainingFrame]:
         choices = training.sovits_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, text_low_lr_rate=text_low_lr_rate, save_every_epoch=save_every_epoch,
             if_save_latest=if_save_latest, if_save_every_weights=if_save_every_weights,
-            pretrained_s2G=pretrained_s2G, pretrained_s2D=pretrained_s2D)
+            pretrained_s2G=pretrained_s2G, pretrained_s2D=pretrained_s2D, min_epoch_items=min_epoch_items)
         spec = training.sovits_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S2_SLOT, "s2_train.py", spec,
                                             self.settings.sovits_weights_for(version), training.sovits_monitor(self.settings),
                                             tr=self.tr)
 
     def train_gpt(self, exp_name, gpu_numbers, half, batch_size, epochs, save_every_n_epoch, if_save_latest,
-                  if_save_every_weights, pretrained_s1, num_workers=None,
+                  if_save_every_weights, pretrained_s1, num_workers=None, min_epoch_items=None,
                   version=DEFAULT_VERSION) -> Iterator[training_view.TrainingFrame]:
         choices = training.gpt_choices(
             self.settings, exp_name=exp_name, gpu_numbers=gpu_numbers, half=half, batch_size=batch_size,
             epochs=epochs, save_every_n_epoch=save_every_n_epoch, if_save_latest=if_save_latest,
             if_save_every_weights=if_save_every_weights, pretrained_s1=pretrained_s1, num_workers=num_workers,
-            version=version)
+            min_epoch_items=min_epoch_items, version=version)
         spec = training.gpt_spec(self.settings, choices, self.cuda, version)
         yield from training.stream_training(self.slots, training.S1_SLOT, "s1_train.py", spec,
                                             self.settings.gpt_weights_for(version), training.gpt_monitor(self.settings),
@@ -116,6 +132,15 @@ class Callbacks:
         except GptSovitsError as error:
             return None, error_text(self.tr, error)
         return audio, status
+
+
+def _describe(kind: str):
+    """What a run started with (exp, gpus, half, ..., version) is, for pages that did not start it."""
+
+    def about(args: tuple) -> RunAbout:
+        return RunAbout(kind, kind, kind, exp=str(args[0] or ""), version=str(args[-1] or DEFAULT_VERSION))
+
+    return about
 
 
 def _version_choice(gr, tr):
@@ -152,7 +177,7 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
         hubert = gr.Textbox(label=tr("hubert_dir"), value=str(settings.default_pretrained("cnhubert")),
                             elem_id="hubert_dir")
         s2g = gr.Textbox(label=tr("s2g_path"), value=str(settings.default_pretrained("s2G")), elem_id="dataset_s2g")
-        latin = gr.Radio(LATIN_CHOICES, value="english", label=tr("latin"), info=tr("latin_info"),
+        latin = gr.Radio([(tr(f"latin_{choice}"), choice) for choice in LATIN_CHOICES], value="english", label=tr("latin"), info=tr("latin_info"),
                          elem_id="dataset_latin")
     with gr.Row():
         buttons = {
@@ -165,8 +190,9 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, max_lines=STATUS_LINES * 2,
                         interactive=False, elem_id="dataset_status")
     inputs = [*common, list_path, wav_dir, hubert, s2g, latin, version]
-    events = [button.click(job_stream(gr, tr, callbacks.slots, dataset.SLOT, callbacks.dataset_runner(stages)), inputs,
-                           status, **START_EVENT) for stages, button in buttons.items()]
+    events = [button.click(job_stream(gr, tr, callbacks.slots, dataset.SLOT, callbacks.dataset_runner(stages),
+                                      describe=_describe("dataset")), inputs, status, **START_EVENT)
+              for stages, button in buttons.items()]
     _follow_version(version, {"s2G": s2g}, settings)
     stop.click(stop_notice(gr, tr, callbacks.stop(dataset.SLOT)))
     rejoin(dataset.SLOT, [status])
@@ -195,15 +221,17 @@ def _sovits_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: l
                           elem_id="s2_if_save_every_weights")
     s2g = gr.Textbox(label=tr("s2g_path"), value=str(settings.default_pretrained("s2G")), elem_id="s2_pretrained_s2g")
     s2d = gr.Textbox(label=tr("s2d_path"), value=str(settings.default_pretrained("s2D")), elem_id="s2_pretrained_s2d")
+    repeat = _repetition_field(gr, tr, settings, training.S2_SLOT, "s2")
     with gr.Row():
         start = gr.Button(tr("btn_train_s2"), variant="primary", elem_id="btn_train_s2")
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s2")
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=TRAINING_STATUS_LINES, interactive=False,
                         elem_id="s2_status")
     plot, sample = _training_view(gr, tr, "s2")
-    event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, _training_outputs(gr, callbacks.train_sovits),
-                                   outputs=3),
-                        [*common, batch, epochs, rate, every, latest, weights, s2g, s2d, version], [status, plot, sample],
+    event = start.click(job_stream(gr, tr, callbacks.slots, training.S2_SLOT, _training_outputs(gr, tr, callbacks.train_sovits),
+                                   outputs=3, describe=_describe(training.S2_SLOT)),
+                        [*common, batch, epochs, rate, every, latest, weights, s2g, s2d, repeat, version],
+                        [status, plot, sample],
                         **START_EVENT)
     _follow_version(version, {"s2G": s2g, "s2D": s2d}, settings)
     stop.click(stop_notice(gr, tr, callbacks.stop(training.S2_SLOT)))
@@ -224,25 +252,34 @@ def _gpt_column(gr, tr, settings: UiSettings, callbacks: Callbacks, common: list
     s1 = gr.Textbox(label=tr("s1_path"), value=str(settings.default_pretrained("s1")), elem_id="s1_pretrained")
     workers = gr.Number(label=tr("num_workers"), value=training.default_num_workers(settings), precision=0, minimum=0,
                         elem_id="s1_num_workers")
+    repeat = _repetition_field(gr, tr, settings, training.S1_SLOT, "s1")
     with gr.Row():
         start = gr.Button(tr("btn_train_s1"), variant="primary", elem_id="btn_train_s1")
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_stop_s1")
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=TRAINING_STATUS_LINES, interactive=False,
                         elem_id="s1_status")
     plot, sample = _training_view(gr, tr, "s1")
-    event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, _training_outputs(gr, callbacks.train_gpt),
-                                   outputs=3),
-                        [*common, batch, epochs, every, latest, weights, s1, workers, version], [status, plot, sample],
+    event = start.click(job_stream(gr, tr, callbacks.slots, training.S1_SLOT, _training_outputs(gr, tr, callbacks.train_gpt),
+                                   outputs=3, describe=_describe(training.S1_SLOT)),
+                        [*common, batch, epochs, every, latest, weights, s1, workers, repeat, version],
+                        [status, plot, sample],
                         **START_EVENT)
     _follow_version(version, {"s1": s1}, settings)
     stop.click(stop_notice(gr, tr, callbacks.stop(training.S1_SLOT)))
     return event, [status, plot, sample]
 
 
+def _repetition_field(gr, tr, settings: UiSettings, slot: str, prefix: str):
+    """The repetition minimum: a dataset of fewer utterances is repeated to about this many items an epoch."""
+    return gr.Number(label=tr("min_epoch_items"), info=tr("min_epoch_items_info"),
+                     value=training.default_min_epoch_items(settings, slot), precision=0, minimum=0,
+                     elem_id=f"{prefix}_min_epoch_items")
+
+
 def _training_view(gr, tr, trainer: str):
     """A trainer's live loss plot and its latest sample (filled while a run streams)."""
     plot = gr.LinePlot(x="step", y="value", color="curve", label=tr(f"plot_{trainer}"), x_title=tr("plot_step"),
-                       y_title=tr("plot_value"), elem_id=f"{trainer}_plot")
+                       y_title=tr("plot_value"), color_title=tr("plot_curve"), elem_id=f"{trainer}_plot")
     sample = gr.Audio(label=tr(f"sample_{trainer}"), type="numpy", interactive=False, elem_id=f"{trainer}_sample")
     return plot, sample
 
@@ -254,6 +291,13 @@ def refreshed_weight_lists(gr, settings: UiSettings) -> tuple[Any, Any]:
             gr.Dropdown(choices=sovits_now, value=sovits_now[-1] if sovits_now else None))
 
 
+def weight_labels(tr, settings: UiSettings, version: str) -> tuple[str, str]:
+    """The synthesis lists' labels, naming the weight folders of the chosen `version` (the lists
+    also hold the other versions' exports: synthesis reads the version from the file)."""
+    return (tr("gpt_weights").format(folder=settings.gpt_weights_for(version).name),
+            tr("sovits_weights").format(folder=settings.sovits_weights_for(version).name))
+
+
 LATIN_CHOICES = ["english", "translit"]  # how Russian text reads Latin words (text/russian/latin.py)
 
 
@@ -261,10 +305,11 @@ def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages
     """Tab 3; returns its two weight lists (refreshed after each training run)."""
     gpt_paths, sovits_paths = weight_choices(settings)
     with gr.Row():
-        gpt = gr.Dropdown(gpt_paths, value=gpt_paths[-1] if gpt_paths else None, label=tr("gpt_weights"),
+        gpt_label, sovits_label = weight_labels(tr, settings, DEFAULT_VERSION)
+        gpt = gr.Dropdown(gpt_paths, value=gpt_paths[-1] if gpt_paths else None, label=gpt_label,
                           allow_custom_value=True, elem_id="tts_gpt")
         sovits = gr.Dropdown(sovits_paths, value=sovits_paths[-1] if sovits_paths else None,
-                             label=tr("sovits_weights"), allow_custom_value=True, elem_id="tts_sovits")
+                             label=sovits_label, allow_custom_value=True, elem_id="tts_sovits")
         refresh = gr.Button(tr("btn_refresh"), elem_id="btn_refresh", scale=0)
     hubert = gr.Textbox(label=tr("hubert_dir"), value=str(settings.default_pretrained("cnhubert")),
                         elem_id="tts_hubert")
@@ -276,7 +321,7 @@ def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages
     with gr.Row():
         text = gr.Textbox(label=tr("target_text"), lines=4, elem_id="tts_text")
         lang = gr.Dropdown(languages, value="ru", label=tr("target_lang"), elem_id="tts_lang", scale=0)
-        latin = gr.Radio(LATIN_CHOICES, value="english", label=tr("latin"), info=tr("latin_info"),
+        latin = gr.Radio([(tr(f"latin_{choice}"), choice) for choice in LATIN_CHOICES], value="english", label=tr("latin"), info=tr("latin_info"),
                          elem_id="tts_latin", scale=0)
     with gr.Row():
         top_k = gr.Slider(1, 100, value=15, step=1, label=tr("top_k"), elem_id="tts_top_k")
@@ -325,8 +370,12 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
 
         def rejoin(view: str, outputs: list):
             """A page opened (or reloaded) while `view`'s job runs follows it to its end."""
-            return app.load(rejoin_stream(gr, callbacks.slots, view, len(outputs)), None,
+            return app.load(rejoin_stream(gr, callbacks.slots, view, len(outputs), tr), None,
                             outputs if len(outputs) > 1 else outputs[0], **REJOIN_EVENT)
+
+        # A page opened while a job runs takes that job's version and experiment (and, through the
+        # version's change event, its pretrained fields, notice and weight-list labels).
+        app.load(running_settings(gr, callbacks.slots), None, [version, exp_name], **REJOIN_EVENT)
 
         with gr.Tabs():
             with gr.Tab(tr("tab_recordings"), elem_id="tab_recordings"):
@@ -343,6 +392,8 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
                 gr.Markdown(tr("tensorboard_note").format(logs=settings.logs_dir), elem_id="tensorboard_note")
             with gr.Tab(tr("tab_tts"), elem_id="tab_tts"):
                 weight_lists = _synthesis_tab(gr, tr, settings, callbacks, supported_codes())
+        version.change(lambda name: [gr.Dropdown(label=label) for label in weight_labels(tr, settings, name)], version,
+                       weight_lists)
         for slot, (event, outputs) in trainer_views.items():
             for finished in (event, rejoin(slot, outputs)):  # a finished run's exports appear without a Refresh
                 finished.then(lambda: refreshed_weight_lists(gr, settings), None, weight_lists)

@@ -154,7 +154,8 @@ def update_text(tr: Translate, update: StageUpdate) -> str:
         return tr("ds_running").format(script=script, progress=progress_text(tr, update.progress),
                                        elapsed=update.elapsed)
     if update.state == "skipped":
-        text = tr("ds_skipped").format(script=script, output=update.stage.output)
+        output = update.stage.output.replace(" and ", tr("and_join"))  # "4-cnhubert/ and 5-wav32k/"
+        text = tr("ds_skipped").format(script=script, output=output)
         return text + tr("ds_skipped_held").format(count=update.held) if update.held else text
     if update.state == "done":
         text = tr("ds_done").format(script=script, ready=update.ready, total=update.total, elapsed=update.elapsed)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable, Iterator
 
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.webui.i18n import Translate, error_text
 from GPT_SoVITS.webui.jobs import Job, JobSlots, SlotBusyError, StopRequestedError
-from GPT_SoVITS.webui.live_runs import LiveRun
+from GPT_SoVITS.webui.live_runs import LiveRun, RunAbout
 
 logger = logging.getLogger(__name__)
 
@@ -46,15 +47,51 @@ class _Claim:
         return self.refusal
 
 
+Describe = Callable[[tuple], RunAbout]
+
+
+def _session(gr) -> str | None:
+    """The Gradio session (page) of the event being handled, None outside one (tests, scripts)."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    return getattr(request, "session_hash", None) if request is not None else None
+
+
+def about_text(tr: Translate, about: RunAbout) -> str:
+    """`dataset formatting, experiment a, v2ProPlus, started 12:03:10`."""
+    parts = [tr(f"run_{about.kind}")]
+    if about.exp:
+        parts.append(tr("run_exp").format(exp=about.exp))
+    if about.version:
+        parts.append(about.version)
+    parts.append(tr("run_started").format(time=time.strftime("%H:%M:%S", time.localtime(about.started))))
+    return ", ".join(parts)
+
+
+def _marked(tr: Translate, run: LiveRun, outputs: int) -> Iterator[Any]:
+    """`run`'s frames for a page that did not start it: each status starts with a line saying whose it is."""
+    header = tr("follow_header").format(job=about_text(tr, run.about)) if run.about is not None else ""
+    for frame in run.follow():
+        values = list(frame) if outputs > 1 else [frame]
+        if header and isinstance(values[0], str):
+            values[0] = f"{header}\n{values[0]}"
+        yield tuple(values) if outputs > 1 else values[0]
+
+
 def job_stream(gr, tr: Translate, slots: JobSlots, slot: str, fn: Callable[..., Iterator[Any]],
-               outputs: int = 1, view: str | None = None) -> Callable[..., Iterator[Any]]:
+               outputs: int = 1, view: str | None = None, describe: Describe | None = None
+               ) -> Callable[..., Iterator[Any]]:
     """Wrap a streaming start callback: claim `slot`, refuse when busy, errors as one `error:` line.
 
     `fn` runs in a thread of its own and the page follows its frames; pages that open while it
     runs follow it under `view` (default: the slot's name; buttons of one slot that write other
     outputs need their own). With several outputs the first is the status box; on a refusal or
-    an error the others are left unchanged (`gr.skip()`).
+    an error the others are left unchanged (`gr.skip()`). `describe(args)` says what the run is
+    (kind, experiment, version) for other pages: a start refused on another page names the
+    running job and, when it writes the same outputs, that page follows it, marked as not its own.
     """
+    view = view or slot
 
     def shown(status: Any) -> Any:
         return status if outputs == 1 else (status, *[gr.skip()] * (outputs - 1))
@@ -77,32 +114,64 @@ def job_stream(gr, tr: Translate, slots: JobSlots, slot: str, fn: Callable[..., 
             claim.settle()
 
     def wrapped(*args):
-        run, claim = LiveRun(outputs, gr.skip()), _Claim()
-        slots.live.start(view or slot, run, lambda started: drive(started, args, claim))
+        session = _session(gr)
+        about = describe(args) if describe is not None else RunAbout(view, slot, view)
+        about = RunAbout(about.kind, slot, view, about.exp, about.version, session)
+        run, claim = LiveRun(outputs, gr.skip(), about), _Claim()
+        slots.live.start(view, run, lambda started: drive(started, args, claim))
         refusal = claim.wait()
         if refusal is not None:
+            yield from _refused(refusal, session)
+            return
+        slots.live.show(view, run)
+        yield from run.follow()
+
+    def _refused(refusal: SlotBusyError, session: str | None) -> Iterator[Any]:
+        """Name the running job; a page that did not start it and shows the same outputs follows it."""
+        running = slots.live.running_in_slot(slot)
+        if running is None:
             gr.Warning(refusal.message.render(tr), title=tr("notice_busy_title"))
             yield shown(gr.skip())
             return
-        slots.live.show(view or slot, run)
-        yield from run.follow()
+        job = about_text(tr, running.about)
+        if running.about.view != view or running.about.session == session:  # its own page follows it already
+            gr.Warning(tr("err_slot_busy").format(running=job), title=tr("notice_busy_title"))
+            yield shown(gr.skip())
+            return
+        gr.Warning(tr("err_slot_busy_follow").format(running=job), title=tr("notice_busy_title"))
+        yield from _marked(tr, running, outputs)
 
     wrapped.__name__ = getattr(fn, "__name__", "job")
     return wrapped
 
 
-def rejoin_stream(gr, slots: JobSlots, view: str, outputs: int = 1) -> Callable[[], Iterator[Any]]:
-    """On page load: follow `view`'s running job (its latest status first); without one, leave the outputs."""
+def rejoin_stream(gr, slots: JobSlots, view: str, outputs: int = 1,
+                  tr: Translate | None = None) -> Callable[[], Iterator[Any]]:
+    """On page load: follow `view`'s running job (its latest status first), or show how its last run
+    ended; without one, leave the outputs. With `tr`, the status says the page did not start it."""
 
     def rejoin():
-        run = slots.live.running(view)
+        run = slots.live.latest(view)
         if run is None:
             yield gr.skip() if outputs == 1 else (gr.skip(),) * outputs
             return
-        yield from run.follow()
+        yield from (_marked(tr, run, outputs) if tr is not None else run.follow())
 
     rejoin.__name__ = f"rejoin_{view}"
     return rejoin
+
+
+def running_settings(gr, slots: JobSlots) -> Callable[[], tuple[Any, Any]]:
+    """On page load: the model version and experiment of the newest running job, for the page's
+    version choice and experiment field (a reloaded page shows the job it follows, not the defaults)."""
+
+    def job_settings():
+        run = slots.live.newest_running()
+        if run is None:
+            return gr.skip(), gr.skip()
+        return (run.about.version or gr.skip()), run.about.exp
+
+    return job_settings
 
 
 def stop_callback(tr: Translate, slots: JobSlots, slot: str) -> Callable[[], str]:

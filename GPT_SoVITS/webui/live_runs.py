@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 logger = logging.getLogger(__name__)
@@ -20,13 +22,28 @@ logger = logging.getLogger(__name__)
 FOLLOW_POLL_SECONDS = 1.0  # a follower wakes at least this often (changes wake it at once)
 
 
+@dataclass(frozen=True)
+class RunAbout:
+    """What a run is, for pages that did not start it: its kind (`run_<kind>` in the UI's texts),
+    its slot and view, the experiment and model version it was started with (empty for tab 0's
+    tools), the page (Gradio session) that started it, and when."""
+
+    kind: str
+    slot: str
+    view: str
+    exp: str = ""
+    version: str = ""
+    session: str | None = None
+    started: float = field(default_factory=time.time)
+
+
 class LiveRun:
     """The outputs of one run as they change: the latest value of each with a version number, so
     each follower sends only what changed since it last sent (a plot is not re-sent every second)
     and one that joins late gets the latest of everything at once."""
 
-    def __init__(self, outputs: int, unchanged: Any):
-        self.outputs, self.unchanged = outputs, unchanged
+    def __init__(self, outputs: int, unchanged: Any, about: RunAbout | None = None):
+        self.outputs, self.unchanged, self.about = outputs, unchanged, about
         self._values: list[Any] = [unchanged] * outputs
         self._versions = [0] * outputs
         self._version = 0
@@ -101,6 +118,23 @@ class LiveRuns:
 
     def running(self, view: str) -> LiveRun | None:
         """`view`'s run while it has not ended, else None."""
-        with self._lock:
-            run = self._runs.get(view)
+        run = self.latest(view)
         return run if run is not None and not run.finished else None
+
+    def latest(self, view: str) -> LiveRun | None:
+        """`view`'s last run, running or ended (a reloaded page shows how it ended), else None."""
+        with self._lock:
+            return self._runs.get(view)
+
+    def running_in_slot(self, slot: str) -> LiveRun | None:
+        """The run (of any view) that holds `slot` now, when it was started by a button."""
+        with self._lock:
+            runs = list(self._runs.values())
+        return next((run for run in runs if not run.finished and run.about is not None and run.about.slot == slot),
+                    None)
+
+    def newest_running(self) -> LiveRun | None:
+        """The most recently started run still going that has an experiment (dataset, trainers)."""
+        with self._lock:
+            runs = [run for run in self._runs.values() if not run.finished and run.about and run.about.exp]
+        return max(runs, key=lambda run: run.about.started, default=None)

@@ -68,7 +68,7 @@ def asr_argv(settings: UiSettings, *, clips_dir: str, output: str, language: str
              speaker: str) -> tuple[list[str], Path]:
     """The ASR's command line and output .list; a missing model is reported here, before any start."""
     from tools.asr import AsrOptions, list_clips
-    from tools.whisper_models import model_sizes, resolve_model
+    from tools.whisper_models import model_sizes
 
     folder = checks.check_dir(clips_dir, "f_clips_dir", settings.folders)
     list_clips(folder)
@@ -77,12 +77,31 @@ def asr_argv(settings: UiSettings, *, clips_dir: str, output: str, language: str
     target = asr_output_for(settings, folder, output)
     if (model or "").strip() and model.strip() not in model_sizes():  # a folder: confined like every path
         model = str(checks.resolve(model, settings.folders, "f_asr_model"))
-    model_dir = resolve_model(model, roots=(settings.root,))
+    model_dir = _whisper_model(model, settings.root)
     argv = [sys.executable, "-m", "tools.asr", str(folder), "-o", str(target), "--language", language,
             "--model", str(model_dir)]
     if speaker:
         argv += ["--speaker", speaker]
     return argv, target
+
+
+def _whisper_model(model: str, root: Path) -> Path:
+    """The ASR model folder; the usual mistakes (no such folder, an incomplete one, a size not fetched)
+    are told in the UI's language before `resolve_model` checks the rest."""
+    from tools.whisper_models import DEFAULT_MODEL, missing_files, model_sizes, resolve_model, whisper_folder
+
+    name = (model or "").strip() or DEFAULT_MODEL
+    if name in model_sizes():
+        folders = [whisper_folder(name, place) for place in (root, None)]
+        if all(missing_files(folder) for folder in folders):
+            raise UiError("err_whisper_missing", size=name, folder=folders[0])
+    elif any(sep in name for sep in ("/", "\\")) or name.startswith("."):
+        folder = Path(name).expanduser()
+        if not folder.is_dir():
+            raise UiError("err_whisper_folder", folder=folder)
+        if missing_files(folder):
+            raise UiError("err_whisper_incomplete", folder=folder, missing=", ".join(missing_files(folder)))
+    return resolve_model(name, roots=(root,))
 
 
 def stream_tool(settings: UiSettings, slots: JobSlots, name: str, argv: list[str],
@@ -156,7 +175,7 @@ def reading_markdown(text: str, language: str, seconds: float | None, tr: Callab
         if not reading.error else [f"**{tr('pr_frontend_error')}:** {reading.error}"]
     if reading.english:
         parts.insert(1, f"**{tr('pr_english')}:** `{reading.english}`")
-    parts.extend(f"⚠ {reason}" for reason in suspicious_reasons(text, seconds, language))
+    parts.extend(f"⚠ {reason.render(tr)}" for reason in suspicious_reasons(text, seconds, language))
     return "  \n".join(parts)
 
 
@@ -200,6 +219,27 @@ def open_document(settings: UiSettings, list_text: str, tr: Translate = ENGLISH)
     return doc, tr("pr_opened").format(path=path, lines=len(doc.lines))
 
 
+def apply_shown_texts(doc, page: int, texts: list[str]) -> int:
+    """Take the text boxes of page `page` (0-based) as the texts of its lines; returns how many changed.
+
+    A box equal to its line (after the spacing `ListDocument.edit` applies) changes nothing; a
+    line kept raw (the parser refused it) is only an error when its box was changed.
+    """
+    changed = 0
+    for slot, text in enumerate(texts):
+        index = page * PAGE_SIZE + slot
+        if index >= len(doc.lines) or text is None:
+            continue
+        line = doc.lines[index]
+        if line.raw is not None and text == line.raw:
+            continue
+        if line.raw is None and " ".join(str(text).replace("|", " ").split()) == line.text:
+            continue
+        doc.edit(index, str(text))
+        changed += 1
+    return changed
+
+
 def selected_indices(doc, page: int, selected: list[bool]) -> list[int]:
     start = page * PAGE_SIZE
     return [start + slot for slot, flag in enumerate(selected) if flag and start + slot < len(doc.lines)]
@@ -238,7 +278,7 @@ def build_dataset_report(settings: UiSettings, list_text: str, wav_dir_text: str
         list_path = checks.check_file(list_text, "f_list", settings.folders)
         wav_dir = checks.check_optional_dir(wav_dir_text, "f_wav_dir", settings.folders)
         report = build_report(list_path, wav_dir)
-        target = plot_report(report, png or default_png(list_path))
+        target = plot_report(report, png or default_png(list_path), tr)
     except GptSovitsError as error:
         return None, error_text(tr, error)
-    return target, "\n".join(report.lines())
+    return target, "\n".join(report.lines(tr=tr))

@@ -18,6 +18,9 @@ from GPT_SoVITS.webui.recordings import PAGE_SIZE
 from GPT_SoVITS.webui.settings import UiSettings
 
 STATUS_LINES = 14
+# The proofreading page's events run one at a time, in the order they were sent: a line's typing
+# event cannot land after the Save clicked behind it. Typing sends its latest text ("always_last").
+PAGE_EVENT = {"concurrency_limit": 1, "concurrency_id": "proofreading"}
 
 
 @dataclass
@@ -41,7 +44,8 @@ def _slicing(gr, tr, settings: UiSettings, slots, stop, rejoin) -> tuple[Any, An
     with gr.Row():
         mode = gr.Radio([(tr("mode_vad"), "vad"), (tr("mode_silence"), "silence")], value=base.mode,
                         label=tr("slice_mode"), elem_id="slice_mode", scale=2)
-        min_clip = gr.Number(label=tr("min_clip"), value=base.min_clip, minimum=0.5, elem_id="slice_min_clip")
+        min_clip = gr.Number(label=tr("min_clip"), info=tr("min_clip_info"), value=base.min_clip, minimum=0.5,
+                             elem_id="slice_min_clip")
         max_clip = gr.Number(label=tr("max_clip"), value=base.max_clip, minimum=1.0, elem_id="slice_max_clip")
     with gr.Accordion(tr("slice_params"), open=False):
         with gr.Row():
@@ -133,7 +137,7 @@ def _row_slots(gr, tr) -> _Rows:
 
 
 def _render(gr, tr, rows: _Rows, doc, page_number) -> list[Any]:
-    """Values for [info, page, *rows.outputs()] showing page `page_number` (1-based)."""
+    """Values for [shown page, info, page, *rows.outputs()] showing page `page_number` (1-based)."""
     view = recordings.page_view(doc, int(page_number or 1) - 1, tr)
     shown = {slot: row for slot, row in enumerate(view.rows)}
     visible = [gr.Row(visible=slot in shown) for slot in range(PAGE_SIZE)]
@@ -142,12 +146,14 @@ def _render(gr, tr, rows: _Rows, doc, page_number) -> list[Any]:
     texts = [gr.Textbox(value=shown[slot].text, label=shown[slot].label) if slot in shown else gr.Textbox(value="")
              for slot in range(PAGE_SIZE)]
     readings = [shown[slot].reading if slot in shown else "" for slot in range(PAGE_SIZE)]
-    return [view.info, view.page + 1, *visible, *selects, *audios, *texts, *readings]
+    return [None if doc is None else view.page, view.info, view.page + 1, *visible, *selects, *audios, *texts,
+            *readings]
 
 
 @dataclass
 class _ProofreadPage:
     doc_state: Any
+    shown: Any  # the 0-based page the text boxes show (None before a list is open)
     list_path: Any
     open_button: Any
     info: Any
@@ -161,11 +167,11 @@ class _ProofreadPage:
     status: Any
 
     def outputs(self) -> list[Any]:
-        return [self.doc_state, self.status, self.info, self.page, *self.rows.outputs()]
+        return [self.doc_state, self.status, self.shown, self.info, self.page, *self.rows.outputs()]
 
 
 def _proofreading_layout(gr, tr) -> _ProofreadPage:
-    doc_state = gr.State(None)
+    doc_state, shown = gr.State(None), gr.State(None)
     with gr.Row():
         list_path = gr.Textbox(label=tr("pr_list"), elem_id="pr_list", scale=4)
         open_button = gr.Button(tr("btn_open"), elem_id="btn_pr_open", scale=1)
@@ -180,20 +186,34 @@ def _proofreading_layout(gr, tr) -> _ProofreadPage:
         merge = gr.Button(tr("btn_merge"), elem_id="btn_pr_merge")
         save = gr.Button(tr("btn_save"), variant="primary", elem_id="btn_pr_save")
     status = gr.Textbox(label=tr("status"), lines=3, interactive=False, elem_id="pr_status")
-    return _ProofreadPage(doc_state, list_path, open_button, info, rows, prev, page, following, delete, merge, save,
+    return _ProofreadPage(doc_state, shown, list_path, open_button, info, rows, prev, page, following, delete, merge, save,
                           status)
 
 
 def _page_action(gr, tr, rows: _Rows, fn: Callable[..., tuple[Any, str, int]],
                  needs_document: bool) -> Callable[..., list[Any]]:
-    """Run a page action (doc, page, *args) -> (doc, status, page to show), then redraw the page."""
+    """Run a page action (doc, page, *args) -> (doc, status, page to show), then redraw the page.
+
+    The action first takes the text boxes of the page they show as the lines' texts: what a box
+    shows is what Save writes, whether or not its typing events reached the server (a paste, fast
+    typing, a click right after the last key). When a box's text is refused (emptied, a broken
+    line), nothing runs and the boxes are left as typed. `page` is the page the boxes show.
+    Open / reload (`needs_document=False`) starts afresh and takes nothing from the boxes.
+    """
     from tools.proofread import ListConflictError
 
-    def run(doc, page_number, *args):
+    def run(doc, shown, *fields):
+        texts, args = fields[:PAGE_SIZE], fields[PAGE_SIZE:]
+        page_number = 1 if shown is None else shown + 1
         try:
             if doc is None and needs_document:
                 raise UiError("pr_no_list")
-            doc, message, page_number = fn(doc, int(page_number or 1), *args)
+            if doc is not None and shown is not None and needs_document:
+                recordings.apply_shown_texts(doc, shown, list(texts))
+        except GptSovitsError as error:
+            return [doc, error_text(tr, error), *[gr.skip()] * (3 + len(rows.outputs()))]
+        try:
+            doc, message, page_number = fn(doc, page_number, *args)
         except ListConflictError as error:
             message = error_text(tr, error) + tr("pr_reload_hint").format(button=tr("btn_open"))
         except GptSovitsError as error:
@@ -217,6 +237,9 @@ def _proofreading(gr, tr, settings: UiSettings) -> Any:
             return doc, "", page_number + step
         return turn_page
 
+    def go_to_page(doc, page_number, page_field):
+        return doc, "", int(page_field or 1)
+
     def delete_lines(doc, page_number, *selected):
         return doc, recordings.delete_selected(doc, page_number - 1, list(selected), tr), page_number
 
@@ -227,27 +250,29 @@ def _proofreading(gr, tr, settings: UiSettings) -> Any:
         return doc, recordings.save_document(doc, tr), page_number
 
     def wire(event, fn, *inputs, needs_document: bool = True):
-        event(_page_action(gr, tr, ui.rows, fn, needs_document), [ui.doc_state, ui.page, *inputs], ui.outputs())
+        event(_page_action(gr, tr, ui.rows, fn, needs_document), [ui.doc_state, ui.shown, *ui.rows.texts, *inputs],
+              ui.outputs(), **PAGE_EVENT)
 
     wire(ui.open_button.click, open_list, ui.list_path, needs_document=False)
     wire(ui.prev.click, turn(-1))
     wire(ui.following.click, turn(+1))
-    wire(ui.page.submit, turn(0))
+    wire(ui.page.submit, go_to_page, ui.page)
     wire(ui.delete.click, delete_lines, *ui.rows.selects)
     wire(ui.merge.click, merge_lines, *ui.rows.selects)
     wire(ui.save.click, save_list)
     for slot, text in enumerate(ui.rows.texts):
-        text.input(_editor(tr, slot), [ui.doc_state, ui.page, text], [ui.doc_state, ui.rows.readings[slot], ui.info])
+        text.input(_editor(tr, slot), [ui.doc_state, ui.shown, text], [ui.doc_state, ui.rows.readings[slot], ui.info],
+                   trigger_mode="always_last", **PAGE_EVENT)
     return ui.list_path
 
 
 def _editor(tr, slot: int) -> Callable[..., tuple[Any, str, str]]:
     """Apply a typed text to the document at once and redraw that line's reading (stress, phones)."""
 
-    def edit_line(doc, page_number, text):
-        if doc is None:
+    def edit_line(doc, shown, text):
+        if doc is None or shown is None:
             return doc, "", tr("pr_no_list")
-        page = int(page_number or 1) - 1
+        page = shown
         index = page * PAGE_SIZE + slot
         try:
             doc.edit(index, text)

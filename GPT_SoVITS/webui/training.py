@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from GPT_SoVITS.AR.train_config import base_num_workers, suggested_workers
-from GPT_SoVITS.config_files import read_s1_config
+from GPT_SoVITS.config_files import read_s1_config, read_s2_config
 from GPT_SoVITS.data_files.layout import SV_DIR
 from GPT_SoVITS.module.config import S2Config
 from GPT_SoVITS.s2.checkpoints import previous_exports
@@ -56,8 +56,9 @@ def _optional_pretrained(text: str, what: str, root: checks.Folders) -> str:
 
 def sovits_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: bool, batch_size, epochs,
                    text_low_lr_rate, save_every_epoch, if_save_latest: bool, if_save_every_weights: bool,
-                   pretrained_s2G: str, pretrained_s2D: str) -> SoVITSChoices:
-    """Check the SoVITS form; an empty pretrained field means random initialisation."""
+                   pretrained_s2G: str, pretrained_s2D: str, min_epoch_items=None) -> SoVITSChoices:
+    """Check the SoVITS form; an empty pretrained field means random initialisation, no repetition
+    minimum the base config's."""
     exp = checks.check_exp_name(exp_name)
     rate = float(text_low_lr_rate)
     if not 0.0 <= rate <= 1.0:
@@ -74,7 +75,20 @@ def sovits_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, hal
         pretrained_s2D=_optional_pretrained(pretrained_s2D, "f_pretrained_s2d", settings.folders),
         gpu_numbers=checks.parse_gpu_numbers(gpu_numbers),
         half=bool(half),
+        min_epoch_items=_repetition_minimum(min_epoch_items),
     )
+
+
+def _repetition_minimum(value) -> int | None:
+    return None if value is None else checks.check_positive_int(value, "f_min_epoch_items", minimum=0)
+
+
+def default_min_epoch_items(settings: UiSettings, trainer: str) -> int:
+    """The repetition-minimum field at start: the base config's value (`train.min_epoch_items` of the
+    SoVITS config, `data.min_items_per_epoch` of the GPT config; 100 as upstream when absent)."""
+    if trainer == S2_SLOT:
+        return int(read_s2_config(settings.s2_config).get("train", {}).get("min_epoch_items", 100))
+    return int(read_s1_config(settings.s1_config).get("data", {}).get("min_items_per_epoch", 100))
 
 
 def default_num_workers(settings: UiSettings) -> int:
@@ -91,7 +105,8 @@ def latest_sovits_export(settings: UiSettings, exp_name: str, version: str) -> s
 
 def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: bool, batch_size, epochs,
                 save_every_n_epoch, if_save_latest: bool, if_save_every_weights: bool,
-                pretrained_s1: str, num_workers=None, version: str = DEFAULT_VERSION) -> GPTChoices:
+                pretrained_s1: str, num_workers=None, min_epoch_items=None,
+                version: str = DEFAULT_VERSION) -> GPTChoices:
     """Check the GPT form; an empty pretrained field means training from scratch, 0 workers loading
     in the training process (None keeps the base config's value). The samples of each save are
     rendered through the experiment's newest SoVITS export of the run's `version`, when there is one."""
@@ -109,6 +124,7 @@ def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: 
         half=bool(half),
         num_workers=workers,
         sample_sovits=latest_sovits_export(settings, exp, get_version(version).name),
+        min_epoch_items=_repetition_minimum(min_epoch_items),
     )
 
 

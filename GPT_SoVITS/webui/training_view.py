@@ -27,6 +27,9 @@ PLOTTED = {
     "s1": ("loss/per_token", "accuracy/top3"),
 }
 MAX_POINTS = 400  # per curve; longer runs are averaged over buckets of neighbouring steps
+#: Curves whose typical sizes differ by this factor or more share a log-like axis (KL ~1e5 would
+#: flatten a mel loss of ~30 on a linear one).
+LOG_AXIS_RATIO = 10.0
 LOG_LINES = 6
 # A tqdm progress line ("s2 epoch 1/8:  40%|####  | 2/5 [00:01<00:02, 1.5it/s, ...]"): shown as the
 # progress line instead, so it is left out of the log lines.
@@ -40,6 +43,7 @@ class TrainingFrame:
     status: str
     curves: Any = None  # pandas.DataFrame with columns step, value, curve
     sample: Path | None = None
+    log_axis: bool = False  # `curves.value` is sign(v) * log10(1 + |v|) (`log_axis_curves`)
 
 
 def log_lines(tail: Sequence[str], count: int = LOG_LINES) -> list[str]:
@@ -66,13 +70,22 @@ def progress_text(plan: RunPlan | None, rows: Sequence[dict], tr: Translate) -> 
         return tr("tv_starting")
     current = [row for row in rows if row["step"] >= plan.first_step]
     if not current:
-        return tr("tv_first_step").format(epochs=plan.epochs)
+        text = tr("tv_first_step").format(epochs=plan.epochs)
+        if plan.steps_per_epoch:
+            text += tr("tv_steps_planned").format(per_epoch=plan.steps_per_epoch,
+                                                  total=max(0, plan.total_steps - plan.first_step + 1))
+        return text
     last = current[-1]
     total = max(plan.total_steps, last["step"])
     text = tr("tv_progress").format(epoch=last["epoch"], epochs=plan.epochs, step=last["step"], total=total,
                                     percent=100 * last["step"] // max(1, total))
     if len(current) >= 2 and last["step"] > current[0]["step"]:
         per_step = (last["time"] - current[0]["time"]) / (last["step"] - current[0]["step"])
+    else:  # one step so far: estimated from it (the first step is usually the slowest)
+        per_step = max(0.0, last["time"] - plan.started)
+    if last["step"] >= total:  # every step done: the trainer saves, exports and renders its sample now
+        return text + tr("tv_finishing")
+    if per_step > 0:
         text += tr("tv_eta").format(per_step=per_step, eta=format_duration(per_step * (total - last["step"]), tr))
     return text
 
@@ -100,6 +113,24 @@ def curves_frame(rows: Sequence[dict], tags: Sequence[str], max_points: int = MA
     return pd.concat(parts, ignore_index=True)
 
 
+def log_axis_curves(frame, ratio: float = LOG_AXIS_RATIO):
+    """(frame, True) with each value as sign(v) * log10(1 + |v|) when the curves' typical sizes (median
+    of |value|) differ by `ratio` or more, else (frame, False) unchanged."""
+    if frame.empty:
+        return frame, False
+    sizes = frame.assign(size=frame["value"].abs()).groupby("curve")["size"].median()
+    sizes = sizes[sizes > 0]
+    if len(sizes) < 2 or sizes.max() / sizes.min() < ratio:
+        return frame, False
+    values = frame["value"].to_numpy(dtype=float)
+    return frame.assign(value=np.sign(values) * np.log10(1.0 + np.abs(values))), True
+
+
+def named_curves(frame, tr: Translate):
+    """`frame` with each curve's tag (`loss/mel`) replaced by its name in the UI's language."""
+    return frame.assign(curve=[tr(f"curve_{tag}") for tag in frame["curve"]])
+
+
 class TrainingMonitor:
     """Follows one trainer's log folder while its job runs (a few file reads per refresh)."""
 
@@ -123,12 +154,15 @@ class TrainingMonitor:
         self.rows.extend(new)
         # An empty frame would leave the plot without its colour legend for good: send data only.
         changed_rows = bool(self.rows) and (bool(new) or self.reader.reset)
-        curves = curves_frame(self.rows, PLOTTED[self.trainer]) if changed_rows else None
+        curves, log_axis = None, False
+        if changed_rows:
+            curves, log_axis = log_axis_curves(curves_frame(self.rows, PLOTTED[self.trainer]))
+            curves = named_curves(curves, self.tr)
         sample = latest_sample(self.log_dir)
         changed = sample if sample is not None and sample != self._sample else None
         self._sample = sample or self._sample
         text = "\n".join([status, progress_text(self.plan(), self.rows, self.tr), *log_lines(tail, lines)])
-        return TrainingFrame(text, curves, changed)
+        return TrainingFrame(text, curves, changed, log_axis)
 
 
 def read_sample_audio(path: Path) -> tuple[int, np.ndarray] | None:

@@ -81,15 +81,22 @@ def test_steps_and_exports_are_logged_and_an_interrupted_run_resumes_the_same_cu
     assert latest_sample(folder).name == "step00000012-sample-gpt.wav" and rate == 32000 and len(audio) > 0
 
 
-def test_without_a_sovits_export_only_the_tokens_are_logged(tmp_path):
+def test_without_a_sovits_export_only_the_tokens_are_logged(tmp_path, caplog):
     pairs = synthetic_pairs(3)
     phonemes, semantic = write_experiment(tmp_path / "exp", pairs)
     utterances, _ = read_utterances(phonemes, semantic, get_table("v2"))
     torch.manual_seed(0)
     model = build_text2semantic(tiny_config(), "v2").train()
     log = open_training_log(tmp_path / "log", "s1", first_step=1)
-    log_sample(log, model, utterances[0], 5, sovits_path=None, wav_path=tmp_path / "none.wav", table=get_table("v2"))
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="GPT_SoVITS.AR.monitor"):
+        log_sample(log, model, utterances[0], 5, sovits_path=None, wav_path=tmp_path / "none.wav",
+                   table=get_table("v2"))
     log.close()
+    # the wait is announced before the decoding starts (issue 27 item 8)
+    assert caplog.messages[0].startswith(f"step 5: sample: decoding the tokens of {pairs[0][0]} (at most ")
+    assert caplog.messages[0].endswith("; training waits for it")
     assert model.training  # the decode ran in eval mode and gave the mode back
     text = (tmp_path / "log" / "samples" / "step00000005-sample-tokens.txt").read_text()
     tokens = text.split(": ")[-1].split()

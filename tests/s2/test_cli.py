@@ -132,3 +132,23 @@ def test_version_flag_picks_the_pro_config_pretrained_files_and_folders(tmp_path
     with pytest.raises(SystemExit):
         main(["--exp", "voice", "--version", "v3"])
     assert "invalid choice: 'v3'" in capsys.readouterr().err
+
+
+def test_the_repetition_minimum_is_a_flag_of_both_trainers(tmp_path):
+    """Issue 27 item 5: `--min-epoch-items N` sets train.min_epoch_items (s2) and data.min_items_per_epoch (s1);
+    without it the base config's value stays; a negative value is refused in one line."""
+    import yaml
+
+    from GPT_SoVITS.AR.cli import main as s1_main
+    from GPT_SoVITS.s2.cli import main as s2_main
+
+    common = ["--exp", "voice", "--logs-dir", str(tmp_path / "logs"), "--pretrained-s2G", "", "--pretrained-s2D", ""]
+    assert s2_main([*common, "--min-epoch-items", "0", "--write-config", str(tmp_path / "a.json")]) == 0
+    assert json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))["train"]["min_epoch_items"] == 0
+    assert s2_main([*common, "--write-config", str(tmp_path / "b.json")]) == 0
+    assert "min_epoch_items" not in json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))["train"]  # 100
+    assert s2_main([*common, "--min-epoch-items", "-3", "--write-config", str(tmp_path / "c.json")]) == 1
+    assert not (tmp_path / "c.json").exists()
+    gpt = ["--exp", "voice", "--logs-dir", str(tmp_path / "logs"), "--pretrained-s1", ""]
+    assert s1_main([*gpt, "--min-epoch-items", "20", "--write-config", str(tmp_path / "s1.yaml")]) == 0
+    assert yaml.safe_load((tmp_path / "s1.yaml").read_text(encoding="utf-8"))["data"]["min_items_per_epoch"] == 20

@@ -167,6 +167,25 @@ def test_export_describes_the_model_it_holds(tmp_path):
     assert loaded.table.symbols == table.symbols
 
 
+def test_a_cut_short_epoch_is_logged_with_the_number_its_export_has(tmp_path, caplog):
+    """An epoch stopped by max_steps: the export is `_e1_`, so the state's log line says epoch 1 too."""
+    import logging
+
+    exp = make_experiment(tmp_path / "exp", TABLE, count=1)
+    config = S2Config.from_dict(tiny_config(exp, tmp_path, max_steps=3, num_workers=0))
+    run = trainer.Run(config, CPU, TABLE, trainer.build_models(config, TABLE, CPU))
+    result = trainer.TrainResult(epoch=1, step=3)
+    with caplog.at_level(logging.INFO, logger="GPT_SoVITS.s2.checkpoints"):
+        trainer.save_point(run, result, finished_epoch=0, export=True)
+    assert result.exports[0].name == "tiny_e1_s3.pth"
+    assert "saved the training state (epoch 1, not finished: a resume repeats it; step 3)" in caplog.text
+    assert "(epoch 0" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="GPT_SoVITS.s2.checkpoints"):
+        trainer.save_point(run, trainer.TrainResult(epoch=1, step=4), finished_epoch=1, export=False)
+    assert "saved the training state (epoch 1, step 4)" in caplog.text
+
+
 def test_an_export_killed_after_the_state_was_saved_is_written_by_the_next_run(tmp_path, monkeypatch):
     """kill -9 between `state_latest.pt` and the export: the rerun writes the export the state promises
     (from the restored generator) and removes the temporary files the kill left."""

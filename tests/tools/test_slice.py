@@ -70,7 +70,7 @@ def test_summary_counts_lengths_and_drops(tmp_path):
     summary = slice_inputs([recording.path], tmp_path / "clips", SILENCE)
     lines = summary.lines(SILENCE, tmp_path / "clips")
     assert lines[0].startswith("slice (silence): 1 file(s) read, 0 skipped; 1 clip(s), 5.5 s")
-    assert "  shorter than 3 s: 0" in lines and "  longer than 12 s: 0" in lines
+    assert "  shorter than 1 s: 0" in lines and "  longer than 12 s: 0" in lines
     assert "  dropped: 3.0 s outside the clips (silence, noise)" in lines
 
 
@@ -97,3 +97,35 @@ def test_command_line(tmp_path, capsys):
 def test_bad_options_stop_before_any_work(tmp_path, options, message):
     with pytest.raises(ConfigError, match=message):
         slice_inputs([tmp_path], tmp_path / "clips", options)
+
+
+def test_slicing_again_replaces_that_recordings_earlier_clips_only(tmp_path):
+    """Issue 27 item 2: a second slicing with other settings leaves no clip of the first behind, says
+    how many it replaced, and keeps other recordings' clips (and other files) in the folder."""
+    recording = noise_recording(tmp_path / "talk.wav", LAYOUT)
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    other = clips / "other.wav_0000000000_0000032000.wav"
+    soundfile.write(other, np.zeros(32000), 32000)
+    (clips / "notes.txt").write_text("mine", encoding="utf-8")
+    first = slice_inputs([recording.path], clips, SILENCE)
+    second = slice_inputs([recording.path], clips, SliceOptions(mode="silence", silence=slicer.SilenceParams(
+        min_length=12000)))  # one clip now
+    assert len(first.clips) == 2 and len(second.clips) == 1 and second.replaced == 2
+    assert sorted(p.name for p in clips.iterdir()) == sorted([second.clips[0][0].name, other.name, "notes.txt"])
+    assert "  replaced: 2 clip(s) of an earlier slicing of the same recording(s)" in second.lines(SILENCE, clips)
+    assert first.replaced == 0 and not any(line.startswith("  replaced") for line in first.lines(SILENCE, clips))
+
+
+def test_short_sentences_stay_clips_of_their_own_by_default():
+    """Issue 27 item 4: 1.6 s sentences between 0.7 s pauses are one clip each with the default minimum
+    (3 s joined them in pairs: 20 sentences made 12 clips)."""
+    from tools.vad_slicer import VadParams, group_phrases
+
+    sr, at, segments = 16000, 0.5, []
+    for _ in range(6):
+        segments.append((round(at * sr), round((at + 1.6) * sr)))
+        at += 1.6 + 0.7
+    options = SliceOptions()
+    groups = group_phrases(segments, sr, options.min_clip, options.max_clip, VadParams().max_inner_pause)
+    assert groups == [(k, k) for k in range(6)]

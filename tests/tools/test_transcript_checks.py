@@ -33,3 +33,12 @@ def test_known_hallucinations():
 def test_stress_marks_and_punctuation_do_not_count():
     assert spoken_length("з+амок, 2 раза!") == 10
     assert letters_per_second("мама", 2.0) == 2.0 and letters_per_second("мама", 0.0) == 0.0
+
+
+def test_numbers_count_with_the_letters_they_are_read_as():
+    """ "В 2024 году" is read "в две тысячи двадцать четвёртом году": the rate counts those letters."""
+    assert spoken_length("12 км", "ru") == len("двенадцатькилометров")
+    assert spoken_length("12 км") == 4  # other languages: as written
+    # 1.2 s of "В 2024 году" is a normal pace, not "too few letters"
+    assert suspicious_reasons("В 2024 году", 1.6, "ru") == []
+    assert letters_per_second("В 2024 году", 2.0, "ru") > 14

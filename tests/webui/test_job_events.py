@@ -1,6 +1,7 @@
 """Start and stop buttons: a second start is refused (not queued), Stop ends the run, texts in the UI's language."""
 
 import os
+import re
 import sys
 import threading
 import time
@@ -155,7 +156,8 @@ def test_a_run_goes_on_when_its_page_goes_away_and_a_new_page_follows_it(tmp_pat
     assert status.startswith("running s2_train.py") and curves == gradio.skip()  # the plot is not re-sent
     assert slots.stop(training.S2_SLOT)
     assert list(follower)[-1][0].startswith("stopped s2_train.py")
-    assert list(rejoin()) == [(gradio.skip(), gradio.skip())]  # it ended
+    [(status, curves)] = list(rejoin())  # it ended: a page opened now shows how (issue 27 item 6)
+    assert status.startswith("stopped s2_train.py") and sorted(curves["step"]) == [1, 2, 3, 4, 5]
 
 
 def test_every_job_view_is_rejoined_on_page_load(tmp_path):
@@ -226,3 +228,69 @@ def test_weight_lists_follow_a_finished_training_run(tmp_path):
     assert gpt_list.value == str(settings.gpt_weights_for("v2") / "voice-e1.ckpt")
     assert sovits_list.value == str(settings.sovits_weights_for("v2") / "voice_e1_s3.pth")
     assert followers[1].fn()[1].value == sovits_list.value
+
+
+def test_a_start_on_a_second_page_names_the_running_job_and_follows_it_marked(warnings_shown):
+    """Two pages, one slot (issue 26 item 9): page B's start is not ignored; it names page A's job and
+    shows its status, each frame marked as not started there; page A's own second click only warns."""
+    from types import SimpleNamespace
+
+    import gradio
+    from gradio.context import LocalContext
+
+    from GPT_SoVITS.webui.app import _describe
+
+    slots, release = JobSlots(), threading.Event()
+
+    def formatting(exp, *rest):
+        yield f"running stage for {exp}"
+        release.wait(10)
+        yield f"finished {exp}"
+
+    runner = job_events.job_stream(gradio, EN, slots, dataset.SLOT, formatting, describe=_describe("dataset"))
+    LocalContext.request.set(SimpleNamespace(session_hash="page-a"))
+    page_a = runner("voice_a", "", False, "v2ProPlus")
+    assert next(page_a) == "running stage for voice_a"
+    assert list(runner("other", "", False, "v2")) == [gradio.skip()]  # page A again: its status stays
+    LocalContext.request.set(SimpleNamespace(session_hash="page-b"))
+    page_b = runner("voice_b", "", False, "v2")
+    first = next(page_b)
+    assert re.fullmatch(r"↪ not started on this page: dataset formatting, experiment voice_a, v2ProPlus, "
+                        r"started \d\d:\d\d:\d\d\nrunning stage for voice_a", first), first
+    release.set()
+    assert list(page_b)[-1].endswith("\nfinished voice_a") and list(page_a) == ["finished voice_a"]
+    LocalContext.request.set(None)
+    titles = {title for title, _ in warnings_shown}
+    [own, other] = [message for _, message in warnings_shown]
+    assert titles == {"Not started"}
+    assert re.fullmatch(r"a job is running \(dataset formatting, experiment voice_a, v2ProPlus, started [\d:]+\); "
+                        r"stop it first", own), own
+    assert other.endswith("started on another page: this page shows its status now (Stop ends it)"), other
+    # A page opened later shows how the run ended, marked the same way, and the job's settings.
+    rejoin = job_events.rejoin_stream(gradio, slots, dataset.SLOT, tr=EN)
+    [shown] = list(rejoin())
+    assert shown.startswith("↪ not started on this page: dataset formatting, experiment voice_a") and \
+        shown.endswith("finished voice_a")
+
+
+def test_a_page_opened_during_a_run_takes_its_version_and_experiment():
+    """Issue 27 item 6: a reload while a v2ProPlus job runs keeps v2ProPlus and the experiment name."""
+    import gradio
+
+    from GPT_SoVITS.webui.app import _describe
+
+    slots, release = JobSlots(), threading.Event()
+    settings_now = job_events.running_settings(gradio, slots)
+    assert settings_now() == (gradio.skip(), gradio.skip())  # nothing runs: the page keeps its defaults
+
+    def training_run(*args):
+        yield "running"
+        release.wait(10)
+
+    clicked = job_events.job_stream(gradio, EN, slots, training.S2_SLOT, training_run,
+                                    describe=_describe(training.S2_SLOT))("ru_pro", "", False, 4, 8, "v2ProPlus")
+    next(clicked)
+    assert settings_now() == ("v2ProPlus", "ru_pro")
+    release.set()
+    list(clicked)
+    assert settings_now() == (gradio.skip(), gradio.skip())

@@ -119,6 +119,21 @@ def test_dataset_report_picture_and_errors(settings, tmp_path):
         None, f"error: .list file: file {tmp_path / 'nope.list'} not found")
 
 
+def test_the_shown_boxes_are_the_texts_an_action_starts_from(settings, tmp_path):
+    """What the page's boxes show is applied before Save or a page turn; unchanged boxes change nothing."""
+    from GPT_SoVITS.errors import DataError
+
+    doc = _document(settings, tmp_path)
+    shown = [row.text for row in recordings.page_view(doc, 1, TR).rows]
+    assert recordings.apply_shown_texts(doc, 1, shown + ["", "", ""]) == 0 and not doc.dirty
+    assert recordings.apply_shown_texts(doc, 1, ["Строка  номер 6.", "Новый текст|седьмой"]) == 1
+    assert doc.lines[6].text == "Новый текст седьмой"
+    with pytest.raises(DataError, match="the text cannot be empty; delete the line instead"):
+        recordings.apply_shown_texts(doc, 0, ["   "])
+    assert recordings.save_document(doc).startswith("saved 7 line(s)")
+    assert (tmp_path / "voice.list").read_text(encoding="utf-8").splitlines()[6].endswith("|Новый текст седьмой")
+
+
 def test_a_refused_formatting_run_leaves_no_experiment_folder_and_no_report(settings, tmp_path):
     """The report after a formatting click is only written into a folder the run made."""
     from GPT_SoVITS.webui.recordings_tab import report_after_formatting
