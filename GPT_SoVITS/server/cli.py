@@ -118,10 +118,6 @@ def serve(config: ServerConfig, host: str, port: int) -> int:
         server.should_exit = True
 
     app = create_app(config, service=service, control=control)
-    if not is_loopback(host):
-        logger.warning("listening on %s: other machines can reach this server%s", host,
-                       "" if config.server.api_key else
-                       f"; set server.api_key in the config or {API_KEY_ENV} so that they need a key")
     server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=5))
     logger.info("serving on http://%s:%d (docs at /docs)", host, port)
     server.run(sockets=[sock])
@@ -138,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging()
     try:
         config = read_server_config(args.tts_config)
+        if not is_loopback(args.bind_addr):
+            logger.warning("listening on %s: other machines can reach this server%s", args.bind_addr,
+                           "" if config.server.api_key else
+                           f"; set server.api_key in the config or {API_KEY_ENV} so that they need a key")
         lines = missing_files(config)
         if lines:
             print(missing_message(config, lines), file=sys.stderr)
