@@ -8,7 +8,6 @@ written atomically. Errors of this project print one `error: ...` line and exit 
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import sys
 from pathlib import Path
@@ -46,7 +45,10 @@ SAMPLING_OPTIONS = (
     ("--repetition-penalty", float, "repetition_penalty", "discourages repeated tokens (stuck sounds)"),
     ("--speed", float, "speed", "speaking rate, 0.25-4 (1 = as trained, 1.2 = faster)"),
     ("--noise-scale", float, "noise_scale", "SoVITS prior noise: livelier but less stable when higher"),
-    ("--pause", float, "pause_seconds", "seconds of silence between sentences"),
+    ("--pause", float, "fragment_interval", "seconds of silence between pieces (upstream: fragment_interval)"),
+    ("--batch-size", int, "batch_size", "pieces the GPT decodes together (faster on long texts; greedy output is "
+     "the same at any size, sampled output depends on it)"),
+    ("--batch-threshold", float, "batch_threshold", "bucket split: shortest/longest phone count within a batch"),
 )
 
 
@@ -59,10 +61,14 @@ def _add_sampling_options(sampling, defaults) -> None:
         sampling.add_argument(flag, type=kind, default=getattr(defaults, field), help=f"{text} (default: %(default)s)")
     sampling.add_argument("--max-new-tokens", type=int, default=None,
                           help="cap on GPT tokens per piece, 25 per second (default: the GPT's own limit, 54 s)")
+    sampling.add_argument("--no-split-bucket", dest="split_bucket", action="store_false",
+                          help="batch pieces in text order instead of by length (default: by length, as upstream)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from GPT_SoVITS.inference import SynthesisParams
+    from GPT_SoVITS.inference.params import CPU_PRECISIONS, DEFAULT_SPLIT_METHOD, SPLIT_METHODS
+    from GPT_SoVITS.inference.text_split import SPLIT_METHOD_HELP
     from GPT_SoVITS.inference.output import NORMALIZED_PEAK_DBFS
     from GPT_SoVITS.pretrained import PRETRAINED
 
@@ -75,11 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
                        "v2Pro/v2ProPlus files are recognised by their content")
     files.add_argument("--ref", required=True, help="reference audio, 3-10 s of the target voice (any format librosa reads)")
     files.add_argument("--ref-text", required=True, help="exactly what is said in the reference audio")
-    text = parser.add_argument_group("text and output (one of --text / --text-file, and -o)")
+    text = parser.add_argument_group("text and output (one of --text / --text-file, and -o and/or --stream-to)")
     source = text.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", help="text to synthesise (stress: '+' before a vowel or U+0301 after it)")
     source.add_argument("--text-file", help="UTF-8 file with the text to synthesise")
-    text.add_argument("-o", "--output", required=True, help="output WAV (32 kHz, 16-bit mono), written atomically")
+    text.add_argument("-o", "--output", help="output WAV (32 kHz, 16-bit mono), written atomically (default: none; give -o, --stream-to or both)")
+    text.add_argument("--stream-to", metavar="PATH",
+                      help="write a WAV stream while synthesising, chunk by chunk ('-' = stdout, for a pipe; the "
+                           "header's sizes are placeholders); -o may be given too (default: no stream)")
+    text.add_argument("--stream-mode", type=int, choices=(1, 2, 3), default=1,
+                      help="with --stream-to: 1 a chunk per piece, 2 chunks of 16 tokens cross-faded, "
+                           "3 chunks of 16 tokens butted (default: %(default)s)")
+    text.add_argument("--split", choices=SPLIT_METHODS, default=DEFAULT_SPLIT_METHOD,
+                      help="how the text is cut into pieces (upstream's names): "
+                           + "; ".join(f"{name} {text}" for name, text in SPLIT_METHOD_HELP.items())
+                           + " (default: %(default)s)")
+    text.add_argument("--aux-ref", action="append", default=[], metavar="FILE",
+                      help="another clip of the same voice whose timbre is averaged in (repeatable; default: none)")
     text.add_argument("--lang", default="ru", help="language of the text (default: %(default)s)")
     text.add_argument("--ref-lang", default="ru", help="language of the reference text (default: %(default)s)")
     text.add_argument("--normalize", action="store_true",
@@ -93,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"speaker encoder for v2Pro/v2ProPlus SoVITS weights (default: {PRETRAINED['sv'].path})")
     device.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda when available)")
     device.add_argument("--half", action="store_true", help="fp16 on CUDA; ignored on CPU (default: off)")
+    device.add_argument("--cpu-precision", choices=CPU_PRECISIONS, default="fp32",
+                        help="the GPT's format on the CPU: fp32, bf16 or dynamic int8 (docs/benchmarks.md compares "
+                             "speed and agreement; default: %(default)s)")
     return parser
 
 
@@ -108,39 +129,62 @@ def _read_text(args: argparse.Namespace) -> str:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8") from None
 
 
-def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int) -> None:
-    """Write float audio (-1..1) or int16 samples as 16-bit PCM mono WAV, atomically, at their level.
+def _params(args: argparse.Namespace):
+    from GPT_SoVITS.inference import SynthesisParams
 
-    The WAV is built in memory (seconds of audio) and written by the atomic writer, so a full
-    disk is reported as such rather than as libsndfile's "error opening" message.
-    """
-    import soundfile as sf
+    return SynthesisParams(
+        top_k=args.top_k, top_p=args.top_p, temperature=args.temperature, repetition_penalty=args.repetition_penalty,
+        speed=args.speed, noise_scale=args.noise_scale, seed=args.seed, fragment_interval=args.pause,
+        max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, batch_threshold=args.batch_threshold,
+        split_bucket=args.split_bucket, text_split_method=args.split,
+    )
 
-    from GPT_SoVITS.atomic import write_bytes_atomic
-    from GPT_SoVITS.inference.output import to_pcm16
 
-    pcm = audio if audio.dtype == np.int16 else to_pcm16(audio)
-    buffer = io.BytesIO()
-    sf.write(buffer, pcm, sample_rate, subtype="PCM_16", format="WAV")
-    write_bytes_atomic(path, buffer.getvalue())
+def _stream(tts, args: argparse.Namespace, text: str, params) -> tuple[np.ndarray, int]:
+    """Write the WAV stream chunk by chunk (flushed, so a reader hears it at once); the audio joined."""
+    from GPT_SoVITS.inference.output import output_pcm16, wav_stream_header
+
+    sink, chunks = None, []
+    try:
+        sink = sys.stdout.buffer if args.stream_to == "-" else open(args.stream_to, "wb")  # noqa: SIM115
+        sink.write(wav_stream_header(tts.sample_rate))
+        for chunk in tts.stream(args.ref, args.ref_text, text, language=args.lang, ref_language=args.ref_lang,
+                                params=params, aux_refs=args.aux_ref, mode=args.stream_mode):
+            chunks.append(chunk)
+            sink.write(output_pcm16(chunk).tobytes())
+            sink.flush()
+    except OSError as error:
+        from GPT_SoVITS.atomic import output_error
+
+        raise output_error(Path(args.stream_to), error) from None
+    finally:
+        if sink is not None and sink is not sys.stdout.buffer:
+            sink.close()
+    return np.concatenate(chunks), len(chunks)
 
 
 def run(args: argparse.Namespace) -> str:
-    """Synthesise per `args`, write the WAV and return the summary line."""
+    """Synthesise per `args`, write the WAV (and/or the stream) and return the summary line."""
     from GPT_SoVITS.atomic import check_writable
-    from GPT_SoVITS.inference import SynthesisParams, TTS
-    from GPT_SoVITS.inference.output import output_pcm16
+    from GPT_SoVITS.inference import TTS
+    from GPT_SoVITS.inference.output import output_pcm16, write_wav
 
-    params = SynthesisParams(
-        top_k=args.top_k, top_p=args.top_p, temperature=args.temperature, repetition_penalty=args.repetition_penalty,
-        speed=args.speed, noise_scale=args.noise_scale, seed=args.seed, pause_seconds=args.pause,
-        max_new_tokens=args.max_new_tokens,
-    )
+    if not args.output and not args.stream_to:
+        raise DataError("say where the audio goes: -o FILE.wav, --stream-to PATH (or '-' for stdout), or both")
+    params = _params(args)
     text = _read_text(args)
-    check_writable(args.output)  # a bad -o is reported before minutes of loading and synthesis
-    tts = TTS.from_files(args.gpt, args.sovits, args.hubert, device=args.device, half=args.half, sv_path=args.sv)
-    result = tts.synthesize(args.ref, args.ref_text, text, language=args.lang, ref_language=args.ref_lang, params=params)
-    write_wav(args.output, output_pcm16(result.audio, args.normalize), result.sample_rate)
+    if args.output:
+        check_writable(args.output)  # a bad -o is reported before minutes of loading and synthesis
+    tts = TTS.from_files(args.gpt, args.sovits, args.hubert, device=args.device, half=args.half, sv_path=args.sv,
+                         cpu_precision=args.cpu_precision)
+    if args.stream_to:
+        audio, chunks = _stream(tts, args, text, params)
+        if args.output:
+            write_wav(args.output, tts.sample_rate, output_pcm16(audio, args.normalize))
+        return f"streamed {chunks} chunks, {len(audio) / tts.sample_rate:.2f} s at {tts.sample_rate} Hz to {args.stream_to}"
+    result = tts.synthesize(args.ref, args.ref_text, text, language=args.lang, ref_language=args.ref_lang, params=params,
+                            aux_refs=args.aux_ref)
+    write_wav(args.output, result.sample_rate, output_pcm16(result.audio, args.normalize))
     t = result.timings
     return (
         f"wrote {args.output}: {result.duration:.2f} s at {result.sample_rate} Hz, {len(result.pieces)} pieces, "
@@ -155,7 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging()
     try:
-        print(run(args))
+        summary = run(args)
+        print(summary, file=sys.stderr if args.stream_to == "-" else sys.stdout)  # stdout carries the audio
     except GptSovitsError as error:
         print("error: " + " ".join(line.strip() for line in str(error).splitlines()), file=sys.stderr)
         return 1

@@ -150,13 +150,13 @@ def concatenate_clips(first: Path, second: Path, target: Path) -> None:
     import soundfile
 
     from GPT_SoVITS.audio import load_audio
-    from GPT_SoVITS.synthesize import write_wav
+    from GPT_SoVITS.inference.output import write_wav
 
     try:
         sr = soundfile.info(str(first)).samplerate
     except (RuntimeError, OSError) as error:  # soundfile's LibsndfileError is a RuntimeError
         raise DataError(f"{first}: cannot read audio ({error})") from None
-    write_wav(target, np.concatenate([load_audio(first, sr), load_audio(second, sr)]), sr)
+    write_wav(target, sr, np.concatenate([load_audio(first, sr), load_audio(second, sr)]))
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ class Slicer:
     def slice_file(self, path: Path, out_dir: Path) -> tuple[list[tuple[Path, float]], float]:
         """Write the clips of one file; returns them and the seconds left out. `DataError` when unusable."""
         from GPT_SoVITS.audio import load_audio
-        from GPT_SoVITS.synthesize import write_wav
+        from GPT_SoVITS.inference.output import write_wav
 
         sr = self.options.sr
         audio = load_audio(path, sr)
@@ -154,7 +154,7 @@ class Slicer:
         clips = []
         for start, end in spans:
             target = out_dir / clip_name(path, start, end)
-            write_wav(target, normalize_peak(audio[start:end], self.options.max_peak, self.options.alpha), sr)
+            write_wav(target, sr, normalize_peak(audio[start:end], self.options.max_peak, self.options.alpha))
             clips.append((target, (end - start) / sr))
         kept = sum(end - start for start, end in spans)
         return clips, (len(audio) - kept) / sr

@@ -42,6 +42,19 @@ class Reference:
     sv: torch.Tensor | None = None  # [1, 20480] speaker vector (v2Pro/v2ProPlus models only)
 
 
+def file_identity(path: str | os.PathLike) -> tuple | None:
+    """A file's identity for caches: resolved path, mtime and size (a re-written file is new);
+    None when `path` is not a file (nothing to cache; reading it reports the problem)."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if not path.is_file():
+        return None
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
 def check_reference_length(samples: int, rate: int, path: Path) -> float:
     """Seconds of audio; `DataError` with the measured length when outside 3-10 s."""
     seconds = samples / rate

@@ -1,7 +1,9 @@
-"""What the web UI calls: the exported weights to choose from, a cached `TTS`, one-call synthesis.
+"""What the web UI calls: the exported weights to choose from, a pooled `TTS`, one-call synthesis.
 
-Loading a GPT + SoVITS pair takes seconds, so the last loaded pair is kept and reused while the
-user keeps the same files selected; choosing another pair replaces it (one pair in memory).
+A thin user of one default `ModelPool`: loading a GPT + SoVITS pair takes seconds, so pairs stay
+loaded (up to `max_pairs`, least recently used dropped) while the user switches between voices.
+The pool is rebuilt only when the shared settings change (HuBERT folder, device, half, speaker
+encoder, CPU precision, pool size).
 """
 
 from __future__ import annotations
@@ -9,61 +11,63 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from GPT_SoVITS.inference.loading import list_weights
 from GPT_SoVITS.inference.params import SynthesisParams
+from GPT_SoVITS.inference.pool import ModelPool
 from GPT_SoVITS.inference.tts import TTS, default_device
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["clear_cache", "get_tts", "list_weights", "synthesize"]
+__all__ = ["clear_cache", "default_pool", "get_tts", "list_weights", "synthesize"]
 
+DEFAULT_MAX_PAIRS = 2
 _LOCK = threading.Lock()
-_CACHED: tuple[tuple, TTS] | None = None
+_POOL: tuple[tuple, ModelPool] | None = None
 
 
-def _file_key(path: str | os.PathLike) -> tuple:
-    """A file's identity: its resolved path plus mtime/size, so a re-exported file reloads."""
-    path = Path(path).resolve()
-    stat = path.stat() if path.is_file() else None
-    return (str(path), stat.st_mtime_ns if stat else None, stat.st_size if stat else None)
+def default_pool(hubert_dir: str | os.PathLike | None = None, *, device: str | None = None, half: bool = False,
+                 sv_path: str | os.PathLike | None = None, cpu_precision: str = "fp32",
+                 max_pairs: int = DEFAULT_MAX_PAIRS) -> ModelPool:
+    """The process's pool for these shared settings (a new one, dropping the old, when they change)."""
+    global _POOL
+    device = device or default_device()
+    settings = (str(hubert_dir), device, half, str(sv_path), cpu_precision, max_pairs)
+    with _LOCK:
+        if _POOL is None or _POOL[0] != settings:
+            _POOL = None  # free the previous pairs before loading new ones
+            _POOL = (settings, ModelPool(max_pairs, hubert_dir=hubert_dir, device=device, half=half, sv_path=sv_path,
+                                         cpu_precision=cpu_precision))
+        return _POOL[1]
 
 
 def get_tts(gpt_path: str | os.PathLike, sovits_path: str | os.PathLike, hubert_dir: str | os.PathLike | None = None,
-            *, device: str | None = None, half: bool = False, sv_path: str | os.PathLike | None = None) -> TTS:
-    """The `TTS` for this pair of files, loaded once and reused while the same pair is asked for.
-
-    `sv_path`: the speaker encoder for v2Pro/v2ProPlus SoVITS files (default: its pretrained place).
-    """
-    global _CACHED
-    device = device or default_device()
-    key = (_file_key(gpt_path), _file_key(sovits_path), str(hubert_dir), device, half, str(sv_path))
-    with _LOCK:
-        if _CACHED is not None and _CACHED[0] == key:
-            return _CACHED[1]
-        _CACHED = None  # free the previous pair before loading the next one
-        tts = TTS.from_files(gpt_path, sovits_path, hubert_dir, device=device, half=half, sv_path=sv_path)
-        _CACHED = (key, tts)
-        logger.info("loaded synthesis models %s + %s on %s", Path(gpt_path).name, Path(sovits_path).name, device)
-        return tts
+            *, device: str | None = None, half: bool = False, sv_path: str | os.PathLike | None = None,
+            cpu_precision: str = "fp32", max_pairs: int = DEFAULT_MAX_PAIRS) -> TTS:
+    """The `TTS` for this pair of files from the default pool, loaded once and reused while the
+    files are unchanged. `sv_path`: the speaker encoder for v2Pro/v2ProPlus SoVITS files."""
+    pool = default_pool(hubert_dir, device=device, half=half, sv_path=sv_path, cpu_precision=cpu_precision,
+                        max_pairs=max_pairs)
+    return pool.get(gpt_path, sovits_path)
 
 
 def clear_cache() -> None:
-    """Forget the cached pair (frees its memory)."""
-    global _CACHED
+    """Forget the default pool and its pairs (frees their memory)."""
+    global _POOL
     with _LOCK:
-        _CACHED = None
+        _POOL = None
 
 
 def synthesize(gpt_path: str | os.PathLike, sovits_path: str | os.PathLike, ref_audio: str | os.PathLike,
                ref_text: str, text: str, *, language: str = "ru", ref_language: str = "ru",
                params: SynthesisParams | None = None, hubert_dir: str | os.PathLike | None = None,
-               device: str | None = None, half: bool = False,
-               sv_path: str | os.PathLike | None = None) -> tuple[int, np.ndarray]:
+               device: str | None = None, half: bool = False, sv_path: str | os.PathLike | None = None,
+               aux_refs: Sequence[str | os.PathLike] = ()) -> tuple[int, np.ndarray]:
     """(sample rate, float32 mono audio) for `text` in the voice of `ref_audio` (gradio's audio format)."""
     tts = get_tts(gpt_path, sovits_path, hubert_dir, device=device, half=half, sv_path=sv_path)
-    result = tts.synthesize(ref_audio, ref_text, text, language=language, ref_language=ref_language, params=params)
+    result = tts.synthesize(ref_audio, ref_text, text, language=language, ref_language=ref_language, params=params,
+                            aux_refs=aux_refs)
     return result.sample_rate, result.audio

@@ -3,6 +3,9 @@
 The GPT continues a reference prompt; on long inputs it drifts and its attention cost grows
 with every token, so synthesis works sentence by sentence. This module only cuts strings; it
 knows nothing about phones or models.
+
+`split_by_method` offers upstream's method names on top of the abbreviation-safe sentence
+splitter (`SPLIT_METHOD_HELP` says what each one does here). `cut3` is the historical default.
 """
 
 from __future__ import annotations
@@ -30,6 +33,21 @@ _LETTER = re.compile(r"\w")
 _FINAL_PUNCTUATION = tuple(".!?…;:,-")
 
 DEFAULT_MAX_CHARS = 150
+CUT2_CHARS = 50
+CUT1_SENTENCES = 4
+# cut5 cuts after these marks too (besides sentence ends); a hyphen inside a word is no mark
+_ANY_MARK = re.compile(r"(?<=[,;:，、；：—–])\s+|(?<=[。！？，、；：])")
+_CJK_SENTENCE_END = re.compile(r"(?<=[。！？])")
+_CJK_FULL_STOP = re.compile(r"(?<=。)")
+
+SPLIT_METHOD_HELP = {
+    "cut0": "no cut: the whole text is one piece (line breaks become spaces)",
+    "cut1": f"every {CUT1_SENTENCES} sentences",
+    "cut2": f"pieces of about {CUT2_CHARS} characters, cut at sentence ends, ; : and commas",
+    "cut3": "at sentence ends (. ! ? … and 。), long sentences cut at ; : then commas (default)",
+    "cut4": "at Latin full stops only (not ! ?), long sentences cut at ; : then commas",
+    "cut5": "at every punctuation mark",
+}
 
 
 def _split_keep(text: str, pattern: re.Pattern) -> list[str]:
@@ -122,3 +140,64 @@ def ensure_final_punctuation(piece: str) -> str:
     and ends an utterance more reliably after it."""
     piece = piece.strip()
     return piece if piece.endswith(_FINAL_PUNCTUATION) else f"{piece}."
+
+
+def _sentences(text: str, full_stops_only: bool = False) -> list[str]:
+    """Every sentence of every line (Chinese 。！？ end one too); `full_stops_only` keeps only
+    the ends that are a Latin full stop."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        for part in _split_keep(line, _CJK_FULL_STOP if full_stops_only else _CJK_SENTENCE_END):
+            found = _split_sentences(part)
+            if full_stops_only:
+                found = _join_unless_full_stop(found)
+            sentences.extend(found)
+    return sentences
+
+
+def _join_unless_full_stop(sentences: list[str]) -> list[str]:
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined and not joined[-1].rstrip("\"»”')]").endswith((".", "。")):
+            joined[-1] = f"{joined[-1]} {sentence}"
+        else:
+            joined.append(sentence)
+    return joined
+
+
+def _at_every_mark(text: str) -> list[str]:
+    return [part for sentence in _sentences(text) for part in _split_keep(sentence, _ANY_MARK)]
+
+
+def _about_chars(text: str, size: int) -> list[str]:
+    """Clauses and comma parts packed in order until a piece reaches `size` characters."""
+    parts = [part for sentence in _sentences(text) for clause in _split_keep(sentence, _CLAUSE_END)
+             for part in _split_keep(clause, _COMMA)]
+    pieces: list[str] = []
+    for part in parts:
+        if pieces and len(pieces[-1]) < size:
+            pieces[-1] = f"{pieces[-1]} {part}"
+        else:
+            pieces.append(part)
+    return pieces
+
+
+def split_by_method(text: str, method: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
+    """Pieces of `text` cut by upstream's method name (see `SPLIT_METHOD_HELP`), in order,
+    pieces with nothing to pronounce merged into a neighbour. `max_chars` applies to cut3/cut4."""
+    if method == "cut0":
+        pieces = [" ".join(line.strip() for line in text.splitlines() if line.strip())]
+    elif method == "cut1":
+        sentences = _sentences(text)
+        pieces = [" ".join(sentences[i:i + CUT1_SENTENCES]) for i in range(0, len(sentences), CUT1_SENTENCES)]
+    elif method == "cut2":
+        pieces = _about_chars(text, CUT2_CHARS)
+    elif method == "cut3":
+        pieces = [piece for sentence in _sentences(text) for piece in _split_long(sentence, max_chars)]
+    elif method == "cut4":
+        pieces = [piece for sentence in _sentences(text, True) for piece in _split_long(sentence, max_chars)]
+    elif method == "cut5":
+        pieces = _at_every_mark(text)
+    else:
+        raise ValueError(f"unknown text split method {method!r}; use one of {', '.join(SPLIT_METHOD_HELP)}")
+    return _merge_unpronounceable([piece for piece in pieces if piece])

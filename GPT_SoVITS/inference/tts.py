@@ -1,12 +1,15 @@
-"""`TTS`: synthesis from a GPT + SoVITS pair and a reference clip.
+"""`TTS`: synthesis from a GPT + SoVITS pair and a reference clip, whole (`synthesize`) or in
+chunks as they are ready (`stream`).
 
-Pipeline per call: clean the reference text and each piece of the target text to phone ids
-(BERT features are zeros for non-Chinese text, as upstream); reference audio -> HuBERT ->
-SoVITS quantizer -> prompt tokens; for each piece the GPT continues the prompt over
-[reference phones ; piece phones]; SoVITS renders the new tokens with the piece's phones and
-the reference spectrogram's timbre (plus, for v2Pro/v2ProPlus weights, the reference's speaker
-vector); pieces are joined with short pauses. Loading lives in `loading.py`, text splitting in
-`text_split.py`.
+Pipeline per call: cut the target text into pieces (`text_split_method`), clean the reference
+text and each piece to phone ids (BERT features are zeros for non-Chinese text, as upstream);
+reference audio -> HuBERT -> SoVITS quantizer -> prompt tokens; the GPT continues the prompt
+over [reference phones ; piece phones] for `batch_size` pieces at a time (`batching.py` plans
+which, `AR.models.batch_decode` decodes them); SoVITS renders each piece's tokens with its
+phones and the timbre of the reference spectrogram(s) (plus, for v2Pro/v2ProPlus weights, their
+speaker vectors), seeded per piece so that batching does not change the audio; pieces are
+joined with `fragment_interval` seconds of silence. Loading lives in `loading.py`, streaming
+modes 2-3 in `stream.py`.
 """
 
 from __future__ import annotations
@@ -17,21 +20,28 @@ import random
 import re
 import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
 
+from GPT_SoVITS.AR.models.batch_decode import DecodeSettings, decode_steps
 from GPT_SoVITS.errors import CheckpointError, DataError, UnknownSymbolError
+from GPT_SoVITS.inference.batching import plan_batches
 from GPT_SoVITS.inference.loading import LoadedModel, check_same_table, load_gpt, load_sovits, load_sv_for
 from GPT_SoVITS.inference.params import PieceResult, SynthesisParams, SynthesisResult, Timings
-from GPT_SoVITS.inference.reference import Reference, load_reference
-from GPT_SoVITS.inference.text_split import ensure_final_punctuation, split_text
+from GPT_SoVITS.inference.precision import apply_cpu_precision
+from GPT_SoVITS.inference.reference import Reference, file_identity, load_reference
+from GPT_SoVITS.inference.text_split import ensure_final_punctuation, split_by_method
 
 logger = logging.getLogger(__name__)
 
 BERT_DIM = 1024
 TOKENS_PER_SECOND = 25
+STREAM_MODES = (1, 2, 3)
 _PRONOUNCEABLE = re.compile(r"\w")
 
 
@@ -58,15 +68,31 @@ class _Clock:
         return Timings(**self.spent)
 
 
+@dataclass(frozen=True, eq=False)
+class Job:
+    """One request, ready to decode: its pieces (text, phones, ids), the reference phone ids,
+    the references (main first: its tokens prompt the GPT; all give timbre), seed and params."""
+
+    pieces: tuple[tuple[str, list[str], list[int]], ...]
+    ref_ids: list[int]
+    references: tuple[Reference, ...]
+    seed: int
+    params: SynthesisParams
+    settings: DecodeSettings
+
+
 class TTS:
     """A loaded GPT + SoVITS + HuBERT trio sharing one symbol table (plus the speaker encoder for
     v2Pro/v2ProPlus SoVITS weights); `synthesize` makes audio.
 
-    One synthesis runs at a time per object (a lock), so a web UI may share one instance.
+    One synthesis runs at a time per object (a lock), so a web UI or a server may share one
+    instance; a stream holds the lock until it is exhausted, closed or cancelled. The last
+    `max_references` reference clips are cached by file identity.
     """
 
     def __init__(self, gpt: LoadedModel, sovits: LoadedModel, hubert: torch.nn.Module,
-                 device: str | torch.device = "cpu", speaker_encoder: torch.nn.Module | None = None):
+                 device: str | torch.device = "cpu", speaker_encoder: torch.nn.Module | None = None,
+                 *, max_references: int = 8):
         self.table = check_same_table(gpt, sovits)
         if sovits.needs_speaker_vector and speaker_encoder is None:
             raise CheckpointError(f"{sovits.path.name} is a {sovits.version} model: give it the speaker encoder "
@@ -79,31 +105,34 @@ class TTS:
         self.sample_rate = int(self.data_config.sampling_rate)
         self.device = torch.device(device)
         self.dtype = next(self.sovits.parameters()).dtype
-        self._lock = threading.Lock()
-        self._reference: tuple[tuple, Reference] | None = None
+        self.lock = threading.Lock()
+        self.max_references = max(1, int(max_references))
+        self._references: OrderedDict[tuple, Reference] = OrderedDict()
 
     @classmethod
     def from_files(cls, gpt_path: str | os.PathLike, sovits_path: str | os.PathLike,
                    hubert_dir: str | os.PathLike | None = None, *, device: str | None = None,
-                   half: bool = False, sv_path: str | os.PathLike | None = None) -> "TTS":
+                   half: bool = False, sv_path: str | os.PathLike | None = None, cpu_precision: str = "fp32",
+                   max_references: int = 8) -> "TTS":
         """Load both weight files (any table and version, via weights_compat) and a local HuBERT folder.
 
         `half` applies on CUDA only (fp16 on CPU is slow or unsupported); `hubert_dir` defaults
         to `GPT_SoVITS/pretrained_models/chinese-hubert-base`. A v2Pro/v2ProPlus SoVITS file (the
         version is read from the file) also loads the speaker encoder from `sv_path`, default
-        `GPT_SoVITS/pretrained_models/sv/pretrained_eres2netv2w24s4ep4.ckpt`.
+        `GPT_SoVITS/pretrained_models/sv/pretrained_eres2netv2w24s4ep4.ckpt`. `cpu_precision`
+        (fp32, bf16, int8) applies to the GPT on the CPU only (see `precision.py`).
         """
         from GPT_SoVITS.feature_extractor.cnhubert import load_cnhubert
         from GPT_SoVITS.pretrained import pretrained_path
 
         device = device or default_device()
         half = half and torch.device(device).type == "cuda"
-        gpt = load_gpt(gpt_path, device, half)
+        gpt = apply_cpu_precision(load_gpt(gpt_path, device, half), cpu_precision, device)
         sovits = load_sovits(sovits_path, device, half)
         check_same_table(gpt, sovits)  # before the HuBERT load: fail fast on a mismatched pair
         speaker_encoder = load_sv_for(sovits, sv_path, device, half)
         hubert = load_cnhubert(hubert_dir or pretrained_path("cnhubert"), device=device, half=half)
-        return cls(gpt, sovits, hubert, device, speaker_encoder)
+        return cls(gpt, sovits, hubert, device, speaker_encoder, max_references=max_references)
 
     # --- text --------------------------------------------------------------------------
 
@@ -126,10 +155,11 @@ class TTS:
                 f"Use GPT and SoVITS weights fine-tuned with the v2+{language} table (see docs/synthesis.md)"
             ) from None
 
-    def _pieces(self, text: str, language: str, max_chars: int) -> list[tuple[str, list[str], list[int]]]:
+    def _pieces(self, text: str, language: str, params: SynthesisParams) -> list[tuple[str, list[str], list[int]]]:
         if not text or not text.strip():
             raise DataError("the text to synthesise is empty")
-        pieces = [ensure_final_punctuation(p) for p in split_text(text, max_chars) if _PRONOUNCEABLE.search(p)]
+        pieces = [ensure_final_punctuation(p) for p in split_by_method(text, params.text_split_method, params.max_piece_chars)
+                  if _PRONOUNCEABLE.search(p)]
         if not pieces:
             raise DataError(f"the text to synthesise has nothing to pronounce: {text!r}")
         return [(piece, *self.phone_ids(piece, language)) for piece in pieces]
@@ -142,67 +172,147 @@ class TTS:
     # --- audio -------------------------------------------------------------------------
 
     def reference(self, path: str | os.PathLike) -> Reference:
-        """The reference's spectrogram and prompt tokens; the last one is cached by file identity."""
+        """The reference's spectrogram, prompt tokens (and speaker vector), cached by file identity
+        (path, size, mtime: a changed file is read again), the last `max_references` kept."""
         path = Path(path)
-        stat = path.stat() if path.is_file() else None
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size) if stat else None
-        if key is not None and self._reference is not None and self._reference[0] == key:
-            return self._reference[1]
+        key = file_identity(path)
+        if key is not None and key in self._references:
+            self._references.move_to_end(key)
+            return self._references[key]
         reference = load_reference(path, self.hubert, self.sovits, self.data_config, self.device, self.dtype,
                                    self.speaker_encoder)
-        self._reference = (key, reference)
+        if key is not None:
+            self._references[key] = reference
+            while len(self._references) > self.max_references:
+                self._references.popitem(last=False)
         return reference
 
-    def _render(self, tokens: torch.Tensor, text_ids: list[int], reference: Reference,
-                params: SynthesisParams, seed: int) -> np.ndarray:
-        """SoVITS: tokens [1, T] + piece phone ids -> float32 audio [640 * 2T / speed]."""
+    def render(self, codes: Sequence[int] | torch.Tensor, text_ids: list[int], references: Sequence[Reference],
+               params: SynthesisParams, seed: int) -> np.ndarray:
+        """SoVITS: semantic tokens + piece phone ids -> float32 audio [640 * 2T / speed], the timbre
+        averaged over `references`; the prior noise is drawn from `seed` alone."""
+        tokens = torch.as_tensor(codes, dtype=torch.long, device=self.device).view(1, 1, -1)
         text = torch.tensor([text_ids], dtype=torch.long, device=self.device)
+        specs = [reference.spec for reference in references]
+        svs = [reference.sv for reference in references] if self.speaker_encoder is not None else None
         forked = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)  # decode draws its prior noise from the global generator
-            audio = self.sovits.decode(tokens.unsqueeze(0), text, reference.spec,
-                                       noise_scale=params.noise_scale, speed=params.speed, sv_emb=reference.sv)
+            audio = self.sovits.decode(tokens, text, specs, noise_scale=params.noise_scale, speed=params.speed,
+                                       sv_emb=svs)
         audio = audio[0, 0].float().cpu().numpy()
         peak = float(np.abs(audio).max()) if audio.size else 0.0
         return audio / peak if peak > 1.0 else audio
 
+    def pause(self, params: SynthesisParams) -> np.ndarray:
+        return np.zeros(int(round(params.fragment_interval * self.sample_rate)), dtype=np.float32)
+
+    # --- requests ----------------------------------------------------------------------
+
+    def prepare(self, ref_audio: str | os.PathLike, ref_text: str, text: str, language: str, ref_language: str,
+                params: SynthesisParams, aux_refs: Sequence[str | os.PathLike] = (), clock: _Clock | None = None) -> Job:
+        """Text to phone ids and the reference clips to tensors: everything before the GPT."""
+        clock = clock or _Clock(self.device)
+        seed = params.seed if params.seed is not None else random.SystemRandom().randrange(2**31)
+        ref_ids = self._reference_ids(ref_text, ref_language)
+        pieces = tuple(self._pieces(text, language, params))
+        clock.lap("frontend")
+        references = tuple(self.reference(path) for path in (ref_audio, *aux_refs))
+        clock.lap("reference")
+        settings = DecodeSettings(
+            top_k=params.top_k, top_p=params.top_p, temperature=params.temperature,
+            repetition_penalty=params.repetition_penalty,
+            max_new_tokens=params.max_new_tokens or int(self.gpt.max_sec * TOKENS_PER_SECOND))
+        return Job(pieces, ref_ids, references, seed, params, settings)
+
+    def decode_steps(self, job: Job, indices: Sequence[int], generator: torch.Generator):
+        """`AR.models.batch_decode.decode_steps` over the pieces `indices` of `job` (one batch)."""
+        phones = [torch.tensor(job.ref_ids + job.pieces[i][2], dtype=torch.long, device=self.device) for i in indices]
+        berts = [torch.zeros((BERT_DIM, row.numel()), dtype=self.dtype, device=self.device) for row in phones]
+        return decode_steps(self.gpt, phones, berts, job.references[0].prompt, job.settings, generator)
+
+    def _decode(self, job: Job, indices: Sequence[int], generator: torch.Generator,
+                cancel: threading.Event | None = None) -> list[list[int]] | None:
+        """The tokens of each piece of one batch (None when `cancel` was set meanwhile)."""
+        found: list[list[int]] = [[] for _ in indices]
+        for step in self.decode_steps(job, indices, generator):
+            if cancel is not None and cancel.is_set():
+                return None
+            for row, token in zip(step.rows, step.tokens):
+                if token is not None:
+                    found[row].append(token)
+        return found
+
+    def _pieces_audio(self, job: Job, batches: list[list[int]], clock: _Clock,
+                      cancel: threading.Event | None = None) -> Iterator[tuple[int, list[int], np.ndarray]]:
+        """(piece index, tokens, audio) batch by batch, in the order of `batches`."""
+        generator = torch.Generator(device=self.device).manual_seed(job.seed)
+        for batch in batches:
+            with torch.inference_mode():
+                codes = self._decode(job, batch, generator, cancel)
+            clock.lap("gpt")
+            if codes is None:
+                return
+            for index, piece_codes in zip(batch, codes):
+                if cancel is not None and cancel.is_set():
+                    return
+                with torch.inference_mode():
+                    audio = self.render(piece_codes, job.pieces[index][2], job.references, job.params, job.seed + index)
+                clock.lap("sovits")
+                logger.debug("piece %d: %d phones, %d tokens", index, len(job.pieces[index][2]), len(piece_codes))
+                yield index, piece_codes, audio
+
     # --- synthesis ---------------------------------------------------------------------
 
     def synthesize(self, ref_audio: str | os.PathLike, ref_text: str, text: str, *, language: str = "ru",
-                   ref_language: str = "ru", params: SynthesisParams | None = None) -> SynthesisResult:
+                   ref_language: str = "ru", params: SynthesisParams | None = None,
+                   aux_refs: Sequence[str | os.PathLike] = ()) -> SynthesisResult:
         """Reference clip (3-10 s) + what it says + target text -> audio at `sample_rate`.
 
-        Same `params.seed` (and inputs, weights and device) -> identical audio.
+        `aux_refs`: more clips of the same voice whose timbre is averaged in (their text is not
+        needed). Same `params.seed` (and inputs, weights, device and batch size) -> identical audio.
         """
         params = params or SynthesisParams()
-        seed = params.seed if params.seed is not None else random.SystemRandom().randrange(2**31)
-        with self._lock, torch.inference_mode():
-            return self._synthesize(ref_audio, ref_text, text, language, ref_language, params, seed)
-
-    def _synthesize(self, ref_audio, ref_text: str, text: str, language: str, ref_language: str,
-                    params: SynthesisParams, seed: int) -> SynthesisResult:
-        clock = _Clock(self.device)
-        ref_ids = self._reference_ids(ref_text, ref_language)
-        pieces = self._pieces(text, language, params.max_piece_chars)
-        clock.lap("frontend")
-        reference = self.reference(ref_audio)
-        clock.lap("reference")
-        generator = torch.Generator(device=self.device).manual_seed(seed)
-        max_new = params.max_new_tokens or int(self.gpt.max_sec * TOKENS_PER_SECOND)
-        pause = np.zeros(int(round(params.pause_seconds * self.sample_rate)), dtype=np.float32)
-        chunks, results = [], []
-        for index, (piece, phones, ids) in enumerate(pieces):
-            phone_ids = torch.tensor([ref_ids + ids], dtype=torch.long, device=self.device)
-            bert = torch.zeros((1, BERT_DIM, phone_ids.shape[1]), dtype=self.dtype, device=self.device)
-            tokens = self.gpt.infer(
-                phone_ids, bert, reference.prompt, top_k=params.top_k, top_p=params.top_p,
-                temperature=params.temperature, repetition_penalty=params.repetition_penalty,
-                max_new_tokens=max_new, generator=generator,
-            )
-            clock.lap("gpt")
-            audio = self._render(tokens, ids, reference, params, seed + index)
-            clock.lap("sovits")
+        with self.lock:
+            clock = _Clock(self.device)
+            with torch.inference_mode():
+                job = self.prepare(ref_audio, ref_text, text, language, ref_language, params, aux_refs, clock)
+            lengths = [len(job.ref_ids) + len(piece[2]) for piece in job.pieces]
+            batches = plan_batches(lengths, params.gpt_batch_size, params.split_bucket, params.batch_threshold)
+            done = {index: (codes, audio) for index, codes, audio in self._pieces_audio(job, batches, clock)}
+        pause, chunks, results = self.pause(params), [], []
+        for index, (piece, phones, _) in enumerate(job.pieces):
+            codes, audio = done[index]
             chunks += [pause, audio] if chunks else [audio]
-            results.append(PieceResult(piece, tuple(phones), int(tokens.shape[1]), len(audio)))
-            logger.debug("piece %d: %d phones, %d tokens, %.2f s", index, len(ids), tokens.shape[1], len(audio) / self.sample_rate)
-        return SynthesisResult(self.sample_rate, np.concatenate(chunks).astype(np.float32), tuple(results), clock.timings(), seed)
+            results.append(PieceResult(piece, tuple(phones), len(codes), len(audio), tuple(codes)))
+        return SynthesisResult(self.sample_rate, np.concatenate(chunks).astype(np.float32), tuple(results),
+                               clock.timings(), job.seed)
+
+    def stream(self, ref_audio: str | os.PathLike, ref_text: str, text: str, *, language: str = "ru",
+               ref_language: str = "ru", params: SynthesisParams | None = None,
+               aux_refs: Sequence[str | os.PathLike] = (), mode: int = 1, min_chunk_length: int = 16,
+               overlap_length: int = 2, cancel: threading.Event | None = None) -> Iterator[np.ndarray]:
+        """Float32 mono chunks at `sample_rate` as they are ready (upstream's streaming modes).
+
+        1: one chunk per piece (the pause before it included); the chunks joined equal
+        `synthesize` with `split_bucket` off (streaming decodes pieces in text order). 2: chunks of
+        `min_chunk_length` tokens, each rendered with `overlap_length` tokens of the previous
+        one and cross-faded over them. 3: chunks of `min_chunk_length` tokens rendered alone and
+        butted together (least work per chunk, audible joins possible). Modes 2-3 decode one
+        piece at a time. Setting `cancel` ends the stream at the next GPT step or chunk.
+        """
+        from GPT_SoVITS.inference.stream import check_stream_options, stream_token_chunks
+
+        params = params or SynthesisParams()
+        check_stream_options(mode, min_chunk_length, overlap_length)
+        with self.lock:
+            clock = _Clock(self.device)
+            with torch.inference_mode():
+                job = self.prepare(ref_audio, ref_text, text, language, ref_language, params, aux_refs, clock)
+            pause = self.pause(params)
+            if mode == 1:
+                batches = plan_batches([0] * len(job.pieces), params.gpt_batch_size, split_bucket=False)
+                for index, _, audio in self._pieces_audio(job, batches, clock, cancel):
+                    yield np.concatenate([pause, audio]) if index else audio
+                return
+            yield from stream_token_chunks(self, job, mode, min_chunk_length, overlap_length, pause, cancel)

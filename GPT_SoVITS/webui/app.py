@@ -277,6 +277,13 @@ def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages
         speed = gr.Slider(0.5, 2.0, value=1.0, step=0.05, label=tr("speed"), elem_id="tts_speed")
         seed = gr.Number(label=tr("seed"), value=-1, precision=0, elem_id="tts_seed")
         max_new = gr.Number(label=tr("max_new_tokens"), value=0, precision=0, minimum=0, elem_id="tts_max_new")
+    from GPT_SoVITS.inference.params import DEFAULT_SPLIT_METHOD
+    from GPT_SoVITS.inference.text_split import SPLIT_METHOD_HELP
+
+    with gr.Row():
+        batch_size = gr.Slider(1, 16, value=1, step=1, label=tr("tts_batch_size"), elem_id="tts_batch_size")
+        split = gr.Dropdown([(f"{name}: {text}", name) for name, text in SPLIT_METHOD_HELP.items()],
+                            value=DEFAULT_SPLIT_METHOD, label=tr("tts_split"), elem_id="tts_split")
     normalize = gr.Checkbox(label=tr("tts_normalize"), value=False, elem_id="tts_normalize")
     button = gr.Button(tr("btn_synthesize"), variant="primary", elem_id="btn_synthesize")
     output = gr.Audio(label=tr("output_audio"), type="numpy", interactive=False, elem_id="tts_output")
@@ -284,7 +291,7 @@ def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages
 
     refresh.click(lambda: refreshed_weight_lists(gr, settings), None, [gpt, sovits])
     fields = [gpt, sovits, hubert, ref_audio, ref_text, ref_lang, text, lang, top_k, top_p, temperature, penalty,
-              speed, seed, max_new, normalize]
+              speed, seed, max_new, normalize, batch_size, split]
     button.click(callbacks.synthesize, fields, [output, status])
     return [gpt, sovits]
 

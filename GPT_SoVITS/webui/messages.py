@@ -67,6 +67,9 @@ EN = {
     "pr_reload_hint": "; press {button} to reload the file from disk",
     "tts_normalize": "Normalise the volume: loudest sample at -1 dBFS (off: the level the model produced, "
                      "as the command line writes it; on: like `synthesize --normalize`)",
+    "tts_batch_size": "Batch size: pieces the GPT decodes together (faster on long texts; with sampling the "
+                      "result depends on it)",
+    "tts_split": "How the text is cut into pieces",
     "tts_done": "done: {duration:.2f} s of audio from {pieces} piece(s), {tokens} tokens, seed {seed}, "
                 "real-time factor {rtf:.2f} ({gpt} + {sovits})",
 }
@@ -132,6 +135,9 @@ RU = {
     "pr_reload_hint": "; нажмите «{button}», чтобы перечитать файл с диска",
     "tts_normalize": "Нормализовать громкость: самый громкий отсчёт на -1 дБFS (выкл.: уровень, который выдала "
                      "модель, как в командной строке; вкл.: как `synthesize --normalize`)",
+    "tts_batch_size": "Размер пакета: сколько фрагментов GPT декодирует вместе (быстрее на длинных текстах; "
+                      "при сэмплировании результат от него зависит)",
+    "tts_split": "Как текст делится на фрагменты",
     "tts_done": "готово: {duration:.2f} с аудио из фрагментов: {pieces}, токенов: {tokens}, зерно {seed}, "
                 "коэффициент реального времени {rtf:.2f} ({gpt} + {sovits})",
 }

@@ -2,7 +2,8 @@
 
 Inference is imported lazily so the UI starts (and the other tabs work) even before any
 weights exist; the models stay cached in `inference.service` while the same files are chosen.
-The audio goes to the player as int16 at the model's level, the samples the CLI writes
+The form's batch size and split method reach `SynthesisParams` (`batch_size`,
+`text_split_method`); the audio goes to the player as int16 at the model's level, the samples the CLI writes
 (`inference.output`); Gradio would peak-normalise float audio.
 """
 
@@ -38,6 +39,8 @@ class SynthesisForm:
     seed: float
     max_new_tokens: float = 0  # 0: the GPT's own limit
     normalize: bool = False  # peak at -1 dBFS, as `synthesize --normalize`
+    batch_size: float = 1  # pieces per GPT batch
+    split_method: str = "cut3"  # cut0..cut5 (inference.params.DEFAULT_SPLIT_METHOD, not imported: lazy inference)
 
 
 def weight_choices(settings: UiSettings) -> tuple[list[str], list[str]]:
@@ -66,6 +69,7 @@ def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[in
         top_k=checks.check_positive_int(form.top_k, "top_k"), top_p=float(form.top_p),
         temperature=float(form.temperature), repetition_penalty=float(form.repetition_penalty),
         speed=float(form.speed), seed=seed, max_new_tokens=max_new if max_new > 0 else None,
+        batch_size=checks.check_positive_int(form.batch_size, "batch_size"), text_split_method=form.split_method,
     )
     tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"))  # used by v2Pro/v2ProPlus files
     result = tts.synthesize(ref, form.ref_text, form.text, language=form.lang, ref_language=form.ref_lang,

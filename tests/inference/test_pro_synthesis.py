@@ -40,8 +40,9 @@ def _decode_spy(tts, monkeypatch) -> list:
     calls = []
     original = tts.sovits.decode
 
-    def spy(codes, text, refer, **kwargs):
-        calls.append((refer.clone(), kwargs.get("sv_emb")))
+    def spy(codes, text, refer, **kwargs):  # one reference: the main clip (a list of one, or the tensor)
+        sv = kwargs.get("sv_emb")
+        calls.append(((refer[0] if isinstance(refer, list) else refer).clone(), sv[0] if isinstance(sv, list) else sv))
         return original(codes, text, refer, **kwargs)
 
     monkeypatch.setattr(tts.sovits, "decode", spy)

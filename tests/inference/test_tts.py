@@ -17,7 +17,7 @@ FAST = dict(max_new_tokens=30)
 
 
 def test_audio_length_follows_generated_tokens_pieces_and_pauses(tiny_tts, tiny_voice):
-    params = SynthesisParams(seed=1, pause_seconds=0.25, **FAST)
+    params = SynthesisParams(seed=1, fragment_interval=0.25, **FAST)
     result = tiny_tts.synthesize(tiny_voice.reference, REF_TEXT, "Привет, мир! Как дела? Всё хорошо.", params=params)
     assert result.sample_rate == 32000
     assert result.audio.dtype == np.float32 and np.isfinite(result.audio).all()
@@ -53,14 +53,17 @@ def test_no_seed_draws_one_that_reproduces(tiny_tts, tiny_voice):
 
 
 def _spy_on_gpt(tts, monkeypatch) -> list:
+    """(phones [1, N], bert [1, 1024, N], prompt [1, P]) of every piece the GPT decodes."""
+    from GPT_SoVITS.inference import tts as tts_module
+
     calls = []
-    original = tts.gpt.infer
+    original = tts_module.decode_steps
 
-    def spy(phones, bert, prompt, **kwargs):
-        calls.append((phones.clone(), bert.clone(), prompt.clone()))
-        return original(phones, bert, prompt, **kwargs)
+    def spy(model, phones, berts, prompt, *args, **kwargs):
+        calls.extend((row.unsqueeze(0).clone(), bert.unsqueeze(0).clone(), prompt.clone()) for row, bert in zip(phones, berts))
+        return original(model, phones, berts, prompt, *args, **kwargs)
 
-    monkeypatch.setattr(tts.gpt, "infer", spy)
+    monkeypatch.setattr(tts_module, "decode_steps", spy)
     return calls
 
 
