@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -24,6 +25,7 @@ from GPT_SoVITS.server.config import API_KEY_ENV, ServerConfig, read_server_conf
 logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "GPT_SoVITS/configs/tts_infer.yaml"
+WARM_UP_TEXTS = {"ru": "Привет, как дела?", "en": "Hello, how are you?"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +88,19 @@ def open_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def warm_up_frontends() -> None:
+    """Run each text frontend once (dictionaries, the stress model: tens of seconds on a small CPU),
+    so that the first client does not wait for it."""
+    from GPT_SoVITS.text.cleaner import clean_text
+    from GPT_SoVITS.text.languages import supported_codes
+
+    start = time.perf_counter()
+    for code in supported_codes():
+        if code in WARM_UP_TEXTS:
+            clean_text(WARM_UP_TEXTS[code], code)
+    logger.info("text frontends ready in %.1f s", time.perf_counter() - start)
+
+
 def is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -109,6 +124,7 @@ def serve(config: ServerConfig, host: str, port: int) -> int:
         return 1
     service = SpeechService(config)
     service.pool.get(*service.default_pair)  # load now: a wrong file is found before clients are told to come
+    warm_up_frontends()
     state = {"restart": False}
     server: uvicorn.Server | None = None
 

@@ -1,4 +1,5 @@
-"""One tiny project per test session and one server per test module (starting one takes seconds)."""
+"""One tiny project and one server per test session (a server start loads the models and warms the
+Russian frontend: seconds); modules that need other settings start their own."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def project(tmp_path_factory) -> Project:
     return make_project(tmp_path_factory.mktemp("api_project"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(project, tmp_path_factory) -> Iterator[Server]:
     running = Server(project.config, tmp_path_factory.mktemp("api_log") / "server.log")
     try:

@@ -53,8 +53,8 @@ def test_full_queue_is_503_with_retry_after_and_a_hang_up_stops_the_work(small_s
     with httpx.stream("POST", f"{server.url}/tts", json={**request("anna", LONG), "streaming_mode": 1},
                       timeout=300) as response:
         assert response.status_code == 200
-        first = next(response.iter_raw())
-        assert first.startswith(b"RIFF")
+        chunks = response.iter_raw()  # kept: a dropped iterator closes the connection
+        assert next(chunks).startswith(b"RIFF")
         busy = synthesize(server, request("anna", TEXTS[0]))
         assert busy.status_code == 503 and busy.headers["retry-after"] == "7"
         assert "the server is busy" in busy.json()["message"]
