@@ -100,3 +100,16 @@ def batch_from(pairs, table: SymbolTable) -> dict[str, torch.Tensor]:
     items = [{"phoneme_ids": torch.tensor(table.to_ids(phones)), "semantic_ids": torch.tensor(codes),
               "bert_feature": torch.zeros(1024, len(phones))} for _, phones, codes in pairs]
     return collate(items)
+
+
+FLIP_MARGIN = 1e-4  # batch invariance: a token may differ only where the two best logits are closer than this
+
+
+def flip_margin(model, phones: torch.Tensor, prompt: torch.Tensor, tokens: list[int], position: int) -> float:
+    """The gap between the two best logits where a decode chose differently (teacher-forced)."""
+    y = torch.cat((prompt[0], torch.tensor(tokens[:position], dtype=torch.long))).unsqueeze(0)
+    with torch.inference_mode():
+        logits, _ = model.logits_and_targets(phones.unsqueeze(0), torch.tensor([phones.numel()]), y,
+                                             torch.tensor([y.shape[1]]), torch.zeros(1, 1024, phones.numel()))
+    best = logits[0, prompt.shape[1] + position].float().topk(2).values
+    return float(best[0] - best[1])
