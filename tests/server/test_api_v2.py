@@ -9,12 +9,15 @@ from __future__ import annotations
 import io
 import re
 import struct
+import subprocess
+import sys
 
 import httpx
 import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.conftest import REPO_ROOT
 from tests.server.harness import REF_TEXT, TEXT
 
 pytestmark = pytest.mark.slow
@@ -53,6 +56,17 @@ def test_get_with_a_query_string_equals_post(server, project):
     got = httpx.get(f"{server.url}/tts", params=values, timeout=120)
     assert got.status_code == 200, got.content[:300]
     assert got.content == post(server, values).content  # greedy: the same bytes
+
+
+def test_greedy_request_equals_the_cli(server, project, tmp_path):
+    """The same inputs through `python -m GPT_SoVITS.synthesize` give the same bytes."""
+    gpt, sovits = project.pairs[0]
+    out = tmp_path / "cli.wav"
+    subprocess.run([sys.executable, "-m", "GPT_SoVITS.synthesize", "--gpt", str(gpt), "--sovits", str(sovits),
+                    "--hubert", str(project.hubert), "--ref", str(project.reference), "--ref-text", REF_TEXT,
+                    "--text", TEXT, "--top-k", "1", "--seed", "0", "--split", "cut5", "--batch-size", "1",
+                    "--device", "cpu", "-o", str(out)], cwd=REPO_ROOT, check=True, capture_output=True, timeout=300)
+    assert post(server, body(project)).content == out.read_bytes()
 
 
 def test_sillytavern_body_streams_ogg(server, project):
