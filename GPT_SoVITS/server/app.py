@@ -29,8 +29,18 @@ class BodyTooLargeError(TooLargeError):
     """The request body is over `server.max_body_bytes`."""
 
 
-def error_json(status: int, message: str, exception: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"message": message, "Exception": exception}, status_code=status, headers=headers)
+def error_json(status: int, message: str, exception: str, headers: dict | None = None,
+               openai: bool = False) -> JSONResponse:
+    """Upstream's error JSON; under /v1/ also OpenAI's `error` object, which OpenAI clients show."""
+    body = {"message": message, "Exception": exception}
+    if openai:
+        body["error"] = {"message": message, "type": "invalid_request_error" if status < 500 else "server_error",
+                         "code": exception}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _openai(request: Request) -> bool:
+    return request.url.path.startswith("/v1/")
 
 
 class Guard:
@@ -86,23 +96,23 @@ def install_error_handlers(app: FastAPI) -> None:
         message = " ".join(line.strip() for line in str(error).splitlines())
         logger.info("%s %s -> %s", request.method, request.url.path, message)
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, QueueFullError) else None
-        return error_json(_status(error), message, type(error).__name__, headers)
+        return error_json(_status(error), message, type(error).__name__, headers, _openai(request))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError):
         parts = [f"{'.'.join(str(p) for p in item['loc'][1:]) or 'body'}: {item['msg']}" for item in error.errors()]
-        return error_json(400, "; ".join(parts), "RequestValidationError")
+        return error_json(400, "; ".join(parts), "RequestValidationError", openai=_openai(request))
 
     @app.exception_handler(json.JSONDecodeError)
     async def not_json(request: Request, error: json.JSONDecodeError):
         return error_json(400, f"the body is not valid JSON (line {error.lineno}, column {error.colno})",
-                          "JSONDecodeError")
+                          "JSONDecodeError", openai=_openai(request))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception):
         logger.exception("%s %s failed", request.method, request.url.path)
         return error_json(500, "internal error while answering this request; the server log has the details",
-                          type(error).__name__)
+                          type(error).__name__, openai=_openai(request))
 
 
 def create_app(config: ServerConfig, *, service: SpeechService | None = None,

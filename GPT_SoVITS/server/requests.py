@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from GPT_SoVITS.errors import DataError
+from GPT_SoVITS.inference.params import SynthesisParams
 
 logger = logging.getLogger(__name__)
 
@@ -160,10 +161,8 @@ def require(request: TTSRequest, *names: str) -> None:
             raise RequestError("text is empty: give the text to speak")
 
 
-def synthesis_params(request: TTSRequest):
+def synthesis_params(request: TTSRequest) -> SynthesisParams:
     """The engine's `SynthesisParams` of a request (a bad value is the engine's `ConfigError`)."""
-    from GPT_SoVITS.inference.params import SynthesisParams
-
     return SynthesisParams(
         top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
         repetition_penalty=request.repetition_penalty, speed=request.speed_factor,

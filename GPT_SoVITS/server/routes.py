@@ -41,10 +41,10 @@ async def _json_body(request: Request) -> Any:
 def add_routes(app: FastAPI, service: SpeechService, admission: Admission,
                control: Callable[[str], None] | None) -> None:
     async def answer(job: Job, request: Request, route: str) -> Response:
-        ticket_holder = Answer(service, admission, route)
+        queued = Answer(service, admission, route)  # 503 here when the queue is full
         if job.streaming_mode:
-            return await ticket_holder.streamed(job, request)
-        return await ticket_holder.whole(job)
+            return await queued.streamed(job, request)
+        return await queued.whole(job)
 
     async def tts(values: Any, request: Request, route: str) -> Response:
         job = service.job_for(parse_request(TTSRequest, values, where=route))

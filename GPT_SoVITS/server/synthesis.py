@@ -13,12 +13,13 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 
 from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.errors import CheckpointError
+from GPT_SoVITS.inference.params import SynthesisParams
 from GPT_SoVITS.server.config import ServerConfig, Voice
 from GPT_SoVITS.server.encoders import API_V2_FORMATS, OPENAI_FORMATS, AudioFormat, get_format
 from GPT_SoVITS.server.languages import resolve_language
@@ -43,7 +44,7 @@ class Job:
     text: str
     language: str
     ref_language: str
-    params: Any  # inference.params.SynthesisParams
+    params: SynthesisParams
     aux_refs: tuple[Path, ...]
     audio_format: AudioFormat
     streaming_mode: int = 0
@@ -178,8 +179,7 @@ class SpeechService:
 
     def speech_job(self, request: SpeechRequest) -> Job:
         """An OpenAI speech request: `voice` names a configured voice, `model` is not used."""
-        require_input = (request.input or "").strip()
-        if not require_input:
+        if not (request.input or "").strip():
             raise RequestError("input is required: the text to speak" if request.input is None else "input is empty")
         name = request.voice.get("id") if isinstance(request.voice, dict) else request.voice
         if not name:

@@ -19,6 +19,7 @@ import soundfile as sf
 
 from tests.conftest import REPO_ROOT
 from tests.server.harness import REF_TEXT, TEXT
+from tests.server.test_encoders import require_ffmpeg
 
 pytestmark = pytest.mark.slow
 
@@ -106,6 +107,7 @@ def test_raw_and_aac(server, project):
     raw = post(server, body(project, media_type="raw"))
     assert raw.headers["content-type"] == "audio/raw"
     assert np.array_equal(np.frombuffer(raw.content, dtype="<i2"), pcm_of(post(server, body(project)).content))
+    require_ffmpeg()
     aac = post(server, body(project, media_type="aac"))
     assert aac.status_code == 200 and aac.content[:2] in (b"\xff\xf1", b"\xff\xf9")
 

@@ -4,7 +4,6 @@ and a client that hangs up mid-stream stopping its work."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import struct
 import subprocess
 
@@ -12,11 +11,16 @@ import pytest
 import soundfile as sf
 
 from GPT_SoVITS.inference.output import wav_stream_header
-from GPT_SoVITS.server.encoders import (API_V2_FORMATS, FORMATS, OPENAI_FORMATS, encode, encoder_available,
-                                        get_format, stream_encoder)
+from GPT_SoVITS.server.encoders import (API_V2_FORMATS, FORMATS, OPENAI_FORMATS, encode, get_format,
+                                        stream_encoder)
 from GPT_SoVITS.server.requests import RequestError
+from tests.external import require_program
 
 RATE = 32000
+
+
+def require_ffmpeg() -> str:
+    return require_program("ffmpeg", "apt-get install -y ffmpeg")
 
 
 def tone(seconds: float, seed: int = 0) -> np.ndarray:
@@ -50,9 +54,7 @@ def test_streamed_wav_header_marks_sizes_unknown_then_raw_pcm():
 
 
 def ffmpeg_decode(data: bytes) -> np.ndarray:
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("ffmpeg is not installed")
-    done = subprocess.run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "s16le", "pipe:1"], input=data,
+    done = subprocess.run([require_ffmpeg(), "-v", "error", "-i", "pipe:0", "-f", "s16le", "pipe:1"], input=data,
                           capture_output=True, check=True)
     return np.frombuffer(done.stdout, dtype="<i2")
 
@@ -88,8 +90,8 @@ def test_raw_and_openai_pcm():
     assert len(encode(FORMATS["pcm"], RATE, audio)) == 2 * 24000  # OpenAI's pcm: 24 kHz by its spec
 
 
-@pytest.mark.skipif(not encoder_available(FORMATS["aac"]), reason="ffmpeg is not installed")
 def test_aac_whole_and_streamed_are_adts():
+    require_ffmpeg()
     whole = encode(FORMATS["aac"], RATE, tone(1.0))
     assert whole[:2] in (b"\xff\xf1", b"\xff\xf9")  # ADTS sync word
     data = b"".join(streamed("aac", chunks()))

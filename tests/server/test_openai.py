@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 
 from tests.server.harness import TEXT
+from tests.server.test_encoders import require_ffmpeg
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,7 @@ def test_speech_streams_mp3_and_pcm(server, client):
     with client.audio.speech.with_streaming_response.create(model="tts-1", voice="anna", input=TEXT) as response:
         assert response.headers["content-type"] == "audio/mpeg"
         mp3 = b"".join(response.iter_bytes())
-    pcm16 = subprocess.run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-f", "s16le", "pipe:1"], input=mp3,
+    pcm16 = subprocess.run([require_ffmpeg(), "-v", "error", "-i", "pipe:0", "-f", "s16le", "pipe:1"], input=mp3,
                            capture_output=True, check=True).stdout
     whole, _ = sf.read(io.BytesIO(tts_wav(server, "anna")), dtype="int16")
     assert abs(len(pcm16) // 2 - len(whole)) < 0.1 * len(whole)
@@ -52,6 +53,8 @@ def test_speech_streams_mp3_and_pcm(server, client):
 
 @pytest.mark.parametrize("response_format", ["opus", "flac", "aac"])
 def test_speech_formats(client, response_format):
+    if response_format == "aac":
+        require_ffmpeg()
     data = client.audio.speech.create(model="tts-1", voice="anna", input=TEXT, response_format=response_format).content
     if response_format == "aac":
         assert data[:2] in (b"\xff\xf1", b"\xff\xf9")
@@ -75,3 +78,4 @@ def test_speech_errors_reach_the_client(client, kwargs, message):
     with pytest.raises(openai.BadRequestError) as caught:
         client.audio.speech.create(**values)
     assert message in str(caught.value)
+    assert caught.value.body["message"] in caught.value.message  # OpenAI's error object: what its clients show

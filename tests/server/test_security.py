@@ -1,16 +1,20 @@
-"""An API key (GSV_API_KEY or server.api_key) guards every endpoint; clients with it get through."""
+"""An API key (GSV_API_KEY or server.api_key) guards every endpoint; clients with it get through.
+The same server then serves older api_v2's /set_refer_audio and /control restart and exit."""
 
 from __future__ import annotations
+
+import time
 
 import httpx
 import openai
 import pytest
 
-from tests.server.harness import TEXT, Server
+from tests.server.harness import REF_TEXT, TEXT, Server
 
 pytestmark = pytest.mark.slow
 
 KEY = "test-key-9f3a"
+AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +48,40 @@ def test_the_right_key_works_for_both_kinds_of_client(keyed_server):
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=f"{keyed_server.url}/v1", api_key="wrong", max_retries=0).models.list()
     assert keyed_server.process.poll() is None  # still serving
+
+
+def tts(server, **values) -> httpx.Response:
+    return httpx.post(f"{server.url}/tts", json=values, headers=AUTH, timeout=120)
+
+
+def test_set_refer_audio_then_control_restart_then_exit(keyed_server, project):
+    """Older api_v2's default reference holds until a restart, which re-executes the same command
+    (the key still applies); exit ends the process. Runs last: it stops this module's server."""
+    server = keyed_server
+    without_reference = {"text": TEXT, "text_lang": "ru", "prompt_text": REF_TEXT, "prompt_lang": "ru", "top_k": 1,
+                         "seed": 0}
+    try:
+        assert tts(server, **without_reference).json()["message"] == "ref_audio_path is required"
+        relative = httpx.get(f"{server.url}/set_refer_audio", params={"refer_audio_path": "references/ref.wav"},
+                             headers=AUTH, timeout=30)
+        assert relative.status_code == 400  # relative to the server's root (the repository), not references/
+        answer = httpx.get(f"{server.url}/set_refer_audio", params={"refer_audio_path": str(project.reference)},
+                           headers=AUTH, timeout=30)
+        assert answer.json() == {"message": "success"}
+        assert tts(server, **without_reference).content == \
+            tts(server, **without_reference, ref_audio_path=str(project.reference)).content
+        answer = httpx.get(f"{server.url}/control", params={"command": "restart"}, headers=AUTH,
+                           timeout=30)
+        assert answer.json() == {"message": "restarting"}
+        deadline = time.monotonic() + 60
+        while "restarting:" not in server.log_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "restarting:" in server.log_text()
+        server.wait_ready(AUTH)  # the same process (re-executed) answers again, with the config's state
+        assert tts(server, voice="anna", text=TEXT).status_code == 200
+        assert tts(server, **without_reference).status_code == 400
+        assert httpx.post(f"{server.url}/control", json={"command": "exit"}, headers=AUTH,
+                          timeout=30).status_code == 200
+        assert server.process.wait(timeout=60) == 0
+    finally:
+        server.stop()

@@ -1,18 +1,16 @@
-"""Starting the server: missing weights, a port in use, a public address, /control restart and exit."""
+"""Starting the server: missing weights, a config error, a port in use, a public address."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT
-from tests.server.harness import REF_TEXT, TEXT, Server, free_port
+from tests.server.harness import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -52,37 +50,3 @@ def test_a_port_in_use_is_one_clear_line(project):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         f"error: port {port} on 127.0.0.1 is in use (another server is running there?); choose another with -p"]
-
-
-def tts(server, **values) -> httpx.Response:
-    return httpx.post(f"{server.url}/tts", json=values, timeout=120)
-
-
-def test_set_refer_audio_then_control_restart_then_exit(project, tmp_path):
-    """Older api_v2's default reference holds until a restart, which re-executes the same command."""
-    server = Server(project.config, tmp_path / "server.log").wait_ready()
-    without_reference = {"text": TEXT, "text_lang": "ru", "prompt_text": REF_TEXT, "prompt_lang": "ru", "top_k": 1,
-                         "seed": 0}
-    try:
-        assert tts(server, **without_reference).json()["message"] == "ref_audio_path is required"
-        relative = httpx.get(f"{server.url}/set_refer_audio", params={"refer_audio_path": "references/ref.wav"},
-                             timeout=30)
-        assert relative.status_code == 400  # relative to the server's root (the repository), not references/
-        answer = httpx.get(f"{server.url}/set_refer_audio", params={"refer_audio_path": str(project.reference)},
-                           timeout=30)
-        assert answer.json() == {"message": "success"}
-        assert tts(server, **without_reference).content == \
-            tts(server, **without_reference, ref_audio_path=str(project.reference)).content
-        answer = httpx.get(f"{server.url}/control", params={"command": "restart"}, timeout=30)
-        assert answer.json() == {"message": "restarting"}
-        deadline = time.monotonic() + 60
-        while "restarting:" not in server.log_text() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert "restarting:" in server.log_text()
-        server.wait_ready()  # the same process (re-executed) answers again, with the config's state
-        assert tts(server, voice="anna", text=TEXT).status_code == 200
-        assert tts(server, **without_reference).status_code == 400
-        assert httpx.post(f"{server.url}/control", json={"command": "exit"}, timeout=30).status_code == 200
-        assert server.process.wait(timeout=60) == 0
-    finally:
-        server.stop()
