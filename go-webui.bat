@@ -14,7 +14,7 @@ if not exist "%VENV%\Scripts\python.exe" (
     "%PYTHON%" -m venv "%VENV%" || exit /b 1
 )
 
-for /f "usebackq delims=" %%h in (`"%VENV%\Scripts\python.exe" -c "import hashlib,os;print(hashlib.sha256(open('requirements.txt','rb').read()+os.environ['TORCH_SPEC'].encode()).hexdigest())"`) do set "WANTED=%%h"
+for /f "usebackq delims=" %%h in (`"%VENV%\Scripts\python.exe" -c "import hashlib,os;print(hashlib.sha256(open('requirements.txt','rb').read()+open('requirements-nodeps.txt','rb').read()+os.environ['TORCH_SPEC'].encode()).hexdigest())"`) do set "WANTED=%%h"
 set "HAVE="
 if exist "%STAMP%" set /p HAVE=<"%STAMP%"
 if not "%HAVE%"=="%WANTED%" (
@@ -22,6 +22,7 @@ if not "%HAVE%"=="%WANTED%" (
     "%VENV%\Scripts\python.exe" -m pip install --upgrade pip || exit /b 1
     "%VENV%\Scripts\python.exe" -m pip install %TORCH_SPEC% || exit /b 1
     "%VENV%\Scripts\python.exe" -m pip install -r requirements.txt || exit /b 1
+    "%VENV%\Scripts\python.exe" -m pip install --no-deps -r requirements-nodeps.txt || exit /b 1
     > "%STAMP%" echo %WANTED%
 )
 

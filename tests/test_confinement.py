@@ -32,14 +32,14 @@ def test_a_symlink_out_of_the_root_is_refused_and_the_message_does_not_say_wheth
     root = tmp_path / "root"
     root.mkdir()
     (tmp_path / "secret.txt").write_text("secret")
-    (root / "link.txt").symlink_to(tmp_path / "secret.txt")
-    (root / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    (root / "to-file.txt").symlink_to(tmp_path / "secret.txt")
+    (root / "to-none.txt").symlink_to(tmp_path / "missing.txt")
     allowed = AllowedFolders.of([root])
     with pytest.raises(PathRefusedError) as existing:
-        allowed.resolve("link.txt")
+        allowed.resolve("to-file.txt")
     with pytest.raises(PathRefusedError) as missing:
-        allowed.resolve("dangling.txt")
-    assert str(existing.value).replace("link", "X") == str(missing.value).replace("dangling", "X")
+        allowed.resolve("to-none.txt")
+    assert str(existing.value).replace("to-file", "X") == str(missing.value).replace("to-none", "X")
 
 
 def test_a_sibling_folder_with_a_common_prefix_is_not_inside(tmp_path):

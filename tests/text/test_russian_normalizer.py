@@ -14,7 +14,7 @@ CASES = [
     ("До 2-го числа", "до второго числа"),
     ("Во 2-м классе", "во втором классе"),
     ("Ровно 3,5 кг", "ровно три целых пять десятых килограмма"),
-    ("Встреча в 10:30", "встреча в десять, тридцать"),
+    ("Встреча в 10:30", "встреча в десять тридцать"),
     ("Скидка 15%", "скидка пятнадцать процентов"),
     ("Это 100 ₽", "это сто рублей"),
     ("Всего 5 $", "всего пять долларов"),
@@ -32,6 +32,34 @@ CASES = [
     ("См. ниже", "смотри ниже"),
     ("Это т.н. тест", "это так называемый тест"),
 ]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Встретимся в 18:30.", "встретимся в восемнадцать тридцать."),  # no comma: no pause inside a time
+    ("Поезд в 10:05 утра", "поезд в десять ноль пять утра"),
+    ("Открыто с 9:00", "открыто с девять ноль ноль"),
+    ("В 21:01 и в 22:22", "в двадцать один ноль одна и в двадцать два двадцать две"),  # минута: одна, две
+    ("В 0:45", "в ноль сорок пять"),
+    ("Ровно в 18:30:15", "ровно в восемнадцать часов тридцать минут пятнадцать секунд"),  # left to the library
+    ("Счёт 2:1", "счёт два - один"),  # not a time: one-digit minutes
+])
+def test_clock_times_are_read_in_one_breath(raw: str, expected: str) -> None:
+    assert normalize(raw).text == expected
+
+
+@pytest.mark.parametrize("text", ["25:30", "18:60", "1:2:30", "3.18:30", "18:305"])
+def test_what_is_not_a_clock_time_is_left_to_the_library(text: str) -> None:
+    from GPT_SoVITS.text.russian.normalizer import _TIME
+
+    assert _TIME.search(text) is None
+
+
+def test_a_time_has_no_pause_in_the_phones() -> None:
+    from GPT_SoVITS.text.russian.frontend import clean
+
+    cleaned = clean("Встретимся в 18:30")
+    assert cleaned.norm_text == "встретимся в восемнадцать тридцать"
+    assert "," not in cleaned.phones
 
 
 @pytest.mark.parametrize(("raw", "expected"), CASES)

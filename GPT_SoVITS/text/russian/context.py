@@ -31,6 +31,17 @@ PREPOSITION_CASES: dict[str, frozenset[str]] = {
     **{p: frozenset({"accs", "ablt"}) for p in ("за", "под", "подо")},
 }
 COUNT_WORDS = frozenset("два две три четыре оба обе полтора полторы".split())
+#: Quantity words and verbs (lemmas) after which a noun is in the genitive: `много воды`,
+#: `боится грозы`, `не хватает места`, `достигли вершины` (Russian Grammar 1980 on the
+#: genitive object; `ждать`, `хотеть`, `искать`, which also take the accusative, are left out).
+QUANTITY_WORDS = frozenset("много мало немного немало сколько столько несколько".split())
+GENITIVE_VERBS = frozenset(
+    "бояться побояться испугаться пугаться опасаться стесняться избегать избежать достичь достигнуть "
+    "достигать касаться коснуться лишиться лишаться хватать хватить недоставать добиться добиваться "
+    "придерживаться сторониться остерегаться".split()
+)
+#: Prepositions with several cases (left out of PREPOSITION_CASES): they still open a phrase.
+_OTHER_PREPOSITIONS = frozenset("с со по между меж".split())
 PERSONAL_PRONOUNS = {
     "я": ("1per", "sing"), "ты": ("2per", "sing"), "мы": ("1per", "plur"), "вы": ("2per", "plur"),
     "он": ("3per", "sing"), "она": ("3per", "sing"), "оно": ("3per", "sing"), "они": ("3per", "plur"),
@@ -119,12 +130,21 @@ def _subject_rule(subject: str) -> Predicate | None:
 
 def _plural_verb_follows(tokens: list[str], index: int) -> Predicate | None:
     """A sentence-initial noun followed by a plural verb is its plural subject."""
-    for word in _clause_after(tokens, index)[:4]:
+    governed = False  # inside a prepositional phrase (`в горах`): its noun is no subject
+    for word in _clause_after(tokens, index)[:5]:
+        if word in PREPOSITION_CASES or word in _OTHER_PREPOSITIONS:
+            governed = True
+            continue
+        if word == "не":
+            continue
         verbs = [p.tag for p in parses(word) if p.tag.POS == "VERB" and p.tag.mood == "indc"]
         if verbs:
             if all(tag.number == "plur" for tag in verbs):
                 return lambda p: p.tag.POS == "NOUN" and p.tag.number == "plur" and p.tag.case == "nomn"
             return None
+        if governed and has_pos(word, *_NOMINALS):
+            governed = not has_pos(word, "NOUN", "NPRO")  # the phrase ends with its noun
+            continue
         if word in PERSONAL_PRONOUNS or any(p.tag.POS in ("NOUN", "NPRO") and p.tag.case == "nomn" for p in parses(word)):
             return None  # the verb may agree with that word instead ("Дома мы пили чай")
     return None
@@ -164,8 +184,33 @@ def _clause_initial_rule(tokens: list[str], index: int) -> tuple[str, Predicate]
     rule = _object_before_verb(tokens, index)
     if rule is not None:
         return "object before verb", rule
+    after = _clause_after(tokens, index)
+    if after and after[0] in PERSONAL_PRONOUNS and has_pos(tokens[index], "VERB"):
+        rule = _subject_rule(after[0])  # a verb before its pronoun subject: `Жила она одна`
+        return ("subject after verb", rule) if rule is not None else None
     rule = _plural_verb_follows(tokens, index)
     return ("plural subject", rule) if rule is not None else None
+
+
+def _governs_genitive(word: str) -> bool:
+    """A form of a verb that takes a genitive object (`боится`, `коснулся`, `хватает`); every
+    analysis must be such a verb, so a noun or adjective spelled alike never counts."""
+    analyses = parses(word)
+    return bool(analyses) and all(
+        p.tag.POS in ("VERB", "INFN", "GRND") and p.normal_form in GENITIVE_VERBS for p in analyses)
+
+
+def _negated_existence(before: list[str]) -> bool:
+    """`нет` earlier in the clause with only a prepositional phrase or adverbs between it and
+    the word: `нет у меня сестры`, `нет больше воды` (the genitive of negated existence)."""
+    if "нет" not in before[:4]:
+        return False
+    between = before[: before.index("нет")]
+    for i, word in enumerate(between):
+        after_preposition = i + 1 < len(between) and between[i + 1] in PREPOSITION_CASES
+        if not (word in PREPOSITION_CASES or after_preposition or (has_pos(word, "ADVB") and not has_pos(word, "NOUN"))):
+            return False
+    return True
 
 
 def context_rule(tokens: list[str], index: int) -> tuple[str, Predicate] | None:
@@ -184,6 +229,8 @@ def context_rule(tokens: list[str], index: int) -> tuple[str, Predicate] | None:
         return "preposition", lambda p: p.tag.case in cases
     if head in COUNT_WORDS:
         return "count", lambda p: True
+    if head in QUANTITY_WORDS or (head is not None and _governs_genitive(head)) or _negated_existence(before):
+        return "genitive", lambda p: p.tag.case in ("gent", "gen2")
     if modifiers:
         rule = _modifier_rule(before[0])
         if rule is not None:

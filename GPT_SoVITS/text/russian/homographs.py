@@ -16,7 +16,7 @@ from functools import lru_cache
 from os.path import commonprefix
 from typing import Any
 
-from GPT_SoVITS.text.russian import silero
+from GPT_SoVITS.text.russian import silero, stress_dictionary
 from GPT_SoVITS.text.russian.context import after_count_word, context_rule
 from GPT_SoVITS.text.russian.lexicon import VOWELS
 from GPT_SoVITS.text.russian.morphology import form_key, parses, plausible_lemmas
@@ -209,12 +209,15 @@ def _by_exclusion(word: str, rule: str, readings: set[str], kept: list[Any]) -> 
     known_kept = {r for p, r in zip(parses(word), _readings(word)) if p in kept} - {None}
     if not excluded or len(known_kept) > 1:
         return None
-    listed = set(silero.listed_readings(word))
+    silero_listed = set(silero.listed_readings(word))
+    listed = silero_listed | set(stress_dictionary.readings(word))
     one_form = len(kept_forms) == 1 and None not in kept_forms and None not in truly_excluded
     if not known_kept and all("ё" in r for r in excluded):
         left = {r for r in readings if "ё" not in r}
-    elif len(listed) == 2 and (_single_lemma(word) or one_form or rule == "short adjective"):
-        left = listed - excluded
+    elif len(silero_listed) == 2 and (_single_lemma(word) or one_form or rule == "short adjective"):
+        left = silero_listed - excluded
+    elif one_form and len(listed - excluded) == 1:
+        left = listed - excluded  # the dictionary lists every reading of the spelling: `бабушка с+ела`
     else:
         return None
     return left.pop() if len(left) == 1 and known_kept <= left else None

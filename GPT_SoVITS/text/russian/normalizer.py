@@ -1,7 +1,7 @@
 """Russian text normalisation: raw text -> lower-case Cyrillic words, stress marks and v2 punctuation.
 
-Unicode clean-up, then ru-normalizr (MIT, offline) for numbers with case agreement,
-dates, times, currency, abbreviations and Latin words, then our own fallbacks and the
+Unicode clean-up, clock times (`18:30` read without a pause), then ru-normalizr (MIT,
+offline) for numbers with case agreement, dates, currency, abbreviations and Latin words, then our own fallbacks and the
 mapping of punctuation onto v2's symbols `, . ! ? - …`. A number too long to read as a
 number, or with leading zeros, is read digit by digit. Characters that cannot be spoken are
 removed and counted (`NormalizedText.removed`, quotes excepted), never silently. No stress or phones here.
@@ -101,6 +101,35 @@ def spell_digits(digits: str) -> str:
     return " ".join(_DIGIT_NAMES[int(digit)] for digit in digits if digit.isdigit())
 
 
+_UNITS = ("ноль один два три четыре пять шесть семь восемь девять десять одиннадцать двенадцать тринадцать "
+          "четырнадцать пятнадцать шестнадцать семнадцать восемнадцать девятнадцать").split()
+_TENS = {2: "двадцать", 3: "тридцать", 4: "сорок", 5: "пятьдесят"}
+#: A clock time H:MM or HH:MM (hours 0-23), not part of a longer number or of H:MM:SS.
+_TIME = re.compile(r"(?<![\d:.,])([01]?\d|2[0-3]):([0-5]\d)(?![\d]|:\d)")
+
+
+def _cardinal(number: int, feminine: bool = False) -> str:
+    """0-59 in words, nominative (`одна`, `две` for a feminine noun such as минута)."""
+    words = [_UNITS[number]] if number < 20 else [_TENS[number // 10]] + ([_UNITS[number % 10]] if number % 10 else [])
+    if feminine and words[-1] in ("один", "два"):
+        words[-1] = {"один": "одна", "два": "две"}[words[-1]]
+    return " ".join(words)
+
+
+def read_time(match: re.Match[str]) -> str:
+    """`18:30` -> `восемнадцать тридцать`, `10:05` -> `десять ноль пять`, `9:00` -> `девять ноль
+    ноль`: hours and minutes in one breath, as a clock time is said. ru-normalizr would put a
+    comma (a pause) between them (`восемнадцать, тридцать`), so times are read here first."""
+    hours, minutes = int(match.group(1)), match.group(2)
+    if minutes == "00":
+        spoken = "ноль ноль"
+    elif minutes[0] == "0":
+        spoken = "ноль " + _cardinal(int(minutes[1]), feminine=True)
+    else:
+        spoken = _cardinal(int(minutes), feminine=True)
+    return f"{_cardinal(hours)} {spoken}"
+
+
 def _map_punctuation(text: str, removed: Counter) -> str:
     """Map punctuation onto v2's symbols and drop what cannot be spoken, counting all but quotes."""
     text = _DASHES.sub(" - ", text)
@@ -192,6 +221,7 @@ def _spell_abbreviations(source: str, normalized: str) -> str:
 def normalize(text: str) -> NormalizedText:
     """Normalise raw Russian `text` for stress and G2P (see the module docstring)."""
     text = clean_unicode(text)
+    text = _TIME.sub(read_time, text)
     text = _LEADING_ZEROS.sub(lambda match: f" {spell_digits(match.group(0))} ", text)
     text = _LONG_NUMBER.sub(lambda match: f" {spell_digits(match.group(0))} ", text)
     source = text
