@@ -68,13 +68,18 @@ def rss_mib(pid: int) -> float:
 
 
 def one_request(client, url: str) -> tuple[int, float, float]:
-    """(status, seconds to the first body byte, seconds to the last)."""
+    """(status, seconds to the first body byte, seconds to the last); status 0 when the transport failed."""
+    import httpx
+
     start = time.perf_counter()
     first = None
-    with client.stream("POST", f"{url}/tts", json={"voice": "bench", "text": TEXT, "streaming_mode": 1}) as response:
-        for chunk in response.iter_raw():
-            if first is None and chunk:
-                first = time.perf_counter() - start
+    try:
+        with client.stream("POST", f"{url}/tts", json={"voice": "bench", "text": TEXT, "streaming_mode": 1}) as response:
+            for chunk in response.iter_raw():
+                if first is None and chunk:
+                    first = time.perf_counter() - start
+    except httpx.TransportError:  # a timeout or a dropped connection is an error of this run, not a crash
+        return 0, float("nan"), time.perf_counter() - start
     return response.status_code, first or float("nan"), time.perf_counter() - start
 
 
