@@ -11,6 +11,8 @@ Tables (printed as markdown, variants side by side):
   to the last one.
 - sovits: SoVITS rendering of 4 equal-length pieces one by one vs as one batch of 4 (the best
   case for batching: no padding).
+- pool: the memory one more loaded GPT + SoVITS pair takes (process RSS before and after
+  loading it next to a first one; HuBERT and the speaker encoder are shared, not counted).
 - precision: the GPT at batch 1 in fp32, bf16 and dynamic int8 on the CPU: tokens/s and
   teacher-forced top-1 agreement with fp32 over the positions of an fp32 greedy decode.
 Random GPT weights rarely emit EOS, so each piece decodes `--tokens` tokens (all rows end
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -49,7 +52,7 @@ VERSION = "v2ProPlus"
 TINY_SOVITS = {"inter_channels": 16, "hidden_channels": 16, "filter_channels": 32, "n_heads": 2, "n_layers": 1,
                "kernel_size": 3, "resblock_kernel_sizes": [3], "resblock_dilation_sizes": [[1, 3]],
                "gin_channels": 24, "upsample_initial_channel": 48}
-PARTS = ("batch", "stream", "sovits", "precision")
+PARTS = ("batch", "stream", "sovits", "precision", "pool")
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,30 @@ def precision_rows(files: Files, positions: int, reference: Path, speed_tokens: 
     return rows
 
 
+def _rss_mib() -> float:
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def pool_rows(files: Files, device: str = "cpu") -> list[list]:
+    """[what, MiB] for a second pair loaded the way `ModelPool` loads one (the first stays loaded)."""
+    import gc
+
+    from GPT_SoVITS.inference.loading import load_gpt, load_sovits
+
+    first = (load_gpt(files.gpt, device), load_sovits(files.sovits, device))
+    gc.collect()
+    before = _rss_mib()
+    second = (load_gpt(files.gpt, device), load_sovits(files.sovits, device))
+    gc.collect()
+    after = _rss_mib()
+    tensors = sum(t.numel() * t.element_size() for loaded in second
+                  for t in (*loaded.model.parameters(), *loaded.model.buffers())) / 2**20
+    del first
+    return [["process RSS growth for one more pair", round(after - before)],
+            ["its parameters and buffers (GPT + SoVITS, fp32)", round(tensors)]]
+
+
 def table(title: str, header: list[str], rows: list[list]) -> str:
     lines = [f"\n{title}\n", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
@@ -247,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
             print(table("GPT precision on the CPU, batch 1", ["precision", "tokens/s", "x fp32",
                         "top-1 agreement with fp32", "positions"],
                         precision_rows(files, args.positions, files.reference)), flush=True)
+        if "pool" in parts:
+            print(table(f"Memory of one more loaded {VERSION} pair on {args.device}", ["what", "MiB"],
+                        pool_rows(files, args.device)), flush=True)
     return 0
 
 

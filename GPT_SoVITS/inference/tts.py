@@ -299,19 +299,26 @@ class TTS:
         one and cross-faded over them. 3: chunks of `min_chunk_length` tokens rendered alone and
         butted together (least work per chunk, audible joins possible). Modes 2-3 decode one
         piece at a time. Setting `cancel` ends the stream at the next GPT step or chunk.
+        The text, the clips and the options are checked when `stream` is called (errors raise
+        then, before a chunk is asked for); the voice's lock is held while chunks are drawn.
         """
-        from GPT_SoVITS.inference.stream import check_stream_options, stream_token_chunks
+        from GPT_SoVITS.inference.stream import check_stream_options
 
         params = params or SynthesisParams()
         check_stream_options(mode, min_chunk_length, overlap_length)
-        with self.lock:
-            clock = _Clock(self.device)
-            with torch.inference_mode():
-                job = self.prepare(ref_audio, ref_text, text, language, ref_language, params, aux_refs, clock)
-            pause = self.pause(params)
+        with self.lock, torch.inference_mode():  # bad text, options or clips raise here, before any chunk
+            job = self.prepare(ref_audio, ref_text, text, language, ref_language, params, aux_refs)
+        return self._stream_job(job, mode, min_chunk_length, overlap_length, cancel)
+
+    def _stream_job(self, job: Job, mode: int, min_chunk_length: int, overlap_length: int,
+                    cancel: threading.Event | None) -> Iterator[np.ndarray]:
+        from GPT_SoVITS.inference.stream import stream_token_chunks
+
+        with self.lock:  # held while the stream is consumed; released when it ends, is closed or cancelled
+            pause = self.pause(job.params)
             if mode == 1:
-                batches = plan_batches([0] * len(job.pieces), params.gpt_batch_size, split_bucket=False)
-                for index, _, audio in self._pieces_audio(job, batches, clock, cancel):
+                batches = plan_batches([0] * len(job.pieces), job.params.gpt_batch_size, split_bucket=False)
+                for index, _, audio in self._pieces_audio(job, batches, _Clock(self.device), cancel):
                     yield np.concatenate([pause, audio]) if index else audio
                 return
             yield from stream_token_chunks(self, job, mode, min_chunk_length, overlap_length, pause, cancel)

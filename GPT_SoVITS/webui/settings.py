@@ -36,6 +36,8 @@ class UiSettings:
     port: int = DEFAULT_PORT
     repo_root: Path = REPO_ROOT
     pro_s2_configs: tuple[tuple[str, Path], ...] = ()  # (version, base SoVITS config) given at start-up
+    tts_max_pairs: int = 2  # synthesis: GPT + SoVITS pairs kept loaded (inference.ModelPool)
+    cpu_precision: str = "fp32"  # synthesis: the GPT's format on the CPU (inference.precision)
 
     def s2_config_for(self, version: str) -> Path:
         """The base SoVITS config of `version`: `s2_config` for v2, the given or shipped configs/s2<version>.json else."""
@@ -82,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", help="working folder for logs/, TEMP/ and weights (env GPT_SOVITS_ROOT)")
     parser.add_argument("--s2-config", help="base SoVITS config (env GPT_SOVITS_S2_CONFIG; default configs/s2.json)")
     parser.add_argument("--s1-config", help="base GPT config (env GPT_SOVITS_S1_CONFIG; default configs/s1longer-v2.yaml)")
+    parser.add_argument("--tts-voices", type=int, default=2,
+                        help="synthesis: GPT + SoVITS pairs kept loaded, least recently used dropped (default 2)")
+    parser.add_argument("--cpu-precision", choices=("fp32", "bf16", "int8"), default="fp32",
+                        help="synthesis on the CPU: the GPT's format (default fp32; see docs/benchmarks.md)")
     for version in PRO_VERSIONS:
         parser.add_argument(f"--s2{version}-config", dest=f"s2_{version}",
                             help=f"base SoVITS config of {version} (env {_pro_env(version)}; default configs/s2{version}.json)")
@@ -107,6 +113,8 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Ui
         raise ConfigError(f"--root {root}: not a folder")
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port {args.port}: expected 1-65535")
+    if args.tts_voices < 1:
+        raise ConfigError(f"--tts-voices {args.tts_voices}: expected 1 or more")
     s2 = args.s2_config or environ.get("GPT_SOVITS_S2_CONFIG") or str(REPO_ROOT / "configs" / "s2.json")
     s1 = args.s1_config or environ.get("GPT_SOVITS_S1_CONFIG") or str(REPO_ROOT / "configs" / "s1longer-v2.yaml")
     return UiSettings(
@@ -117,6 +125,8 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Ui
         lang=resolve_lang(args.lang, environ),
         host="0.0.0.0" if args.listen else "127.0.0.1",
         port=args.port,
+        tts_max_pairs=args.tts_voices,
+        cpu_precision=args.cpu_precision,
     )
 
 

@@ -71,7 +71,8 @@ def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[in
         speed=float(form.speed), seed=seed, max_new_tokens=max_new if max_new > 0 else None,
         batch_size=checks.check_positive_int(form.batch_size, "batch_size"), text_split_method=form.split_method,
     )
-    tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"))  # used by v2Pro/v2ProPlus files
+    tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"),  # used by v2Pro/v2ProPlus files
+                  cpu_precision=settings.cpu_precision, max_pairs=settings.tts_max_pairs)
     result = tts.synthesize(ref, form.ref_text, form.text, language=form.lang, ref_language=form.ref_lang,
                             params=params)
     status = translator(settings.lang)("tts_done").format(

@@ -28,6 +28,8 @@ STEPS: dict[str, tuple[str, str]] = {
                  "bench.gpucheck.distributed_check:run_torchrun_check"),
     "synthesis": ("3 Russian sentences: real-time factor, greedy tokens against the CPU",
                   "bench.gpucheck.synthesis_check:run_synthesis_check"),
+    "synthesis_batch": ("v2ProPlus paragraph at GPT batch 1-16 (fp16), streaming modes 1-3 first chunk",
+                        "bench.gpucheck.synthesis_batch_check:run_synthesis_batch_check"),
     "sv_stage": ("stage 2-get-sv (v2Pro) batched and per-file, fp32 and half, against the CPU in fp32",
                  "bench.gpucheck.sv_check:run_sv_check"),
     "stage3_speed": ("stage 3 batched against the per-file loop (target 5x)", "bench.gpucheck.speed:run_stage3_speed"),

@@ -188,5 +188,20 @@ def test_dry_run_of_every_step_on_the_cpu(tmp_path):
     assert steps["torchrun"]["figures"]["backend"] == "gloo"
     assert checks["2-get-sv fp32, batch 2: vectors finite and within 0.01 of CPU fp32"]  # batching changes no vector
     assert "half precision skipped: the stage runs fp32 on a CPU" in steps["sv_stage"]["notes"]
+    assert checks["every batch size gave audio for all 10 pieces"]
+    assert steps["synthesis_batch"]["figures"]["batch sizes with batch 1's tokens"] == 9  # fp32: batch-invariant
     assert "| stage3_speed | passed |" in (out / TABLE_NAME).read_text(encoding="utf-8")
     assert "| stage2_speed | passed |" in result.stdout  # the summary table is printed last
+
+
+@pytest.mark.slow  # tiny v2ProPlus models, the paragraph at batch 1-16 and the three streaming modes
+def test_dry_run_of_the_synthesis_batch_step(tmp_path):
+    out = tmp_path / "out"
+    result = run_script(str(out), "--device", "cpu", "--tiny", "--steps", "synthesis_batch", "--work",
+                        str(tmp_path / "work"), timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    step = json.loads((out / JSON_NAME).read_text(encoding="utf-8"))["steps"]["synthesis_batch"]
+    assert step["status"] == "passed", step["error"]
+    assert step["figures"]["batch sizes with batch 1's tokens"] == 9
+    table = (out / TABLE_NAME).read_text(encoding="utf-8")
+    assert "| 16 | True | 10 |" in table and "| stream mode 2 |" in table

@@ -106,3 +106,24 @@ def test_help_describes_the_command_every_option_and_an_example(capsys):
     for default in ("(default: 15)", "(default: 1.35)", "(default: 0.3)", "(default: ru)", "(default: off"):
         assert default in text, default
     assert "example: python -m GPT_SoVITS.synthesize \\ --gpt GPT_weights_v2/anna-e15.ckpt" in text
+
+
+def test_stream_to_writes_the_chunks_as_a_wav_stream_equal_to_the_file(tiny_voice, tmp_path, capsys):
+    stream, whole = tmp_path / "stream.wav", tmp_path / "whole.wav"
+    args = _args(tiny_voice, whole, "--seed", "4", "--text", "Раз, два. Три!", "--batch-size", "2", "--split", "cut5",
+                 "--stream-to", str(stream), "--stream-mode", "1")
+    assert cli.main(args) == 0
+    assert "streamed 3 chunks" in capsys.readouterr().out  # cut5: "Раз," "два." "Три!"
+    streamed, rate = sf.read(stream, dtype="int16")
+    written, _ = sf.read(whole, dtype="int16")
+    assert rate == 32000 and len(streamed) > 0 and np.array_equal(streamed, written)
+    assert cli.main(_args(tiny_voice, tmp_path / "batched.wav", "--seed", "4", "--text", "Раз, два. Три!",
+                          "--batch-size", "2", "--split", "cut5")) == 0
+    assert "3 pieces" in capsys.readouterr().out
+
+
+def test_without_an_output_the_cli_says_where_audio_can_go(tiny_voice, tmp_path, capsys):
+    args = [a for a in _args(tiny_voice, tmp_path / "x.wav", "--text", "Да.") if a not in ("-o", str(tmp_path / "x.wav"))]
+    assert cli.main(args) == 1
+    assert _error_line(capsys) == ("error: say where the audio goes: -o FILE.wav, --stream-to PATH (or '-' for "
+                                   "stdout), or both")

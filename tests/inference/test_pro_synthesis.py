@@ -106,3 +106,22 @@ def test_exports_of_every_version_are_listed(tmp_path):
         (tmp_path / folder / name).write_bytes(b"x")
     gpt, sovits = list_weights(tmp_path)
     assert [p.name for p in gpt] == ["a-e1.ckpt", "b-e1.ckpt"] and [p.name for p in sovits] == ["d_e1_s1.pth", "c_e1_s1.pth"]
+
+
+def test_pro_aux_references_average_style_and_speaker_vector(pro_tts, tiny_voice, tmp_path, monkeypatch):
+    params = SynthesisParams(seed=0, top_k=1, max_new_tokens=12)
+    plain = pro_tts.synthesize(tiny_voice.reference, REF_TEXT, "Слово.", params=params)
+    same = pro_tts.synthesize(tiny_voice.reference, REF_TEXT, "Слово.", params=params, aux_refs=[tiny_voice.reference])
+    assert np.array_equal(same.audio, plain.audio)  # the mean of one clip's (style + sv) twice is that clip's
+    other = write_reference(tmp_path / "other.wav", seconds=5.0, seed=7)
+    original = pro_tts.sovits.decode
+    seen = []
+
+    def spy(codes, text, refer, **kwargs):
+        seen.append((len(refer), len(kwargs["sv_emb"])))
+        return original(codes, text, refer, **kwargs)
+
+    monkeypatch.setattr(pro_tts.sovits, "decode", spy)
+    mixed = pro_tts.synthesize(tiny_voice.reference, REF_TEXT, "Слово.", params=params, aux_refs=[other])
+    assert seen == [(2, 2)]  # both spectrograms and both speaker vectors reach the style average
+    assert not np.array_equal(mixed.audio, plain.audio)

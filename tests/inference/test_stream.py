@@ -75,5 +75,15 @@ def test_crossfade_of_equal_signals_is_the_signal():
     (dict(mode=2, min_chunk_length=4, overlap_length=4), r"overlap_length must be >= 0 and below min_chunk_length \(4\), got 4"),
 ])
 def test_bad_stream_options_name_themselves(tiny_tts, tiny_voice, options, message):
-    with pytest.raises(ConfigError, match=message):
-        next(tiny_tts.stream(tiny_voice.reference, REF_TEXT, TEXT, **options))
+    with pytest.raises(ConfigError, match=message):  # at the call, before a chunk is asked for
+        tiny_tts.stream(tiny_voice.reference, REF_TEXT, TEXT, **options)
+
+
+def test_bad_text_and_missing_clips_raise_at_the_call(tiny_tts, tiny_voice, tmp_path):
+    from GPT_SoVITS.errors import DataError
+
+    with pytest.raises(DataError, match="the text to synthesise is empty"):
+        tiny_tts.stream(tiny_voice.reference, REF_TEXT, "  ")
+    with pytest.raises(DataError, match="nope.wav: audio file not found"):
+        tiny_tts.stream(tiny_voice.reference, REF_TEXT, TEXT, aux_refs=[tmp_path / "nope.wav"])
+    assert not tiny_tts.lock.locked()

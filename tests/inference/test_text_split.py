@@ -64,3 +64,34 @@ def test_final_punctuation_is_added_only_when_missing():
 ])
 def test_no_break_at_abbreviations_numbers_and_initials(text, expected):
     assert split_text(text) == expected
+
+
+SPLIT_TEXT = ("Привет, мир! Как дела? В 1990 г. в городе было тихо; т.е. совсем. А. С. Пушкин писал стихи, "
+              "много стихов — и прозу. Ещё одно предложение, с запятой.")
+
+
+def test_split_methods_by_upstream_names():
+    from GPT_SoVITS.inference.text_split import split_by_method, split_text
+
+    assert split_by_method(SPLIT_TEXT, "cut0") == [SPLIT_TEXT]
+    assert split_by_method("Раз.\nДва.", "cut0") == ["Раз. Два."]
+    assert split_by_method(SPLIT_TEXT, "cut1") == [
+        "Привет, мир! Как дела? В 1990 г. в городе было тихо; т.е. совсем. А. С. Пушкин писал стихи, много стихов — и прозу.",
+        "Ещё одно предложение, с запятой."]
+    assert split_by_method(SPLIT_TEXT, "cut3") == split_text(SPLIT_TEXT)  # the default keeps what synthesis did
+    assert split_by_method(SPLIT_TEXT, "cut4") == [
+        "Привет, мир! Как дела? В 1990 г. в городе было тихо; т.е. совсем.",
+        "А. С. Пушкин писал стихи, много стихов — и прозу.", "Ещё одно предложение, с запятой."]
+    assert split_by_method(SPLIT_TEXT, "cut5") == [
+        "Привет,", "мир!", "Как дела?", "В 1990 г. в городе было тихо;", "т.е. совсем.", "А. С. Пушкин писал стихи,",
+        "много стихов —", "и прозу.", "Ещё одно предложение,", "с запятой."]
+    cut2 = split_by_method(SPLIT_TEXT, "cut2")
+    assert " ".join(cut2) == SPLIT_TEXT and all(len(piece) >= 50 for piece in cut2[:-1])
+    assert split_by_method("你好。世界！", "cut3") == ["你好。", "世界！"]
+
+
+def test_unknown_split_method_is_refused():
+    from GPT_SoVITS.inference.text_split import split_by_method
+
+    with pytest.raises(ValueError, match="unknown text split method 'cut7'; use one of cut0, cut1"):
+        split_by_method("Текст.", "cut7")

@@ -40,6 +40,14 @@ def test_bad_settings_are_refused(tmp_path):
         resolve_lang(None, {"GPT_SOVITS_UI_LANG": "de"})
     with pytest.raises(ConfigError, match="--port 70000"):
         parse_settings(["--port", "70000"], {})
+    with pytest.raises(ConfigError, match="--tts-voices 0: expected 1 or more"):
+        parse_settings(["--tts-voices", "0"], {})
+
+
+def test_synthesis_pool_size_and_cpu_precision_flags():
+    assert (parse_settings([], {}).tts_max_pairs, parse_settings([], {}).cpu_precision) == (2, "fp32")
+    settings = parse_settings(["--tts-voices", "3", "--cpu-precision", "int8"], {})
+    assert (settings.tts_max_pairs, settings.cpu_precision) == (3, "int8")
 
 
 def test_both_languages_have_every_label():
