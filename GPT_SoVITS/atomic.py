@@ -57,6 +57,20 @@ def _create_temp(path: Path) -> Path:
             continue
 
 
+def remove_stale_temps(folder: str | os.PathLike, name_pattern: str) -> list[Path]:
+    """Remove the temporary files (`.<name>.<random>.tmp`) a killed writer left for names matching
+    `name_pattern` (a glob) in `folder`; called by a run that owns those names, before it writes."""
+    removed = []
+    for tmp in Path(folder).glob(f".{name_pattern}.*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    if removed:
+        logger.info("removed %d temporary file(s) an interrupted run left: %s", len(removed),
+                    ", ".join(path.name for path in removed))
+    return removed
+
+
 def _prepare(path: Path) -> Path:
     """Create `path`'s folder if needed and a temporary file in it; `OutputError` when impossible."""
     try:
@@ -170,6 +184,27 @@ def check_writable(path: str | os.PathLike) -> Path:
 LOCK_TIMEOUT_S = 60.0  # a read-modify-write takes milliseconds; longer means another program is stuck
 
 
+def lock_folder() -> Path:
+    """The folder of every `exclusive_update` lock: `$GPT_SOVITS_LOCK_DIR`, else one per user in the temp folder."""
+    import tempfile
+
+    configured = os.environ.get("GPT_SOVITS_LOCK_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return Path(tempfile.gettempdir()) / f"gpt-sovits-ru-locks-{user}"
+
+
+def lock_file(path: str | os.PathLike) -> Path:
+    """The lock of `path`: named by a hash of its resolved path, so every name of one file shares it."""
+    import hashlib
+
+    resolved = os.fsencode(Path(path).resolve())
+    folder = lock_folder()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder / f"{hashlib.sha256(resolved).hexdigest()[:32]}.lock"
+
+
 @contextlib.contextmanager
 def exclusive_update(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT_S) -> Iterator[Path]:
     """Hold `path` for one read-modify-write: other threads and processes doing the same wait.
@@ -177,14 +212,15 @@ def exclusive_update(path: str | os.PathLike, timeout: float = LOCK_TIMEOUT_S) -
     Atomic writes keep a file whole, but two writers that each read it, change it and write it
     back can still lose one of the changes. Every such writer of a shared file (the proofreading
     page and the ASR tool writing the same `.list`) reads and writes inside this block. The lock
-    is the operating system's (filelock: flock / LockFileEx) on a hidden `.<name>.lock` beside the
-    file, so it ends with the process that held it, even a killed one.
+    is the operating system's (filelock: flock / LockFileEx), so it ends with the process that held
+    it, even a killed one. Its file lives in one lock folder (`lock_file`), not beside the user's
+    file: deleting a lock file after use would let two writers hold two different files.
     """
     from filelock import FileLock, Timeout
 
     path = Path(path)
-    lock = FileLock(path.with_name(f".{path.name}.lock"), timeout=timeout)
     try:
+        lock = FileLock(lock_file(path), timeout=timeout)
         lock.acquire()
     except Timeout:
         raise OutputError(f"{path}: another program has been changing it for {timeout:g} s; close that program "

@@ -59,3 +59,18 @@ class OutputError(GptSovitsError, OSError):
 
     def __str__(self) -> str:  # OSError's own format would print "[Errno N] None: path"
         return self.message
+
+
+def describe_non_file(path) -> str:
+    """What a path that is not a regular file is, for messages ("a folder", "a FIFO (named pipe)", ...),
+    so a reader never opens (and blocks on, or writes beside) a pipe or a device."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return "not readable"
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")

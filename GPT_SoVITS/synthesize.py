@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="another clip of the same voice whose timbre is averaged in (repeatable; default: none)")
     text.add_argument("--lang", default="ru", help="language of the text (default: %(default)s)")
     text.add_argument("--ref-lang", default="ru", help="language of the reference text (default: %(default)s)")
+    text.add_argument("--latin", default="english", choices=["english", "translit"],
+                      help="Latin words in Russian text (ru, auto): English phones (default) or the old reading as "
+                      "Russian sounds, for models fine-tuned without English (docs/russian.md)")
     text.add_argument("--normalize", action="store_true",
                       help=f"scale the audio so its loudest sample is at {NORMALIZED_PEAK_DBFS:g} dBFS (default: off, "
                            "the level the model produced; the web UI has the same checkbox)")
@@ -136,7 +139,7 @@ def _params(args: argparse.Namespace):
         top_k=args.top_k, top_p=args.top_p, temperature=args.temperature, repetition_penalty=args.repetition_penalty,
         speed=args.speed, noise_scale=args.noise_scale, seed=args.seed, fragment_interval=args.pause,
         max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, batch_threshold=args.batch_threshold,
-        split_bucket=args.split_bucket, text_split_method=args.split,
+        split_bucket=args.split_bucket, text_split_method=args.split, latin=args.latin,
     )
 
 

@@ -163,4 +163,17 @@ def test_exclusive_update_waits_for_another_process_and_times_out_with_a_clear_e
     with atomic.exclusive_update(target):  # waits for the holder, then sees what it wrote
         assert target.read_text(encoding="utf-8") == "b\n"
     assert holder.wait(30) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".voice.list.lock", "voice.list", "voice.list.held"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["voice.list", "voice.list.held"]  # no lock left beside it
+
+
+def test_exclusive_update_leaves_no_lock_file_beside_the_file_and_one_file_has_one_lock(tmp_path, monkeypatch):
+    monkeypatch.setenv("GPT_SOVITS_LOCK_DIR", str(tmp_path / "locks"))
+    (tmp_path / "data").mkdir()
+    target = tmp_path / "data" / "voice.list"
+    target.write_text("a\n", encoding="utf-8")
+    (tmp_path / "alias").symlink_to(tmp_path / "data")
+    with atomic.exclusive_update(target):
+        write_text_atomic(target, "b\n")
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["voice.list"]
+    assert atomic.lock_file(tmp_path / "alias" / "voice.list") == atomic.lock_file(target)
+    assert [p.parent for p in (tmp_path / "locks").iterdir()] == [tmp_path / "locks"]

@@ -80,6 +80,10 @@ def test_readme_cli_fine_tune_runs_end_to_end(tmp_path):
     work = tmp_path / "work"
     shutil.copytree(project.wav_dir, work / "data" / "wavs")
     shutil.copy(project.list_path, work / "data" / "voice.list")
+    first_wav = sorted((work / "data" / "wavs").iterdir())[0]  # an English line trains beside the Russian ones
+    shutil.copy(first_wav, first_wav.with_name("english.wav"))
+    with open(work / "data" / "voice.list", "a", encoding="utf-8") as handle:
+        handle.write("english.wav|speaker|en|Hello, this is my voice on YouTube.\n")
     shutil.copy(project.reference, work / "ref.wav")
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
     for argv in commands:
@@ -89,9 +93,12 @@ def test_readme_cli_fine_tune_runs_end_to_end(tmp_path):
         assert "Traceback" not in result.stderr
 
     exp = work / "logs" / "my_voice"
-    assert len((exp / "6-name2semantic.tsv").read_text(encoding="utf-8").splitlines()) == 1 + 3
+    assert len((exp / "6-name2semantic.tsv").read_text(encoding="utf-8").splitlines()) == 1 + 4
+    english = [row for row in (exp / "2-name2text.txt").read_text(encoding="utf-8").splitlines()
+               if row.startswith("english.wav\t")]
+    assert english and english[0].split("\t")[1].startswith("HH AH0 L OW1 , DH IH1 S")
     sovits = sorted((work / "SoVITS_weights_v2").iterdir())
-    assert [p.name for p in sovits] == [f"my_voice_e8_s{8}.pth"]  # 3 clips, batch 4: one step per epoch
+    assert [p.name for p in sovits] == [f"my_voice_e8_s{8}.pth"]  # 4 clips, batch 4: one step per epoch
     gpt = sorted(p.name for p in (work / "GPT_weights_v2").iterdir())
     assert gpt == ["my_voice-e10.ckpt", "my_voice-e15.ckpt", "my_voice-e5.ckpt"]  # the UI's save-every 5
     export = wc.read_checkpoint(work / "GPT_weights_v2" / "my_voice-e15.ckpt")

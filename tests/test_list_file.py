@@ -96,6 +96,30 @@ def test_an_undecodable_line_is_reported_with_its_number_and_the_rest_is_read(tm
     entries, problems = read_list(path)
     assert [(e.name, e.line_number, e.text) for e in entries] == [("a.wav", 1, "Привет."), ("c.wav", 3, "Пока.")]
     assert [str(p) for p in problems] == [
-        f"{path}:2: not UTF-8 text (byte 0xcf at column 14); save the .list as UTF-8"]
+        f"{path}:2: not UTF-8 text (byte 0xcf at column 14; it looks like Windows-1251); save the .list as UTF-8"]
     parts = [read_list(path, i, 2) for i in range(2)]
     assert [p.line_number for _, problems in parts for p in problems] == [2]
+
+
+@pytest.mark.parametrize("codec,name", [("cp1251", "Windows-1251"), ("koi8_r", "KOI8-R"), ("utf-16", "UTF-16")])
+def test_a_list_that_is_not_utf8_names_its_likely_encoding(tmp_path, codec, name):
+    from GPT_SoVITS.data_files.list_file import read_list
+
+    path = tmp_path / "voice.list"
+    path.write_bytes("a.wav|спк|ru|Привет, как у тебя дела сегодня?\n".encode(codec))
+    entries, problems = read_list(path)
+    assert entries == [] and problems
+    assert f"not UTF-8 text (byte 0x" in problems[0].message and f"; it looks like {name}); save the .list as UTF-8" in \
+        problems[0].message
+
+
+def test_prepare_refuses_a_list_in_another_encoding_naming_it(tmp_path):
+    from GPT_SoVITS.errors import ConfigError
+    from GPT_SoVITS.prepare.pipeline import PipelineConfig, check_config
+
+    path = tmp_path / "voice.list"
+    path.write_bytes("a.wav|спк|ru|Привет.\nb.wav|спк|ru|Пока.\n".encode("cp1251"))
+    with pytest.raises(ConfigError) as error:
+        check_config(PipelineConfig(list_path=path, exp_name="x", logs_dir=tmp_path / "logs"), ("text",))
+    assert str(error.value) == (f"{path}: not UTF-8 text (it looks like Windows-1251); save the .list as UTF-8 (in the "
+                                "editor's 'save as' encoding choice) and run again")

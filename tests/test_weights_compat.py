@@ -563,3 +563,32 @@ def test_config_less_file_says_its_config_is_missing(tmp_path):
     inspected = run_cli("inspect", str(out))
     assert "config:     missing (no model settings stored: training can start from this file, synthesis cannot" in inspected.stdout
     assert "config:     sections model" in "\n".join(wc.describe(upstream_checkpoint("s2D_v2", tmp_path)))
+
+
+def test_cli_convert_never_overwrites_its_input_and_needs_force_for_an_existing_output(tmp_path):
+    path = upstream_checkpoint("s1_v2", tmp_path)
+    original = path.read_bytes()
+    (tmp_path / "alias").symlink_to(tmp_path)
+    for output in (path, tmp_path / "alias" / path.name, tmp_path / "." / path.name):
+        result = run_cli("convert", str(path), "--symbols", "v2+ru", "-o", str(output), "--force")
+        assert result.returncode == 1, result.stderr
+        assert result.stderr == (f"error: {output}: this is the input file {path}; write the converted checkpoint to "
+                                 "another file (the input is never replaced)\n")
+    assert path.read_bytes() == original
+    out = tmp_path / "out.pth"
+    out.write_bytes(b"keep me")
+    result = run_cli("convert", str(path), "--symbols", "v2+ru", "-o", str(out))
+    assert result.returncode == 1 and out.read_bytes() == b"keep me"
+    assert result.stderr == f"error: {out} already exists; choose another output file, or pass --force to replace it\n"
+    replaced = run_cli("convert", str(path), "--symbols", "v2+ru", "-o", str(out), "--force")
+    assert replaced.returncode == 0, replaced.stderr
+    assert "0 dropped" in replaced.stdout and torch.load(out, weights_only=True)["weight"]
+
+
+def test_a_fifo_given_as_a_checkpoint_is_named_and_never_opened(tmp_path):
+    import os
+
+    fifo = tmp_path / "s2G.pth"
+    os.mkfifo(fifo)
+    with pytest.raises(CheckpointError, match=rf"^{fifo}: a FIFO \(named pipe\), expected a checkpoint file$"):
+        wc.read_checkpoint(fifo)

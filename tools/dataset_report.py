@@ -79,10 +79,12 @@ def clip_seconds(path: Path) -> float:
 
 
 def _rate_outliers(clips: list[ClipStat]) -> list[tuple[ClipStat, str]]:
+    if len(clips) < MIN_CLIPS_FOR_STATS:  # before any statistic: numpy warns on an empty median
+        return []
     rates = np.array([clip.rate for clip in clips])
     median = float(np.median(rates))
     spread = 1.4826 * float(np.median(np.abs(rates - median)))
-    if len(clips) < MIN_CLIPS_FOR_STATS or spread == 0.0:
+    if spread == 0.0:
         return []
     return [(clip, f"{clip.rate:.1f} letters/s, far from this dataset's median {median:.1f}")
             for clip, rate in zip(clips, rates) if abs(rate - median) / spread > ROBUST_Z]
@@ -109,6 +111,11 @@ def build_report(list_path: str | Path, wav_dir: str | Path | None = None) -> Da
         if not TRAIN_MIN_S < clip.seconds < TRAIN_MAX_S:
             flagged.append((clip, f"outside {TRAIN_MIN_S}-{TRAIN_MAX_S:g} s: the SoVITS trainer drops it"))
         flagged.extend((clip, reason) for reason in suspicious_reasons(entry.text, clip.seconds, entry.language))
+    if not report.clips:
+        first = f" ({report.problems[0]})" if report.problems else ""
+        raise DataError(f"{list_path}: no clip to report on: the list is empty" if not entries and not problems else
+                        f"{list_path}: no clip to report on: none of its {len(entries) + len(problems)} line(s) "
+                        f"is usable{first}")
     flagged.extend(_rate_outliers(report.clips))
     order = {clip.where: i for i, clip in enumerate(report.clips)}
     report.outliers = sorted(flagged, key=lambda item: order[item[0].where])
@@ -147,6 +154,9 @@ def plot_report(report: DatasetReport, png_path: str | Path) -> Path:
 
 
 def default_png(list_path: Path) -> Path:
+    """`<list>.report.png` beside the list (which `build_report` has read as a regular file, never a device)."""
+    if not Path(list_path).is_file():
+        raise DataError(f"{list_path}: not a regular file; give the report's PNG with -o")
     return list_path.with_name(f"{list_path.name}.report.png")
 
 

@@ -16,7 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Union
 
+from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.errors import DataError, GptSovitsError
+from GPT_SoVITS.data_files.list_file import likely_encoding
 from GPT_SoVITS.prepare.list_file import ListEntry, parse_line, utterance_name
 
 _SLICED_NAME = re.compile(r"(?P<source>.+)_(?P<start>\d{10})_(?P<end>\d{10})\.wav")
@@ -166,23 +168,40 @@ class Reading:
     accented: str
     phones: str
     error: str = ""
+    english: str = ""  # English words of a Russian line with their phones: `iPhone AY1 F OW2 N; USB ...`
 
 
-def frontend_reading(text: str, language: str) -> Reading:
+def english_words(norm_text: str, phones: list[str], word2ph: list[int] | None) -> str:
+    """`word PH ON ES` for each Latin-letter word of a cleaned Russian line, `; `-separated."""
+    from GPT_SoVITS.text.russian.frontend import split_tokens
+
+    tokens = split_tokens(norm_text)
+    if word2ph is None or len(tokens) != len(word2ph):
+        return ""
+    shown, start = [], 0
+    for token, count in zip(tokens, word2ph):
+        if re.match(r"[A-Za-z]", token):
+            shown.append(f"{token} {' '.join(phones[start:start + count])}")
+        start += count
+    return "; ".join(dict.fromkeys(shown))
+
+
+def frontend_reading(text: str, language: str, latin: str | None = None) -> Reading:
     """The frontend's view of `text`; stress shown as an acute accent on the vowel (`+а` -> `а́`)."""
     from GPT_SoVITS.text import clean_text, languages
 
+    english = ""
     try:
-        cleaned = clean_text(text, language)
+        cleaned = clean_text(text, language, latin)
         accented = cleaned.norm_text
         if languages.get_language(language).code == "ru":
-            from GPT_SoVITS.text.russian.normalizer import normalize
-            from GPT_SoVITS.text.russian.stress import accentuate
+            from GPT_SoVITS.text.russian.frontend import accented_text
 
-            accented = accentuate(normalize(text).text)
+            accented = accented_text(text, latin)
+            english = english_words(cleaned.norm_text, cleaned.phones, cleaned.word2ph)
     except GptSovitsError as error:
         return Reading("", "", str(error))
-    return Reading(re.sub(r"\+(\w)", "\\1\u0301", accented), " ".join(cleaned.phones))
+    return Reading(re.sub(r"\+(\w)", "\\1\u0301", accented), " ".join(cleaned.phones), english=english)
 
 
 @dataclass(frozen=True)
@@ -196,23 +215,27 @@ class SaveResult:
 class ListDocument:
     """A `.list` open for proofreading: current lines, unsaved edits, and the file version they start from."""
 
-    def __init__(self, path: Path, lines: list[ListLine], digest: str, roots: tuple[Path, ...] = ()):
-        self.path, self.lines, self.roots = path, lines, roots
+    def __init__(self, path: Path, lines: list[ListLine], digest: str, roots: tuple[Path, ...] = (),
+                 folders: AllowedFolders | None = None):
+        self.path, self.lines, self.roots, self.folders = path, lines, roots, folders
         self._digest = digest
         self._edits: list[Edit] = []
 
     @classmethod
-    def open(cls, path: str | Path, roots: Iterable[Path] = ()) -> "ListDocument":
+    def open(cls, path: str | Path, roots: Iterable[Path] = (), folders: AllowedFolders | None = None) -> "ListDocument":
+        """Read `path`; with `folders` (the UI's), every clip a line names must lie inside them too."""
         path = Path(path).expanduser()
         data = _read_bytes(path)
-        return cls(path, parse_lines(_decode(data, path), str(path)), _digest(data), tuple(roots))
+        return cls(path, parse_lines(_decode(data, path), str(path)), _digest(data), tuple(roots), folders)
 
     @property
     def dirty(self) -> bool:
         return bool(self._edits)
 
     def audio_path(self, index: int) -> Path:
-        return resolve_audio(self.lines[index].wav_path, self.path, self.roots)
+        """The clip of line `index`; `PathRefusedError` when it lies outside `folders` (a list may name any path)."""
+        path = resolve_audio(self.lines[index].wav_path, self.path, self.roots)
+        return self.folders.resolve(path, what=f"line {index + 1}: audio") if self.folders else path
 
     def _apply(self, edit: Edit) -> None:
         self.lines = apply_edit(self.lines, edit)
@@ -295,7 +318,8 @@ def _decode(data: bytes, path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8") from None
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}; it looks like "
+                        f"{likely_encoding(data)}); save it as UTF-8") from None
 
 
 def _digest(data: bytes) -> str:

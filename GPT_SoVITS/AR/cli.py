@@ -13,6 +13,7 @@ Errors of ours end with one line and exit 1.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -112,7 +113,12 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return relaunch_under_torchrun(sys.argv[0], argv, visible_gpu_count())
     result = train(config)
     if int(os.environ.get("RANK", "0")) == 0:
-        print(f"GPT training done: {result.epochs_done} epochs, {result.steps} steps, last loss {result.last_loss:.2f}")
+        if math.isnan(result.last_loss):  # no step in this run
+            print(f"GPT training: nothing left to train ({result.epochs_done} epochs, {result.steps} steps done "
+                  f"before; raise the epochs to continue)")
+        else:
+            print(f"GPT training done: {result.epochs_done} epochs, {result.steps} steps, "
+                  f"last loss {result.last_loss:.2f}")
     return 0
 
 

@@ -18,8 +18,10 @@ follows the uninterrupted one. Curves and samples go to the training log in `out
 from __future__ import annotations
 
 import contextlib
+import glob
 import logging
 import math
+import pickle
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +36,12 @@ from GPT_SoVITS.AR import monitor
 from GPT_SoVITS.AR.data.dataset import BucketBatchSampler, Text2SemanticDataset, Utterance, collate, read_utterances
 from GPT_SoVITS.AR.models.t2s_model import Text2SemanticDecoder, build_text2semantic
 from GPT_SoVITS.AR.train_config import AdamWSettings, S1TrainConfig
-from GPT_SoVITS.atomic import atomic_output, torch_save_atomic
+from GPT_SoVITS.atomic import atomic_output, check_writable, remove_stale_temps, torch_save_atomic
 from GPT_SoVITS.distributed import Runtime, barrier, shutdown, start_runtime
-from GPT_SoVITS.errors import CheckpointError
+from GPT_SoVITS.errors import CheckpointError, GptSovitsError
 from GPT_SoVITS.data_files.layout import wav32k_path
 from GPT_SoVITS.text.symbols import SymbolTable, get_table
-from GPT_SoVITS.training_log import DisabledLog, TrainingLog, grad_norm, open_training_log, set_sample_aside
+from GPT_SoVITS.training_log import METRICS_FILE, DisabledLog, TrainingLog, grad_norm, open_training_log, set_sample_aside
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +156,14 @@ def restore_state(run: GptRun) -> Progress:
     path, config = run.config.state_path, run.config
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # its text advises weights_only=False: never pass that on
+        raise CheckpointError(f"{path}: refused as unsafe: this training state holds objects that would run code "
+                              "when loaded, which this trainer never does; delete it (or move it away) to start "
+                              "over") from None
     except (RuntimeError, EOFError, OSError) as error:
         raise CheckpointError(f"{path}: cannot read the training state ({error}); delete it to start over") from None
+    if not isinstance(state, dict) or not {"model", "epoch", "step"} <= state.keys():
+        raise CheckpointError(f"{path}: not a training state of this trainer; delete it to start over")
     if state.get("symbol_table") != config.symbol_table:
         raise CheckpointError(f"{path}: state was trained with table {state.get('symbol_table')!r}, config asks for "
                               f"{config.symbol_table!r}; use the same table or a new output_dir")
@@ -180,6 +188,41 @@ def export_weights(run: GptRun, epoch: int, previous: Path | None) -> Path:
         previous.unlink(missing_ok=True)  # only the latest export is kept
     logger.info("exported %s", path)
     return path
+
+
+def prepare_outputs(config: S1TrainConfig) -> None:
+    """Before any training (rank 0): every output folder writable, temporary files of a killed save removed."""
+    check_writable(config.state_path)
+    check_writable(config.output_dir / METRICS_FILE)
+    check_writable(config.half_weights_save_dir / f"{config.exp_name}-e1.ckpt")
+    remove_stale_temps(config.state_path.parent, "last.pt")
+    remove_stale_temps(config.state_path.parent, "epoch=*-step=*.pt")
+    remove_stale_temps(config.half_weights_save_dir, f"{glob.escape(config.exp_name)}-e*.ckpt")
+
+
+def write_promised_export(run: GptRun, progress: Progress) -> Path | None:
+    """Rewrite the export the resumed state names when it is missing or unreadable.
+
+    The export is written before the state, so only a deleted or damaged file is missing; the
+    restored weights are that export's when the state is from the export's epoch.
+    """
+    path = progress.last_export
+    if path is None or _readable(path):
+        return None
+    if path.name != f"{run.config.exp_name}-e{progress.epoch}.ckpt":
+        logger.warning("%s, named by the saved state, is missing or unreadable and cannot be rewritten (the state "
+                       "is from a later epoch); the next export replaces it", path)
+        return None
+    logger.info("%s, named by the saved state, is missing or unreadable: writing it again", path)
+    return export_weights(run, progress.epoch, None)
+
+
+def _readable(path: Path) -> bool:
+    try:
+        wc.read_checkpoint(path)
+    except GptSovitsError:
+        return False
+    return True
 
 
 def save_epoch(run: GptRun, progress: Progress) -> None:
@@ -267,8 +310,12 @@ def setup(config: S1TrainConfig, runtime: Runtime) -> tuple[GptRun, DataLoader, 
     model = build_text2semantic(config.raw, table)
     run = GptRun(config, runtime, table, model, model, build_optimisation(model, config, config.epochs * len(sampler), runtime),
                  sample)
+    if runtime.is_main:
+        prepare_outputs(config)
     if config.state_path.is_file():
         progress = restore_state(run)
+        if runtime.is_main:
+            write_promised_export(run, progress)
     else:
         load_initial_weights(model, config, table)
         progress = Progress()
@@ -291,6 +338,9 @@ def train(config: S1TrainConfig, *, stop_after_epoch: int | None = None) -> Trai
 def _train(config: S1TrainConfig, runtime: Runtime, stop_after_epoch: int | None) -> TrainResult:
     run, loader, sampler, progress = setup(config, runtime)
     last_epoch = min(config.epochs, stop_after_epoch or config.epochs)
+    if progress.epoch >= last_epoch and runtime.is_main:
+        logger.info("already trained %d of %d epochs: nothing to do (raise the epochs to continue)",
+                    progress.epoch, config.epochs)
     if progress.epoch < last_epoch:  # the curves continue after the resumed step
         run.log = open_training_log(config.output_dir, "s1", progress.step + 1, runtime.is_main)
         run.log.start(config.epochs, progress.step + (config.epochs - progress.epoch) * len(sampler))

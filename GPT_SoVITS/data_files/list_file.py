@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from GPT_SoVITS.errors import DataError
+from GPT_SoVITS.errors import DataError, describe_non_file
 
 # Characters upstream's clean_path strips from both ends of a path (U+202A comes from
 # Windows "copy as path").
@@ -96,13 +96,49 @@ def parse_line(line: str, line_number: int, source: str) -> ListEntry | ListProb
     return ListEntry(name, clean_path(wav_path), speaker.strip(), language.strip(), text.strip(), line_number, source)
 
 
-def _decode_line(raw: bytes, line_number: int, source: str) -> str | ListProblem:
+_CYRILLIC_LOWER = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+#: Single-byte encodings a Russian .list is likely saved in, as Python names them and as editors show them.
+_GUESSES = (("cp1251", "Windows-1251"), ("koi8_r", "KOI8-R"), ("cp866", "CP866 (DOS)"))
+
+
+def likely_encoding(data: bytes) -> str:
+    """The encoding a text that is not UTF-8 most likely uses, for the message ("" when unsure).
+
+    UTF-16 shows in its byte-order mark or zero bytes; for the Russian single-byte encodings the
+    one that decodes to the most lower-case Cyrillic letters wins (the others give mostly
+    capitals or box-drawing characters for the same bytes).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(0) > len(data[:200]) // 4:
+        return "UTF-16"
+    scores = [(_cyrillic_score(data.decode(codec, errors="replace")), name) for codec, name in _GUESSES]
+    best, name = max(scores)
+    return name if best else "Windows-1252 (Latin-1)"
+
+
+def _cyrillic_score(text: str) -> int:
+    """Lower-case Cyrillic letters next to another Cyrillic letter: words, not a lone accented
+    Latin letter (`café` read as Windows-1251 gives one stray `й`)."""
+    cyrillic = [char.lower() in _CYRILLIC_LOWER for char in text]
+    return sum(1 for i, char in enumerate(text) if char in _CYRILLIC_LOWER
+               and ((i > 0 and cyrillic[i - 1]) or (i + 1 < len(text) and cyrillic[i + 1])))
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_line(raw: bytes, line_number: int, source: str, guess: str = "") -> str | ListProblem:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
+        looks = f"; it looks like {guess}" if guess else ""
         return ListProblem(
             line_number, source,
-            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1}); "
+            f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {error.start + 1}{looks}); "
             "save the .list as UTF-8",
             raw.hex(),
         )
@@ -112,17 +148,22 @@ def read_list_lines(path: str | os.PathLike) -> list[tuple[int, str | ListProble
     """The non-blank lines of a .list (its utterances) with their numbers: text, or a problem for a
     line that is not UTF-8."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # a pipe or a device would block or never end
+        raise DataError(f"{path}: {describe_non_file(path)}, not a .list file; set inp_text / --list to a .list file")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise DataError(f"{path}: .list file not found; set inp_text / --list to an existing file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder; set inp_text / --list to a .list file") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read the .list file ({error.strerror or error})") from None
     if data.startswith(_BOM):
         data = data[len(_BOM):]
+    raws = _LINE_BREAK.split(data)
+    undecodable = [raw for raw in raws if not _is_utf8(raw)]
+    guess = likely_encoding(b"\n".join(undecodable)) if undecodable else ""
     lines: list[tuple[int, str | ListProblem]] = []
-    for number, raw in enumerate(_LINE_BREAK.split(data), start=1):
-        line = _decode_line(raw, number, str(path))
+    for number, raw in enumerate(raws, start=1):
+        line = _decode_line(raw, number, str(path), guess)
         if isinstance(line, ListProblem) or line.strip():
             lines.append((number, line))
     return lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 from pathlib import Path
 
 import torch
@@ -46,6 +47,18 @@ def find_weights_file(model_dir: str | os.PathLike) -> Path:
     raise CheckpointError(f"{model_dir} has no {' or '.join(WEIGHT_FILES)}: {_where_to_put_it(model_dir)}")
 
 
+def refused_as_unsafe(error: BaseException) -> bool:
+    """Whether torch's safe loading refused a pickle that would run code (its text then advises
+    `weights_only=False`, advice never to pass on)."""
+    return isinstance(error, pickle.UnpicklingError) or "weights_only" in str(error)
+
+
+def unsafe_error(weights_file: Path) -> CheckpointError:
+    return CheckpointError(f"{weights_file}: refused as unsafe: this file holds objects that would run code when "
+                           f"loaded, which is never done here; replace it with the real HuBERT weights "
+                           f"({_where_to_put_it(weights_file.parent)})")
+
+
 def read_state_dict(weights_file: str | os.PathLike) -> dict[str, torch.Tensor]:
     """Read a HuBERT weights file safely (safetensors, or torch.load with weights_only)."""
     weights_file = Path(weights_file)
@@ -56,7 +69,9 @@ def read_state_dict(weights_file: str | os.PathLike) -> dict[str, torch.Tensor]:
             return load_file(str(weights_file))
         state = torch.load(weights_file, map_location="cpu", weights_only=True)
     except Exception as error:  # truncated zips, foreign pickles and bad headers raise many types
-        raise CheckpointError(f"{weights_file}: cannot read HuBERT weights ({error}); download it again") from error
+        if refused_as_unsafe(error):
+            raise unsafe_error(weights_file) from None
+        raise CheckpointError(f"{weights_file}: cannot read HuBERT weights ({error}); download it again") from None
     if not isinstance(state, dict):
         raise CheckpointError(f"{weights_file}: expected a state dict, found {type(state).__name__}")
     return state
@@ -111,8 +126,10 @@ def load_cnhubert(model_dir: str | os.PathLike, device: str | torch.device = "cp
         model, info = HubertModel.from_pretrained(
             str(model_dir), local_files_only=True, dtype=torch.float32, output_loading_info=True
         )
-    except (OSError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{model_dir}: cannot load HuBERT ({error}); {_where_to_put_it(Path(model_dir))}") from error
+    except (OSError, ValueError, RuntimeError, pickle.UnpicklingError) as error:
+        if refused_as_unsafe(error):
+            raise unsafe_error(weights_file) from None
+        raise CheckpointError(f"{model_dir}: cannot load HuBERT ({error}); {_where_to_put_it(Path(model_dir))}") from None
     left_out = set(info.get("missing_keys", ())) | set(info.get("mismatched_keys", ()) or ())
     if left_out:
         # Transformers did not map some names (e.g. an older or newer legacy layout): load by hand.

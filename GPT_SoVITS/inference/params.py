@@ -47,6 +47,7 @@ class SynthesisParams:
     batch_threshold: float = 0.75  # a bucket ends where shortest/longest phone count would drop below this
     text_split_method: str = DEFAULT_SPLIT_METHOD  # cut0..cut5, see text_split.SPLIT_METHOD_HELP
     parallel_infer: bool = True  # False: one piece at a time whatever batch_size says
+    latin: str = "english"  # Latin words in Russian text: English phones, or "translit" (Russian sounds)
 
     @property
     def pause_seconds(self) -> float:
@@ -84,6 +85,8 @@ class SynthesisParams:
             problems.append(f"max_piece_chars must be >= 10, got {self.max_piece_chars}")
         if self.max_new_tokens is not None and self.max_new_tokens < 1:
             problems.append(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.latin not in ("english", "translit"):
+            problems.append(f"latin must be english or translit, got {self.latin!r}")
         if problems:
             raise ConfigError("synthesis parameters: " + "; ".join(problems))
 

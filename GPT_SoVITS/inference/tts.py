@@ -136,19 +136,27 @@ class TTS:
 
     # --- text --------------------------------------------------------------------------
 
-    def phone_ids(self, text: str, language: str) -> tuple[list[str], list[int]]:
+    def phone_ids(self, text: str, language: str, latin: str | None = None) -> tuple[list[str], list[int]]:
         """Phones and ids of `text`; a clear error when the weights' table lacks a phone."""
         from GPT_SoVITS.text.cleaner import clean_text
+        from GPT_SoVITS.text import languages
         from GPT_SoVITS.text.languages import DroppedTextError
 
         try:
-            phones = clean_text(text, language).phones
+            phones = clean_text(text, language, latin).phones
         except DroppedTextError as error:  # synthesis may skip an emoji; training may not
             logger.warning("%s; synthesising without them", error)
             phones = error.cleaned.phones
         try:
             return phones, self.table.to_ids(phones, text=text)
         except UnknownSymbolError as error:
+            if error.symbol[:1].isupper() and languages.get_language(language).takes_latin:
+                raise CheckpointError(
+                    f"these weights use symbol table {self.table.name!r} ({len(self.table)} symbols), which has no "
+                    f"English phone {error.symbol!r} (in {text!r}): Latin words in Russian text are read as English. "
+                    "Choose latin 'translit' (synthesize --latin translit, the UI's choice) to read them as Russian "
+                    "sounds, or use weights with the v2+ru table"
+                ) from None
             raise CheckpointError(
                 f"these weights use symbol table {self.table.name!r} ({len(self.table)} symbols), which has no "
                 f"{language!r} phone {error.symbol!r} (in {text!r}): they were not trained for this language. "
@@ -162,12 +170,12 @@ class TTS:
                   if _PRONOUNCEABLE.search(p)]
         if not pieces:
             raise DataError(f"the text to synthesise has nothing to pronounce: {text!r}")
-        return [(piece, *self.phone_ids(piece, language)) for piece in pieces]
+        return [(piece, *self.phone_ids(piece, language, params.latin)) for piece in pieces]
 
-    def _reference_ids(self, ref_text: str, language: str) -> list[int]:
+    def _reference_ids(self, ref_text: str, language: str, latin: str | None = None) -> list[int]:
         if not ref_text or not ref_text.strip():
             raise DataError("the reference text is empty; type exactly what is said in the reference clip")
-        return self.phone_ids(ensure_final_punctuation(ref_text), language)[1]
+        return self.phone_ids(ensure_final_punctuation(ref_text), language, latin)[1]
 
     # --- audio -------------------------------------------------------------------------
 
@@ -213,7 +221,7 @@ class TTS:
         """Text to phone ids and the reference clips to tensors: everything before the GPT."""
         clock = clock or _Clock(self.device)
         seed = params.seed if params.seed is not None else random.SystemRandom().randrange(2**31)
-        ref_ids = self._reference_ids(ref_text, ref_language)
+        ref_ids = self._reference_ids(ref_text, ref_language, params.latin)
         pieces = tuple(self._pieces(text, language, params))
         clock.lap("frontend")
         references = tuple(self.reference(path) for path in (ref_audio, *aux_refs))

@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"speaker encoder for stage 2-get-sv (v2Pro/v2ProPlus; default {PRETRAINED['sv'].path})")
     parser.add_argument("--half", action="store_true", help="half precision on CUDA (ignored on CPU)")
     parser.add_argument("--logs-dir", type=Path, default=Path("logs"), help="parent folder of experiments")
+    parser.add_argument("--latin", default="english", choices=["english", "translit"],
+                        help="Latin words in Russian lines: English phones (default) or the old reading as Russian "
+                        "sounds, for models fine-tuned without English (docs/russian.md)")
     return parser
 
 
@@ -105,6 +108,7 @@ def _config(args: argparse.Namespace) -> PipelineConfig:
         logs_dir=args.logs_dir,
         version=args.version,
         sv_path=args.sv,
+        latin=args.latin,
     )
 
 

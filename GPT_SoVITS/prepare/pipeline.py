@@ -18,22 +18,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Generator, Iterator, Mapping, Protocol, Sequence
 
+from GPT_SoVITS.atomic import check_writable
 from GPT_SoVITS.data_files.failures import write_failed_txt
-from GPT_SoVITS.data_files.layout import part_files, part_index
-from GPT_SoVITS.data_files.list_file import read_list
+from GPT_SoVITS.data_files.layout import FAILED_TXT, part_files, part_index
+from GPT_SoVITS.data_files.list_file import likely_encoding, read_list
 from GPT_SoVITS.data_files.name2semantic import merge_name2semantic
 from GPT_SoVITS.data_files.name2text import merge_name2text
 from GPT_SoVITS.errors import ConfigError, GptSovitsError
 from GPT_SoVITS.prepare.outcome import Outcome, count_outcome
 from GPT_SoVITS.prepare.progress import StageProgress, combine, read_part_progress
+from GPT_SoVITS.prepare.provenance import CAUSES, forget, remember
 from GPT_SoVITS.prepare.resume import StagePlan, plan_stage
 from GPT_SoVITS.prepare.stages import SCRIPTS_DIR, STAGES, Stage, stage_keys
 from GPT_SoVITS.pretrained import REPO_ROOT, missing_pretrained, missing_pretrained_message, pretrained_path
-from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
+from GPT_SoVITS.versions import DEFAULT_VERSION, get_version, is_pro_version
+from GPT_SoVITS.text.russian.latin import ENV_VAR as LATIN_ENV_VAR, resolve_mode as latin_mode
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +64,11 @@ class PipelineConfig:
     workdir: Path | None = None  # where the stage processes run (relative audio paths); None: here
     version: str = DEFAULT_VERSION
     sv_path: Path = pretrained_path("sv")  # the speaker encoder of stage 2-get-sv (Pro versions)
+    latin: str = "english"  # how stage 1 reads Latin words in Russian lines: english | translit
 
     def __post_init__(self) -> None:
         model = get_version(self.version)  # an unknown version is refused before anything else
+        object.__setattr__(self, "latin", latin_mode(self.latin))
         if self.s2g is None:
             object.__setattr__(self, "s2g", pretrained_path(model.s2G))
         if self.s2_config is None:
@@ -173,6 +178,7 @@ class StageUpdate:
     ready: int = 0  # utterances this stage has ready (skipped / done)
     total: int = 0  # lines of the .list
     held: int = 0  # lines still failing as in the last run (skipped)
+    redone: int = 0  # lines prepared before whose content changed since, redone by this stage (done)
     detail: str = ""  # why it failed
 
 
@@ -195,6 +201,31 @@ def check_stages(config: PipelineConfig, stages: Sequence[str]) -> None:
                               f"{config.version} (choose the version with --version or the UI's version choice)")
 
 
+def check_s2g_version(config: PipelineConfig, stages: Sequence[str]) -> None:
+    """Stage 3's SoVITS file must be of the run's version: refused before stage 1, not after stages 1-2 ran.
+
+    A v1 file still serves a v2 run (stage 3 adapts to it); a Pro run needs its own version's
+    file and a Pro file its own version, since training and synthesis follow the run's version.
+    """
+    if "semantic" not in stages or not Path(config.s2g).is_file():
+        return  # a missing file is named by the pretrained check
+    from GPT_SoVITS import weights_compat as wc
+
+    info = wc.identify(wc.read_checkpoint(config.s2g), str(config.s2g))
+    if info.kind != "s2G":
+        raise ConfigError(f"{config.s2g}: this is a {info.kind} checkpoint; stage 3 needs a SoVITS generator (s2G)")
+    if info.version != config.version and (is_pro_version(info.version) or is_pro_version(config.version)):
+        expected = pretrained_path(get_version(config.version).s2G)
+        raise ConfigError(f"{config.s2g}: a SoVITS {info.version} file, but this run's version is {config.version}; "
+                          f"run with --version {info.version} (the UI's version choice), or give the {config.version} "
+                          f"s2G ({expected})")
+
+
+def check_output_folder(config: PipelineConfig) -> None:
+    """The experiment folder must be creatable and writable before any stage runs (`OutputError` otherwise)."""
+    check_writable(config.opt_dir / FAILED_TXT)
+
+
 def check_config(config: PipelineConfig, stages: Sequence[str] | None = None) -> int:
     """Refuse bad settings before any work; returns the number of lines in the list."""
     stages = config.stage_keys if stages is None else stages
@@ -208,6 +239,10 @@ def check_config(config: PipelineConfig, stages: Sequence[str] | None = None) ->
     if "semantic" in stages and not config.s2_config.is_file():
         raise ConfigError(f"--s2-config {config.s2_config}: file not found (configs/s2.json is the default)")
     entries, problems = read_list(config.list_path)
+    if not entries and problems and all(problem.message.startswith("not UTF-8") for problem in problems):
+        guess = likely_encoding(Path(config.list_path).read_bytes())
+        raise ConfigError(f"{config.list_path}: not UTF-8 text (it looks like {guess}); save the .list as UTF-8 "
+                          f"(in the editor's 'save as' encoding choice) and run again")
     if not entries:
         raise ConfigError(f"{config.list_path}: no usable line ({len(problems)} malformed); nothing to prepare")
     needed = {"cnhubert": config.hubert_dir} if "ssl" in stages else {}
@@ -221,7 +256,7 @@ def check_config(config: PipelineConfig, stages: Sequence[str] | None = None) ->
     for key in stages:
         if not (REPO_ROOT / SCRIPTS_DIR / STAGES[key].script).is_file():
             raise ConfigError(f"{REPO_ROOT / SCRIPTS_DIR / STAGES[key].script} is missing; the installation is incomplete")
-    return len(entries) + len(problems)
+    return len(entries) + len(problems)  # iter_pipeline then checks the s2G's version and the output folder
 
 
 def stage_environment(config: PipelineConfig, i_part: int) -> dict[str, str]:
@@ -239,6 +274,7 @@ def stage_environment(config: PipelineConfig, i_part: int) -> dict[str, str]:
         "pretrained_s2G": str(config.s2g.resolve()),
         "s2config_path": str(config.s2_config.resolve()),
         "sv_path": str(Path(config.sv_path).resolve()),
+        LATIN_ENV_VAR: config.latin,
     }
     if config.gpus:
         env["_CUDA_VISIBLE_DEVICES"] = config.gpus[i_part % len(config.gpus)]
@@ -290,8 +326,9 @@ def iter_pipeline(config: PipelineConfig, stages: Sequence[str] | None = None, l
     """
     stages = config.stage_keys if stages is None else stages
     check_stages(config, stages)
+    check_s2g_version(config, stages)
     run = _Run(config)
-    config.opt_dir.mkdir(parents=True, exist_ok=True)
+    check_output_folder(config)
     state, error = "finished", ""
     try:
         for key in stages:
@@ -311,7 +348,14 @@ def _stage_updates(run: _Run, stage: Stage, launch: Launch,
                    poll_seconds: float) -> Generator[StageUpdate, None, StageUpdate]:
     """Skip `stage` when complete, else run its parts (yielding progress) and merge; returns the final update."""
     plan = run.plan(stage.key)
+    redone = len(plan.changed)
+    if plan.changed:
+        logger.info("%s: %d line(s) changed since they were prepared (%s): redoing them and what later stages made "
+                    "from them", stage.script, redone, CAUSES[stage.key])
+        forget(run.config.opt_dir, stage.key, [entry.name for entry in plan.changed])
+        plan = run.plan(stage.key)
     if plan.complete:
+        _remember(run, stage.key, plan)
         logger.info("%s covers every line of the list (%d still failing as before): skipping stage %d (%s)",
                     stage.output, len(plan.held), stage.number, stage.script)
         return StageUpdate(stage, "skipped", ready=len(plan.done), total=run.total, held=len(plan.held))
@@ -329,7 +373,19 @@ def _stage_updates(run: _Run, stage: Stage, launch: Launch,
             processes.stop()
             raise
         processes.wait(timeout=5.0)
-    return _finish_stage(run, stage, processes, time.monotonic() - started)
+    update = _finish_stage(run, stage, processes, time.monotonic() - started)
+    if update.state == "done":
+        _remember(run, stage.key, run.plan(stage.key))
+        if redone:
+            logger.info("%s: %d changed line(s) redone", stage.script, redone)
+        update = replace(update, redone=redone)
+    return update
+
+
+def _remember(run: _Run, key: str, plan: StagePlan) -> None:
+    """Record what the done lines were made from, so the next run sees edits (`provenance`)."""
+    done = [entry for entry in run.entries if entry.name in plan.done]
+    remember(run.config.opt_dir, key, done, run.config.audio_dir, run.config.run_dir)
 
 
 def _finish_stage(run: _Run, stage: Stage, processes: Processes, elapsed: float) -> StageUpdate:

@@ -4,9 +4,10 @@ A line is *done* when the stage's output holds it (a row of the merged file or o
 part, both stage-2 files, or its speaker vector). A line *failed for a reason that still holds*
 when the stage's last failure record for it carries the fingerprint of the inputs it has now:
 the .list line (and its line number), its audio file (stage 2), its 32 kHz wav (stage 2-get-sv)
-or its feature file (stage 3). Every other
+or its feature file (stage 3). A done line whose content changed since it was prepared
+(`provenance`: its text, language or audio) is *changed* and to do again. Every other
 line is *to do*, so a rerun retries what was fixed and processes new lines, never redoes
-finished work. Each stage part plans its share with it; the pipeline plans the whole list to
+unchanged finished work. Each stage part plans its share with it; the pipeline plans the whole list to
 decide whether a stage can be skipped and to count the outcome.
 """
 
@@ -24,6 +25,7 @@ from GPT_SoVITS.data_files.list_file import ListEntry, ListProblem, read_list
 from GPT_SoVITS.data_files.name2semantic import finished_name2semantic
 from GPT_SoVITS.data_files.name2text import finished_name2text
 from GPT_SoVITS.data_files.sv_vectors import sv_finished
+from GPT_SoVITS.prepare.provenance import content_fingerprint, read_records
 from GPT_SoVITS.prepare.stage_env import StageEnv
 
 
@@ -70,6 +72,7 @@ class StagePlan:
     new_problems: list[ListProblem] = field(default_factory=list)  # malformed lines not reported yet
     fingerprints: dict[str, str] = field(default_factory=dict)  # item -> inputs, for todo and new problems
     extra: list[str] = field(default_factory=list)  # rows of the merged output no longer in the list
+    changed: list[ListEntry] = field(default_factory=list)  # done, but made from content edited since (also todo)
 
     @property
     def complete(self) -> bool:
@@ -101,11 +104,15 @@ def plan_stage(stage: str, entries: list[ListEntry], problems: list[ListProblem]
     records: dict[str, FailureRecord] = {}
     for record in read_part_failures(opt_dir, stage):
         records.setdefault(record.item, record)
+    prepared = read_records(opt_dir)
     plan = StagePlan(stage, entries)
     for entry in entries:
         if entry.name in finished:
-            plan.done[entry.name] = finished[entry.name]
-            continue
+            made_from = prepared.get((stage, entry.name))
+            if made_from is None or made_from == content_fingerprint(stage, entry, opt_dir, wav_dir, base_dir):
+                plan.done[entry.name] = finished[entry.name]
+                continue
+            plan.changed.append(entry)
         fingerprint = input_fingerprint(stage, entry, opt_dir, wav_dir, base_dir)
         if _holds(records.get(entry.name), fingerprint):
             plan.held.append(records[entry.name])

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 import numpy as np
 import torch
 
-from GPT_SoVITS.audio import load_audio
+from GPT_SoVITS.audio import check_min_duration, load_audio
 from GPT_SoVITS.data_files.failures import write_part_failures
 from GPT_SoVITS.data_files.features import WAV_SR, write_stage2_outputs
 from GPT_SoVITS.data_files.layout import SSL_DIR, WAV_DIR
@@ -68,13 +68,12 @@ def prepare_audio(path: str | Path) -> PreparedAudio:
     audio = load_audio(path, WAV_SR)
     if audio.size == 0:
         raise DataError(f"{path}: the audio is empty (no samples)")
-    peak = float(np.abs(audio).max())
-    if not np.isfinite(peak):
-        raise DataError(f"{path}: the audio holds NaN or infinite samples")
+    peak = float(np.abs(audio).max())  # finite: load_audio refuses NaN/inf samples
     if peak == 0.0:
         raise DataError(f"{path}: the audio is silent (peak 0)")
     if peak > MAX_PEAK:
         raise DataError(f"{path}: peak {peak:.2f} > {MAX_PEAK} (filtered as upstream); re-export it at a normal level")
+    check_min_duration(path, audio.size, WAV_SR)
     import librosa
 
     ssl_input = librosa.resample(level_mix(audio, peak, SSL_FULL_SCALE), orig_sr=WAV_SR, target_sr=SSL_SR)

@@ -42,6 +42,15 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
         raise ConfigError(f"environment variable {key}={value!r}: expected an integer") from None
 
 
+def _latin(env: Mapping[str, str]) -> str:
+    from GPT_SoVITS.text.russian.latin import ENV_VAR, MODES
+
+    value = env.get(ENV_VAR, "").strip().lower() or "english"
+    if value not in MODES:
+        raise ConfigError(f"environment variable {ENV_VAR}={value!r}: expected one of {', '.join(MODES)}")
+    return value
+
+
 @dataclass(frozen=True)
 class StageEnv:
     """Parameters shared by the stages plus each stage's model path."""
@@ -61,6 +70,7 @@ class StageEnv:
     s2config_path: str
     sv_path: str = str(PRETRAINED["sv"].path)  # stage 2-get-sv's speaker encoder (v2Pro/v2ProPlus)
     progress_file: Path | None = None  # ours, set by the pipeline: where the part reports its progress
+    latin: str = "english"  # ours: how stage 1 reads Latin words in Russian lines ($GPT_SOVITS_LATIN)
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None) -> "StageEnv":
@@ -92,6 +102,7 @@ class StageEnv:
             s2config_path=env.get("s2config_path", "configs/s2.json"),
             sv_path=env.get("sv_path", "").strip() or str(PRETRAINED["sv"].path),
             progress_file=Path(env["progress_file"]) if env.get("progress_file", "").strip() else None,
+            latin=_latin(env),
         )
 
     def apply_cuda_devices(self) -> None:

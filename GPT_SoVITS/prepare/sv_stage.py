@@ -18,6 +18,7 @@ from pathlib import Path
 import soundfile
 import torch
 
+from GPT_SoVITS.audio import check_min_duration
 from GPT_SoVITS.data_files.failures import write_part_failures
 from GPT_SoVITS.data_files.features import WAV_SR, read_wav32k
 from GPT_SoVITS.data_files.layout import SV_DIR, wav32k_path
@@ -30,7 +31,6 @@ from GPT_SoVITS.prepare.stage_env import StageEnv, choose_device
 from GPT_SoVITS.prepare.stages import STAGES
 from GPT_SoVITS.prepare.summary import StageSummary
 from GPT_SoVITS.sv import SpeakerEncoder, load_speaker_encoder
-from GPT_SoVITS.sv.fbank import WINDOW_SAMPLES
 from GPT_SoVITS.sv.resample import resample_to_16k, resampled_length
 
 logger = logging.getLogger(__name__)
@@ -61,15 +61,28 @@ def find_clip(opt_dir: Path, entry: ListEntry) -> Clip:
                         f"rerun stage 2 first")
     try:
         info = soundfile.info(str(path))
-    except (RuntimeError, soundfile.LibsndfileError) as error:
+        with soundfile.SoundFile(str(path)) as handle:  # read to the end: a truncated file holds fewer frames
+            frames = len(handle.read(dtype="int16", always_2d=True))
+        truncated = frames < info.frames or _truncated_riff(path)
+    except (RuntimeError, OSError, soundfile.LibsndfileError) as error:
         raise DataError(f"{path}: cannot read audio ({error}); rerun stage 2 for it") from None
     if info.samplerate != WAV_SR:
         raise DataError(f"{path}: {info.samplerate} Hz, expected {WAV_SR}; rerun stage 2 for it")
-    samples = resampled_length(info.frames)
-    if samples < WINDOW_SAMPLES:
-        raise DataError(f"{path}: {info.frames / WAV_SR * 1000:.0f} ms is too short for the speaker encoder "
-                        f"(at least 25 ms)")
-    return Clip(entry, path, samples)
+    if truncated:
+        raise DataError(f"{path}: truncated (shorter than its header says); delete it and rerun stage 2 for it")
+    check_min_duration(path, frames, WAV_SR)  # far above the encoder's one fbank window
+    return Clip(entry, path, resampled_length(frames))
+
+
+def _truncated_riff(path: Path) -> bool:
+    """Whether a RIFF (WAV) file is shorter than its header says. libsndfile quietly reads only the
+    samples present, so a file cut short by a kill or a full disk would otherwise be embedded."""
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return False
+    declared = int.from_bytes(head[4:8], "little") + 8
+    return declared not in (8, 0xFFFFFFFF + 8) and path.stat().st_size < declared  # 0 / -1: a streamed header
 
 
 def default_batch_size(model: SpeakerEncoder) -> int:

@@ -27,13 +27,14 @@ logger = logging.getLogger(__name__)
 STAGE = STAGES["text"].name
 
 
-def name2text_line(entry: ListEntry, table: SymbolTable) -> str:
+def name2text_line(entry: ListEntry, table: SymbolTable, latin: str | None = None) -> str:
     """Clean one entry and format its `name\\tphones\\tword2ph\\tnorm_text` line.
 
+    `latin`: how Latin words of a Russian line are read (`english`, `translit`; see clean_text).
     Raises `DataError` (incl. `UnsupportedLanguageError`, `UnknownSymbolError`) naming the line.
     """
     try:
-        cleaned = clean_text(entry.text, entry.language)
+        cleaned = clean_text(entry.text, entry.language, latin)
     except DataError as error:
         raise DataError(f"{entry.where}: {error}") from error
     # Every phone must have an embedding row in the table the models are trained with.
@@ -60,7 +61,7 @@ def run_text_stage(env: StageEnv, table: SymbolTable | None = None,
             languages_met.add(entry.language.lower())
             progress.loading(f"frontend:{entry.language.lower()}")
         try:
-            rows[entry.name] = name2text_line(entry, table)
+            rows[entry.name] = name2text_line(entry, table, env.latin)
             summary.done += 1
         except DataError as error:
             summary.fail(entry.name, str(error), plan.fingerprints[entry.name])

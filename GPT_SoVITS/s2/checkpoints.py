@@ -9,6 +9,7 @@ Pretrained weights are *read* only through `weights_compat.load_into` (in the tr
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import re
@@ -19,8 +20,9 @@ from typing import Any, Mapping
 import torch
 
 from GPT_SoVITS import weights_compat as wc
+from GPT_SoVITS.atomic import remove_stale_temps as remove_temps
 from GPT_SoVITS.atomic import torch_save_atomic, write_text_atomic
-from GPT_SoVITS.errors import CheckpointError
+from GPT_SoVITS.errors import CheckpointError, GptSovitsError
 from GPT_SoVITS.text.symbols import SymbolTable
 from GPT_SoVITS.versions import is_pro_version
 
@@ -131,6 +133,32 @@ def export_weights(
     )
     logger.info("exported inference weights %s", path)
     return path
+
+
+def promised_export(save_weight_dir: Path, name: str, epoch: int, step: int, epochs: int, save_every_epoch: int,
+                    if_save_every_weights: bool) -> Path | None:
+    """The export a state saved at (`epoch`, `step`) promises: the trainer saves the state first, then
+    exports on save epochs (with if_save_every_weights) and at the last epoch; None when it promises none."""
+    if epoch <= 0 or not (epoch >= epochs or (if_save_every_weights and epoch % save_every_epoch == 0)):
+        return None
+    return Path(save_weight_dir) / export_name(name, epoch, step)
+
+
+def readable_export(path: Path) -> bool:
+    """Whether `path` exists and reads as a checkpoint (a kill may leave none; a damaged one counts as none)."""
+    if not path.is_file():
+        return False
+    try:
+        wc.read_checkpoint(path)
+    except GptSovitsError:
+        return False
+    return True
+
+
+def remove_stale_temps(state_dir: Path, save_weight_dir: Path, name: str) -> None:
+    """Remove what a killed save of this run left: temporary state and export files."""
+    remove_temps(state_dir, STATE_FILE)
+    remove_temps(save_weight_dir, f"{glob.escape(name)}_e*_s*.pth")
 
 
 def previous_exports(save_weight_dir: Path, name: str) -> list[Path]:

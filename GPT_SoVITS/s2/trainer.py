@@ -21,6 +21,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from GPT_SoVITS import weights_compat as wc
+from GPT_SoVITS.atomic import check_writable
 from GPT_SoVITS.distributed import Runtime, barrier, shutdown, start_runtime
 from GPT_SoVITS.errors import CheckpointError, DataError
 from GPT_SoVITS.module.config import S2Config, TrainConfig
@@ -212,6 +213,23 @@ def restore_or_load_pretrained(run: Run) -> tuple[int, int]:
     return state.epoch, state.step
 
 
+def write_promised_export(run: Run, epoch: int, step: int) -> Path | None:
+    """Write the export the resumed state promises when a kill between the state and the export
+    left it missing or damaged; the restored generator is exactly what that save exported."""
+    config, train_config = run.config, run.config.train
+    path = checkpoints.promised_export(config.weight_dir, config.run_name, epoch, step, train_config.epochs,
+                                       train_config.save_every_epoch, train_config.if_save_every_weights)
+    if path is None or checkpoints.readable_export(path):
+        return None
+    logger.info("the saved state (epoch %d, step %d) promises %s, which is missing or unreadable: writing it now",
+                epoch, step, path)
+    exported = checkpoints.export_weights(run.models.bare_generator.state_dict(), config.weight_dir, config.run_name,
+                                          epoch, step, config.export_dict(), run.table, config.model_version)
+    if train_config.if_save_latest:
+        checkpoints.prune_exports(config.weight_dir, config.run_name, exported)
+    return exported
+
+
 def load_pretrained(run: Run) -> None:
     """Pretrained G (text rows adapted by symbol name to the run's table) and D, through weights_compat."""
     train, models = run.config.train, run.models
@@ -381,7 +399,13 @@ def setup(config: S2Config, runtime: Runtime) -> tuple[Run, DataFeed, TrainResul
         logger.info("s2 training %s: table %s (%d symbols), %d process(es) on %s",
                     config.run_name, table.name, len(table), runtime.world_size, runtime.device)
     run = Run(config, runtime, table, build_models(config, table, runtime))
+    if runtime.is_main:  # before any training: a read-only folder fails now, not after an epoch
+        check_writable(checkpoints.state_path(config.state_dir))
+        check_writable(config.weight_dir / checkpoints.export_name(config.run_name, 1, 0))
+        checkpoints.remove_stale_temps(config.state_dir, config.weight_dir, config.run_name)
     start_epoch, step = restore_or_load_pretrained(run)
+    if runtime.is_main:
+        write_promised_export(run, start_epoch, step)
     wrap_for_ddp(run.models, runtime)
     return run, make_loader(config, table, runtime), TrainResult(start_epoch, step)
 

@@ -21,10 +21,9 @@ def _accented(text: str, code: str) -> str:
     """The stress-marked normalised text (Russian only)."""
     if languages.get_language(code).code != "ru":
         return "(no stress step for this language)"
-    from GPT_SoVITS.text.russian.normalizer import normalize
-    from GPT_SoVITS.text.russian.stress import accentuate
+    from GPT_SoVITS.text.russian.frontend import accented_text
 
-    return accentuate(normalize(text).text)
+    return accented_text(text)
 
 
 def _explained(text: str, code: str) -> list[str]:

@@ -50,10 +50,11 @@ class Language:
     aliases: tuple[str, ...]
     frontend: str  # "package.module:function", imported on first use
     inventory: str | None  # path relative to GPT_SoVITS/text, appended to v2 as `v2+<code>`
+    takes_latin: bool = False  # the frontend reads Latin words by a `latin` mode (Russian: english|translit)
 
 
 _LANGUAGES: dict[str, Language] = {}
-_UPSTREAM_ONLY = {"zh": "Chinese", "ja": "Japanese", "en": "English", "ko": "Korean", "yue": "Cantonese"}
+_UPSTREAM_ONLY = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean", "yue": "Cantonese"}
 
 
 def register_language(language: Language) -> None:
@@ -65,9 +66,19 @@ def register_language(language: Language) -> None:
 register_language(
     Language(
         code="ru",
-        aliases=("RU", "Ru"),
+        # `auto` is upstream's name for mixed text: here Russian with English words in Latin letters
+        aliases=("RU", "Ru", "auto", "AUTO", "Auto"),
         frontend="GPT_SoVITS.text.russian.frontend:clean",
         inventory="russian/phonemes.tsv",
+        takes_latin=True,
+    )
+)
+register_language(
+    Language(
+        code="en",
+        aliases=("EN", "En"),
+        frontend="GPT_SoVITS.text.english.frontend:clean",
+        inventory=None,  # ARPAbet with stress digits is already in v2 (and so in v2+ru)
     )
 )
 
@@ -104,7 +115,7 @@ def languages_with_inventory() -> list[str]:
     return [code for code in supported_codes() if inventory_path(code) is not None]
 
 
-def frontend_for(code: str) -> Callable[[str], CleanedText]:
+def frontend_for(code: str) -> Callable[..., CleanedText]:
     """Import and return the `clean(text)` function of a language's frontend."""
     module_name, _, function_name = get_language(code).frontend.partition(":")
     return getattr(importlib.import_module(module_name), function_name)

@@ -69,11 +69,12 @@ class Callbacks:
         self.tr = translator(settings.lang)
 
     def dataset_runner(self, stages: tuple[str, ...]) -> Callable[..., Iterator[str]]:
-        def run(exp_name, gpu_numbers, half, list_path, wav_dir, hubert_dir, s2g_path, version=DEFAULT_VERSION):
+        def run(exp_name, gpu_numbers, half, list_path, wav_dir, hubert_dir, s2g_path, latin="english",
+                version=DEFAULT_VERSION):
             request = dataset.check_request(
                 self.settings, stages, list_path=list_path, wav_dir=wav_dir, exp_name=exp_name,
                 gpu_numbers=gpu_numbers, half=half, hubert_dir=hubert_dir, s2g_path=s2g_path, cuda=self.cuda,
-                version=version)
+                version=version, latin=latin)
             yield from dataset.run_stages(self.settings, request, stages, self.slots, self.cuda)
 
         run.__name__ = "run_" + "_".join(stages)
@@ -150,6 +151,8 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
         hubert = gr.Textbox(label=tr("hubert_dir"), value=str(settings.default_pretrained("cnhubert")),
                             elem_id="hubert_dir")
         s2g = gr.Textbox(label=tr("s2g_path"), value=str(settings.default_pretrained("s2G")), elem_id="dataset_s2g")
+        latin = gr.Radio(LATIN_CHOICES, value="english", label=tr("latin"), info=tr("latin_info"),
+                         elem_id="dataset_latin")
     with gr.Row():
         buttons = {
             ("text",): gr.Button(tr("btn_text"), elem_id="btn_text"),
@@ -160,7 +163,7 @@ def _dataset_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, common: lis
         stop = gr.Button(tr("btn_stop"), variant="stop", elem_id="btn_dataset_stop")
     status = gr.Textbox(label=tr("status"), value=tr("idle"), lines=STATUS_LINES, max_lines=STATUS_LINES * 2,
                         interactive=False, elem_id="dataset_status")
-    inputs = [*common, list_path, wav_dir, hubert, s2g, version]
+    inputs = [*common, list_path, wav_dir, hubert, s2g, latin, version]
     events = [button.click(job_stream(gr, tr, callbacks.slots, dataset.SLOT, callbacks.dataset_runner(stages)), inputs,
                            status, **START_EVENT) for stages, button in buttons.items()]
     _follow_version(version, {"s2G": s2g}, settings)
@@ -250,6 +253,9 @@ def refreshed_weight_lists(gr, settings: UiSettings) -> tuple[Any, Any]:
             gr.Dropdown(choices=sovits_now, value=sovits_now[-1] if sovits_now else None))
 
 
+LATIN_CHOICES = ["english", "translit"]  # how Russian text reads Latin words (text/russian/latin.py)
+
+
 def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages: list[str]) -> list[Any]:
     """Tab 3; returns its two weight lists (refreshed after each training run)."""
     gpt_paths, sovits_paths = weight_choices(settings)
@@ -269,6 +275,8 @@ def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages
     with gr.Row():
         text = gr.Textbox(label=tr("target_text"), lines=4, elem_id="tts_text")
         lang = gr.Dropdown(languages, value="ru", label=tr("target_lang"), elem_id="tts_lang", scale=0)
+        latin = gr.Radio(LATIN_CHOICES, value="english", label=tr("latin"), info=tr("latin_info"),
+                         elem_id="tts_latin", scale=0)
     with gr.Row():
         top_k = gr.Slider(1, 100, value=15, step=1, label=tr("top_k"), elem_id="tts_top_k")
         top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label=tr("top_p"), elem_id="tts_top_p")
@@ -291,7 +299,7 @@ def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages
 
     refresh.click(lambda: refreshed_weight_lists(gr, settings), None, [gpt, sovits])
     fields = [gpt, sovits, hubert, ref_audio, ref_text, ref_lang, text, lang, top_k, top_p, temperature, penalty,
-              speed, seed, max_new, normalize, batch_size, split]
+              speed, seed, max_new, normalize, batch_size, split, latin]
     button.click(callbacks.synthesize, fields, [output, status])
     return [gpt, sovits]
 
@@ -338,7 +346,7 @@ def build_app(settings: UiSettings, cuda: bool | None = None):
             for finished in (event, rejoin(slot, outputs)):  # a finished run's exports appear without a Refresh
                 finished.then(lambda: refreshed_weight_lists(gr, settings), None, weight_lists)
         targets = [*handles.list_fields, list_path]
-        handles.asr_event.then(lambda path: recordings_tab.fill_list_fields(gr, path, len(targets)),
+        handles.asr_event.then(lambda path: recordings_tab.fill_list_fields(gr, settings, path, len(targets)),
                                handles.asr_output, targets)
     app.callbacks = callbacks  # for a clean shutdown (stop running jobs)
     return app

@@ -3,16 +3,27 @@
 Every check raises `UiError` (a `ConfigError`) with a message fit for the status box, shown in
 the interface language; `what` names the field, by a key of the text table (`f_list`) or as
 plain text. Paths are never pasted into a shell string: they are checked here and passed as
-argv or environment values.
+argv or environment values. Every path is confined to the UI's folders (`UiSettings.folders`,
+the one rule of `GPT_SoVITS.confinement`) before anything looks at it, so a refusal says
+nothing about whether the file exists.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Union
 
 from GPT_SoVITS.config_files import parse_gpu_numbers  # noqa: F401  (the GPU field; shared with the CLIs)
+from GPT_SoVITS.confinement import AllowedFolders, PathRefusedError
+from GPT_SoVITS.errors import describe_non_file
 from GPT_SoVITS.webui.i18n import UiError, field_name
+
+Folders = Union[AllowedFolders, Path]  # a bare Path means "only that folder"
+
+
+class UiPathRefused(UiError, PathRefusedError):
+    """The shared rule's refusal, worded in the interface language."""
 
 _EXP_NAME = re.compile(r"[^\W_]|[-_.]")  # one allowed character: a letter/digit, or - _ .
 
@@ -22,10 +33,19 @@ def clean_path_text(text: str | None) -> str:
     return (text or "").strip().strip("\u202a").strip().strip("\"'").strip()
 
 
-def resolve(text: str, root: Path) -> Path:
-    """A user path, relative ones taken from the UI's root folder."""
-    path = Path(text).expanduser()
-    return path if path.is_absolute() else root / path
+def allowed(folders: Folders) -> AllowedFolders:
+    return folders if isinstance(folders, AllowedFolders) else AllowedFolders.of([folders], "the UI's root")
+
+
+def resolve(text: str, folders: Folders, what: str = "path") -> Path:
+    """A user path resolved inside the allowed folders (relative ones from the first: the UI's root);
+    `PathRefusedError` for anything else, with the same message whether it exists or not."""
+    folders = allowed(folders)
+    try:
+        return folders.resolve(clean_path_text(text), what=str(what))
+    except PathRefusedError:
+        raise UiPathRefused("err_path_refused", what=field_name(what), path=clean_path_text(text),
+                      folders=", ".join(str(root) for root in folders.roots)) from None
 
 
 def check_exp_name(name: str | None) -> str:
@@ -41,30 +61,32 @@ def check_exp_name(name: str | None) -> str:
     return name
 
 
-def check_file(text: str | None, what: str, root: Path) -> Path:
-    """An existing file; the message names the field and what was found instead."""
+def check_file(text: str | None, what: str, root: Folders) -> Path:
+    """An existing file inside the allowed folders; the message names the field and what was found instead."""
     value = clean_path_text(text)
     if not value:
         raise UiError("err_no_path", what=field_name(what))
-    path = resolve(value, root)
+    path = resolve(value, root, what)
     if path.is_dir():
         raise UiError("err_folder_not_file", what=field_name(what), path=path)
+    if path.exists() and not path.is_file():  # a pipe or a device: never opened
+        raise UiError("err_not_regular_file", what=field_name(what), path=path, kind=describe_non_file(path))
     if not path.is_file():
         raise UiError("err_file_not_found", what=field_name(what), path=path)
     return path
 
 
-def check_optional_file(text: str | None, what: str, root: Path) -> Path | None:
+def check_optional_file(text: str | None, what: str, root: Folders) -> Path | None:
     """Like `check_file`, but an empty field means "none" (e.g. train from scratch)."""
     return check_file(text, what, root) if clean_path_text(text) else None
 
 
-def check_dir(text: str | None, what: str, root: Path) -> Path:
-    """An existing folder."""
+def check_dir(text: str | None, what: str, root: Folders) -> Path:
+    """An existing folder inside the allowed folders."""
     value = clean_path_text(text)
     if not value:
         raise UiError("err_no_folder", what=field_name(what))
-    path = resolve(value, root)
+    path = resolve(value, root, what)
     if path.is_file():
         raise UiError("err_file_not_folder", what=field_name(what), path=path)
     if not path.is_dir():
@@ -72,7 +94,7 @@ def check_dir(text: str | None, what: str, root: Path) -> Path:
     return path
 
 
-def check_optional_dir(text: str | None, what: str, root: Path) -> Path | None:
+def check_optional_dir(text: str | None, what: str, root: Folders) -> Path | None:
     return check_dir(text, what, root) if clean_path_text(text) else None
 
 

@@ -16,6 +16,7 @@ from GPT_SoVITS.data_files.list_file import read_list_lines
 from GPT_SoVITS.prepare import pipeline
 from GPT_SoVITS.prepare.outcome import Outcome
 from GPT_SoVITS.prepare.pipeline import PipelineConfig, PipelineResult, StageCommand, StageUpdate
+from GPT_SoVITS.text.russian.latin import resolve_mode as latin_mode
 from GPT_SoVITS.prepare.progress import StageProgress
 from GPT_SoVITS.prepare.stages import stage_keys
 from GPT_SoVITS.pretrained import is_present, missing_pretrained_message, pretrained_path
@@ -47,6 +48,7 @@ class DatasetRequest:
     s2_config: Path
     version: str = DEFAULT_VERSION
     sv_path: Path = pretrained_path("sv")  # the speaker encoder of stage 2-get-sv (v2Pro/v2ProPlus)
+    latin: str = "english"  # stage 1: Latin words in Russian lines as English, or "translit"
 
     @property
     def parts(self) -> int:
@@ -60,15 +62,18 @@ def version_stages(stages: tuple[str, ...], version: str) -> tuple[str, ...]:
 
 def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: str, wav_dir: str, exp_name: str,
                   gpu_numbers: str, half: bool, hubert_dir: str, s2g_path: str, cuda: bool,
-                  version: str = DEFAULT_VERSION) -> DatasetRequest:
+                  version: str = DEFAULT_VERSION, latin: str = "english") -> DatasetRequest:
     """Check every field the chosen stages need; `UiError` (a `ConfigError`) with the first problem."""
-    root = settings.root
+    root = settings.folders
     model = get_version(version)
     stages = version_stages(stages, model.name)
     exp = checks.check_exp_name(exp_name)
     request_list = checks.check_file(list_path, "f_list", root)
-    hubert = checks.resolve(checks.clean_path_text(hubert_dir), root)
-    s2g = checks.resolve(checks.clean_path_text(s2g_path), root)
+    wav = checks.check_optional_dir(wav_dir, "f_wav_dir", root)  # all path fields before the pretrained check
+    hubert = checks.resolve(hubert_dir, root, "f_hubert_dir") if checks.clean_path_text(hubert_dir) \
+        else settings.default_pretrained("cnhubert")
+    s2g = checks.resolve(s2g_path, root, "f_pretrained_s2g") if checks.clean_path_text(s2g_path) \
+        else settings.default_pretrained(model.s2G)
     sv = settings.default_pretrained("sv")
     missing = {}
     if "ssl" in stages and not is_present("cnhubert", hubert):
@@ -81,7 +86,7 @@ def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: s
         raise UiError("err_pretrained_missing", details="\n".join(missing_pretrained_message(missing).splitlines()[1:]))
     return DatasetRequest(
         list_path=request_list,
-        wav_dir=checks.check_optional_dir(wav_dir, "f_wav_dir", root),
+        wav_dir=wav,
         exp_name=exp,
         opt_dir=settings.exp_dir(exp),
         gpus=checks.parse_gpu_numbers(gpu_numbers),
@@ -91,6 +96,7 @@ def check_request(settings: UiSettings, stages: tuple[str, ...], *, list_path: s
         s2_config=settings.s2_config_for(model.name),
         version=model.name,
         sv_path=sv,
+        latin=latin_mode(latin or "english"),
     )
 
 
@@ -101,7 +107,7 @@ def pipeline_config(request: DatasetRequest, cuda: bool, workdir: Path | None = 
         list_path=request.list_path, exp_name=request.exp_name, wav_dir=str(request.wav_dir or ""),
         parts=request.parts, hubert_dir=request.hubert_dir, s2g=request.s2g_path, s2_config=request.s2_config,
         half=request.half, logs_dir=request.opt_dir.parent, gpus=tuple(request.gpus) if cuda else (),
-        workdir=workdir, version=request.version, sv_path=request.sv_path,
+        workdir=workdir, version=request.version, sv_path=request.sv_path, latin=request.latin,
     )
 
 
@@ -151,7 +157,8 @@ def update_text(tr: Translate, update: StageUpdate) -> str:
         text = tr("ds_skipped").format(script=script, output=update.stage.output)
         return text + tr("ds_skipped_held").format(count=update.held) if update.held else text
     if update.state == "done":
-        return tr("ds_done").format(script=script, ready=update.ready, total=update.total, elapsed=update.elapsed)
+        text = tr("ds_done").format(script=script, ready=update.ready, total=update.total, elapsed=update.elapsed)
+        return text + tr("ds_redone").format(count=update.redone) if update.redone else text
     if update.state == "stopped":
         return tr("ds_stopped").format(script=script)
     return tr("ds_failed").format(script=script, detail=update.detail)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from GPT_SoVITS.confinement import PathRefusedError
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.webui import checks
 from GPT_SoVITS.webui.i18n import ENGLISH, Translate, UiError, error_text
@@ -33,7 +34,7 @@ def asr_output_for(settings: UiSettings, clips_dir: Path, output_text: str) -> P
     """The ASR's .list: as typed, else `output/asr_opt/<clips folder>.list` (upstream's folder)."""
     value = checks.clean_path_text(output_text)
     if value:
-        return checks.resolve(value, settings.root)
+        return checks.resolve(value, settings.folders, "f_asr_output")
     return settings.root / "output" / "asr_opt" / f"{clips_dir.name}.list"
 
 
@@ -46,10 +47,10 @@ def slice_argv(settings: UiSettings, *, source: str, out_dir: str, mode: str, mi
     value = checks.clean_path_text(source)
     if not value:
         raise UiError("err_no_recording")
-    path = checks.resolve(value, settings.root)
+    path = checks.resolve(value, settings.folders, "f_recording")
     if not path.exists():
         raise UiError("err_recording_not_found", path=path)
-    output = checks.resolve(checks.clean_path_text(out_dir), settings.root) if checks.clean_path_text(out_dir) \
+    output = checks.resolve(out_dir, settings.folders, "f_slice_output") if checks.clean_path_text(out_dir) \
         else slicer_output_default(settings)
     silence = SilenceParams(threshold=float(threshold), min_length=int(min_length), min_interval=int(min_interval),
                             hop_size=int(hop_size), max_sil_kept=int(max_sil_kept))
@@ -67,17 +68,20 @@ def asr_argv(settings: UiSettings, *, clips_dir: str, output: str, language: str
              speaker: str) -> tuple[list[str], Path]:
     """The ASR's command line and output .list; a missing model is reported here, before any start."""
     from tools.asr import AsrOptions, list_clips
-    from tools.whisper_models import resolve_model
+    from tools.whisper_models import model_sizes, resolve_model
 
-    folder = checks.check_dir(clips_dir, "f_clips_dir", settings.root)
+    folder = checks.check_dir(clips_dir, "f_clips_dir", settings.folders)
     list_clips(folder)
-    AsrOptions(language=language, speaker=speaker.strip()).check()
-    model_dir = resolve_model(model, roots=(settings.root,))
+    speaker = (speaker or "").strip()  # a client calling the endpoint may send null
+    AsrOptions(language=language, speaker=speaker).check()
     target = asr_output_for(settings, folder, output)
+    if (model or "").strip() and model.strip() not in model_sizes():  # a folder: confined like every path
+        model = str(checks.resolve(model, settings.folders, "f_asr_model"))
+    model_dir = resolve_model(model, roots=(settings.root,))
     argv = [sys.executable, "-m", "tools.asr", str(folder), "-o", str(target), "--language", language,
             "--model", str(model_dir)]
-    if speaker.strip():
-        argv += ["--speaker", speaker.strip()]
+    if speaker:
+        argv += ["--speaker", speaker]
     return argv, target
 
 
@@ -92,12 +96,16 @@ def stream_tool(settings: UiSettings, slots: JobSlots, name: str, argv: list[str
     yield "\n".join([outcome_text(tr, job), *job.tail(30)])
 
 
-def existing_path(path_text: str, want_dir: bool) -> str | None:
-    """`path_text` when it names an existing folder (or file), else None: what to fill into the next step."""
-    path = Path(path_text) if path_text else None
-    if path is None or not (path.is_dir() if want_dir else path.is_file()):
+def existing_path(settings: UiSettings, path_text: str, want_dir: bool) -> str | None:
+    """`path_text` when it names an existing folder (or file) inside the UI's folders, else None:
+    what to fill into the next step (a path outside is never looked at)."""
+    if not checks.clean_path_text(path_text):
         return None
-    return str(path)
+    try:
+        path = checks.resolve(path_text, settings.folders)
+    except PathRefusedError:
+        return None
+    return str(path) if (path.is_dir() if want_dir else path.is_file()) else None
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,15 @@ class PageView:
     rows: list[RowView]
 
 
+def line_clip(doc, index: int, tr: Translate = ENGLISH) -> tuple[tuple[int, object] | None, float | None, str]:
+    """`read_clip` of line `index`'s audio, or why it is not shown (a clip outside the UI's folders)."""
+    try:
+        path = doc.audio_path(index)
+    except PathRefusedError as error:
+        return None, None, str(error)
+    return read_clip(path, tr)
+
+
 def read_clip(path: Path, tr: Translate = ENGLISH) -> tuple[tuple[int, object] | None, float | None, str]:
     import soundfile
 
@@ -137,6 +154,8 @@ def reading_markdown(text: str, language: str, seconds: float | None, tr: Callab
     reading = frontend_reading(text, language)
     parts = [f"**{tr('pr_stress')}:** {reading.accented}", f"**{tr('pr_phones')}:** `{reading.phones}`"] \
         if not reading.error else [f"**{tr('pr_frontend_error')}:** {reading.error}"]
+    if reading.english:
+        parts.insert(1, f"**{tr('pr_english')}:** `{reading.english}`")
     parts.extend(f"⚠ {reason}" for reason in suspicious_reasons(text, seconds, language))
     return "  \n".join(parts)
 
@@ -165,7 +184,7 @@ def page_view(doc, page: int, tr: Callable[[str], str]) -> PageView:
         if line.raw is not None:
             rows.append(RowView(index, f"{index + 1}. {line.problem}", line.raw, None, f"⚠ {line.problem}"))
             continue
-        audio, seconds, problem = read_clip(doc.audio_path(index), tr)
+        audio, seconds, problem = line_clip(doc, index, tr)
         reading = reading_markdown(line.text, line.language, seconds, tr)
         rows.append(RowView(index, f"{index + 1}. {line.name}", line.text, audio,
                             f"{reading}  \n⚠ {problem}" if problem else reading))
@@ -176,8 +195,8 @@ def open_document(settings: UiSettings, list_text: str, tr: Translate = ENGLISH)
     """(document, status) for the list path typed on the page."""
     from tools.proofread import ListDocument
 
-    path = checks.check_file(list_text, "f_list", settings.root)
-    doc = ListDocument.open(path, roots=(settings.root, settings.repo_root))
+    path = checks.check_file(list_text, "f_list", settings.folders)
+    doc = ListDocument.open(path, roots=(settings.root, settings.repo_root), folders=settings.folders)
     return doc, tr("pr_opened").format(path=path, lines=len(doc.lines))
 
 
@@ -216,8 +235,8 @@ def build_dataset_report(settings: UiSettings, list_text: str, wav_dir_text: str
     from tools.dataset_report import build_report, default_png, plot_report
 
     try:
-        list_path = checks.check_file(list_text, "f_list", settings.root)
-        wav_dir = checks.check_optional_dir(wav_dir_text, "f_wav_dir", settings.root)
+        list_path = checks.check_file(list_text, "f_list", settings.folders)
+        wav_dir = checks.check_optional_dir(wav_dir_text, "f_wav_dir", settings.folders)
         report = build_report(list_path, wav_dir)
         target = plot_report(report, png or default_png(list_path))
     except GptSovitsError as error:

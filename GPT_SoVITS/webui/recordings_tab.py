@@ -254,7 +254,7 @@ def _editor(tr, slot: int) -> Callable[..., tuple[Any, str, str]]:
         except GptSovitsError as error:
             return doc, error_text(tr, error), recordings.page_info(doc, page, tr)
         line = doc.lines[index]
-        _, seconds, _ = recordings.read_clip(doc.audio_path(index), tr)
+        _, seconds, _ = recordings.line_clip(doc, index, tr)
         return doc, recordings.reading_markdown(line.text, line.language, seconds, tr), recordings.page_info(doc, page, tr)
 
     edit_line.__name__ = f"edit_line_{slot}"
@@ -275,12 +275,18 @@ def report_picture(settings: UiSettings, list_text: str, wav_dir_text: str = "",
 
 def report_after_formatting(settings: UiSettings, list_text: str, wav_dir_text: str, exp_name: str,
                             tr=ENGLISH) -> tuple[Any, str]:
-    """The report tab 1 shows after a formatting run, saved as `logs/<exp>/dataset_report.png`."""
+    """The report tab 1 shows after a formatting run, saved as `logs/<exp>/dataset_report.png`.
+
+    Only after a run that made the experiment folder: a refused start (bad name, bad list) writes
+    nothing, neither `logs/<name>/` nor a report elsewhere.
+    """
     try:
-        png = settings.exp_dir(checks.check_exp_name(exp_name)) / "dataset_report.png"
+        exp_dir = settings.exp_dir(checks.check_exp_name(exp_name))
     except GptSovitsError:
-        png = None  # the run itself reported the bad name; the report then goes next to the list
-    return report_picture(settings, list_text, wav_dir_text, png, tr)
+        return None, ""  # the run itself reported the bad name
+    if not exp_dir.is_dir():
+        return None, ""
+    return report_picture(settings, list_text, wav_dir_text, exp_dir / "dataset_report.png", tr)
 
 
 def report_section(gr, tr, settings: UiSettings, prefix: str) -> tuple[Any, Any]:
@@ -315,11 +321,12 @@ def build(gr, tr, settings: UiSettings, slots, stop: Callable[[], None],
             proofread_list = _proofreading(gr, tr, settings)
         with gr.Tab(tr("sub_report"), elem_id="tab_report"):
             report_list = _report(gr, tr, settings)
-    slice_event.then(lambda path: recordings.existing_path(path, want_dir=True) or gr.skip(), slice_out, asr_clips)
+    slice_event.then(lambda path: recordings.existing_path(settings, path, want_dir=True) or gr.skip(), slice_out,
+                     asr_clips)
     return RecordingsHandles(asr_event, asr_out, [proofread_list, report_list])
 
 
-def fill_list_fields(gr, path_text: str, count: int) -> list[Any]:
+def fill_list_fields(gr, settings: UiSettings, path_text: str, count: int) -> list[Any]:
     """The ASR's .list for `count` fields, or no change when it was not written."""
-    path = recordings.existing_path(path_text, want_dir=False)
+    path = recordings.existing_path(settings, path_text, want_dir=False)
     return [path if path else gr.skip() for _ in range(count)]

@@ -5,6 +5,10 @@ under `root` (default: the repository root; `--root` / `GPT_SOVITS_ROOT`), so te
 The base training configs can be swapped (`--s2-config` / `--s1-config`, `--s2v2Pro-config` /
 `--s2v2ProPlus-config`, or the variables `GPT_SOVITS_S2_CONFIG`, `GPT_SOVITS_S1_CONFIG`,
 `GPT_SOVITS_S2V2PRO_CONFIG`, `GPT_SOVITS_S2V2PROPLUS_CONFIG`) so tests train tiny models.
+
+Every path a field or an endpoint of the UI accepts must resolve inside `UiSettings.folders`
+(`GPT_SoVITS.confinement`): the root, the repository's pretrained-models folder and the folders
+given with `--allow-dir` (or `GPT_SOVITS_ALLOW_DIRS`, separated by `os.pathsep`) at start-up.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.errors import ConfigError
-from GPT_SoVITS.pretrained import REPO_ROOT, pretrained_path
+from GPT_SoVITS.pretrained import PRETRAINED_DIR, REPO_ROOT, pretrained_path
 from GPT_SoVITS.versions import DEFAULT_VERSION, PRO_VERSIONS, get_version
 from GPT_SoVITS.webui.i18n import resolve_lang
 
@@ -38,6 +43,13 @@ class UiSettings:
     pro_s2_configs: tuple[tuple[str, Path], ...] = ()  # (version, base SoVITS config) given at start-up
     tts_max_pairs: int = 2  # synthesis: GPT + SoVITS pairs kept loaded (inference.ModelPool)
     cpu_precision: str = "fp32"  # synthesis: the GPT's format on the CPU (inference.precision)
+    allowed_dirs: tuple[Path, ...] = ()  # --allow-dir: further folders the user lets the UI read and write
+
+    @property
+    def folders(self) -> AllowedFolders:
+        """Where the UI's path fields may point: the root (first: relative paths start there), the
+        repository's pretrained models (the default fields point there) and the `--allow-dir` folders."""
+        return AllowedFolders.of([self.root, self.repo_root / PRETRAINED_DIR, *self.allowed_dirs], "the UI's folders")
 
     def s2_config_for(self, version: str) -> Path:
         """The base SoVITS config of `version`: `s2_config` for v2, the given or shipped configs/s2<version>.json else."""
@@ -82,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--listen", action="store_true", help="bind 0.0.0.0 (the local network) instead of 127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--root", help="working folder for logs/, TEMP/ and weights (env GPT_SOVITS_ROOT)")
+    parser.add_argument("--allow-dir", action="append", default=[], metavar="DIR",
+                        help="a further folder the UI's path fields may use (repeatable; env GPT_SOVITS_ALLOW_DIRS, "
+                             f"separated by {os.pathsep!r}); everything else outside --root is refused")
     parser.add_argument("--s2-config", help="base SoVITS config (env GPT_SOVITS_S2_CONFIG; default configs/s2.json)")
     parser.add_argument("--s1-config", help="base GPT config (env GPT_SOVITS_S1_CONFIG; default configs/s1longer-v2.yaml)")
     parser.add_argument("--tts-voices", type=int, default=2,
@@ -122,12 +137,27 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Ui
         s2_config=_existing_file(s2, "--s2-config"),
         s1_config=_existing_file(s1, "--s1-config"),
         pro_s2_configs=_pro_configs(args, environ),
+        allowed_dirs=_allowed_dirs(args.allow_dir, environ),
         lang=resolve_lang(args.lang, environ),
         host="0.0.0.0" if args.listen else "127.0.0.1",
         port=args.port,
         tts_max_pairs=args.tts_voices,
         cpu_precision=args.cpu_precision,
     )
+
+
+def _allowed_dirs(flags: Sequence[str], environ: Mapping[str, str]) -> tuple[Path, ...]:
+    """`--allow-dir` folders, then those of `GPT_SOVITS_ALLOW_DIRS`; each must be an existing folder."""
+    values = [*flags, *(part for part in environ.get("GPT_SOVITS_ALLOW_DIRS", "").split(os.pathsep) if part.strip())]
+    folders = []
+    for value in values:
+        folder = Path(value.strip()).expanduser().resolve()
+        if not folder.is_dir():
+            raise ConfigError(f"--allow-dir {value}: not an existing folder")
+        if folder == Path(folder.anchor):
+            raise ConfigError(f"--allow-dir {value}: the whole disk cannot be allowed; name a folder")
+        folders.append(folder)
+    return tuple(folders)
 
 
 def _pro_configs(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[tuple[str, Path], ...]:

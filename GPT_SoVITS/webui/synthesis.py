@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.webui import checks
 from GPT_SoVITS.webui.i18n import UiError, translator
 from GPT_SoVITS.webui.settings import UiSettings
@@ -41,6 +42,7 @@ class SynthesisForm:
     normalize: bool = False  # peak at -1 dBFS, as `synthesize --normalize`
     batch_size: float = 1  # pieces per GPT batch
     split_method: str = "cut3"  # cut0..cut5 (inference.params.DEFAULT_SPLIT_METHOD, not imported: lazy inference)
+    latin: str = "english"  # Latin words in Russian text: English phones or "translit", as `synthesize --latin`
 
 
 def weight_choices(settings: UiSettings) -> tuple[list[str], list[str]]:
@@ -51,18 +53,25 @@ def weight_choices(settings: UiSettings) -> tuple[list[str], list[str]]:
     return [str(path) for path in gpt], [str(path) for path in sovits]
 
 
+def reference_folders(settings: UiSettings) -> AllowedFolders:
+    """The UI's folders plus Gradio's upload folder, where the reference player puts an uploaded clip."""
+    from gradio.utils import get_upload_folder
+
+    return AllowedFolders.of([*settings.folders.roots, get_upload_folder()], settings.folders.label)
+
+
 def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[int, np.ndarray], str]:
     """Check the form, synthesise, and return ((rate, int16 audio), status line)."""
     from GPT_SoVITS.inference import SynthesisParams, get_tts
     from GPT_SoVITS.inference.output import output_pcm16
 
-    root = settings.root
+    root = settings.folders
     gpt = checks.check_file(form.gpt_path, "f_gpt_weights", root)
     sovits = checks.check_file(form.sovits_path, "f_sovits_weights", root)
     hubert = checks.check_dir(form.hubert_dir, "f_hubert_dir", root)
     if not form.ref_audio:
         raise UiError("err_no_reference")
-    ref = checks.check_file(form.ref_audio, "f_reference", root)
+    ref = checks.check_file(form.ref_audio, "f_reference", reference_folders(settings))
     seed = None if form.seed is None or int(form.seed) < 0 else int(form.seed)
     max_new = int(form.max_new_tokens or 0)
     params = SynthesisParams(
@@ -70,6 +79,7 @@ def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[in
         temperature=float(form.temperature), repetition_penalty=float(form.repetition_penalty),
         speed=float(form.speed), seed=seed, max_new_tokens=max_new if max_new > 0 else None,
         batch_size=checks.check_positive_int(form.batch_size, "batch_size"), text_split_method=form.split_method,
+        latin=form.latin or "english",
     )
     tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"),  # used by v2Pro/v2ProPlus files
                   cpu_precision=settings.cpu_precision, max_pairs=settings.tts_max_pairs)

@@ -49,7 +49,7 @@ def check_prepared(settings: UiSettings, exp_name: str, needs: tuple[str, ...]) 
     return exp_dir
 
 
-def _optional_pretrained(text: str, what: str, root: Path) -> str:
+def _optional_pretrained(text: str, what: str, root: checks.Folders) -> str:
     path = checks.check_optional_file(text, what, root)
     return str(path) if path else ""
 
@@ -70,8 +70,8 @@ def sovits_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, hal
         save_every_epoch=checks.check_positive_int(save_every_epoch, "f_save_every"),
         if_save_latest=bool(if_save_latest),
         if_save_every_weights=bool(if_save_every_weights),
-        pretrained_s2G=_optional_pretrained(pretrained_s2G, "f_pretrained_s2g", settings.root),
-        pretrained_s2D=_optional_pretrained(pretrained_s2D, "f_pretrained_s2d", settings.root),
+        pretrained_s2G=_optional_pretrained(pretrained_s2G, "f_pretrained_s2g", settings.folders),
+        pretrained_s2D=_optional_pretrained(pretrained_s2D, "f_pretrained_s2d", settings.folders),
         gpu_numbers=checks.parse_gpu_numbers(gpu_numbers),
         half=bool(half),
     )
@@ -103,7 +103,7 @@ def gpt_choices(settings: UiSettings, *, exp_name: str, gpu_numbers: str, half: 
         save_every_n_epoch=checks.check_positive_int(save_every_n_epoch, "f_save_every"),
         if_save_latest=bool(if_save_latest),
         if_save_every_weights=bool(if_save_every_weights),
-        pretrained_s1=_optional_pretrained(pretrained_s1, "f_pretrained_s1", settings.root),
+        pretrained_s1=_optional_pretrained(pretrained_s1, "f_pretrained_s1", settings.folders),
         gpu_numbers=checks.parse_gpu_numbers(gpu_numbers),
         half=bool(half),
         num_workers=workers,

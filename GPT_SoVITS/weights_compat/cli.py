@@ -58,7 +58,8 @@ def describe(path: str | Path, source_table: str | SymbolTable | None = None) ->
 
 def _convert(args: argparse.Namespace) -> str:
     source_table = table_argument(args.source_table) if args.source_table else None
-    embedding = convert_checkpoint(args.file, args.output, table_argument(args.symbols), args.init, source_table)
+    embedding = convert_checkpoint(args.file, args.output, table_argument(args.symbols), args.init, source_table,
+                                   overwrite=args.force)
     return f"wrote {args.output}" + (f": {embedding.line()}" if embedding else " (no text embedding to adapt)")
 
 
@@ -78,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     convert_cmd.add_argument("-o", "--output", required=True)
     convert_cmd.add_argument("--init", default="similar", choices=POLICIES, help="rows for new symbols")
     convert_cmd.add_argument("--source-table", default=None, help="the file's table when it cannot be inferred")
+    convert_cmd.add_argument("--force", action="store_true",
+                             help="replace an existing output file (never the input itself)")
     args = parser.parse_args(argv)
     setup_logging()
     try:

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import torch
 
-from GPT_SoVITS.errors import CheckpointError
+from GPT_SoVITS.errors import CheckpointError, describe_non_file
 from GPT_SoVITS.weights_compat.header import SUPPORTED_MARKED, marked_family, restore_zip_magic
 
 #: Key `read_checkpoint` adds for a file with upstream's version bytes: the family they name.
@@ -53,6 +53,8 @@ _SAFE_EXTRA_GLOBALS = [(HParamsStandIn, "utils.HParams"), (HParamsStandIn, "GPT_
 
 
 def _head(path: Path) -> bytes:
+    if path.exists() and not path.is_file() and not path.is_dir():  # a pipe would block, a device never end
+        raise CheckpointError(f"{path}: {describe_non_file(path)}, expected a checkpoint file")
     try:
         with path.open("rb") as handle:
             return handle.read(16)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import torch
 
 from GPT_SoVITS.atomic import torch_save_atomic, write_bytes_atomic
+from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.text.symbols import SymbolTable
 from GPT_SoVITS.weights_compat.adaptation import EmbeddingAdaptation, adapt_state_dict
 from GPT_SoVITS.weights_compat.header import WRITTEN_MARKERS, mark
@@ -65,9 +67,28 @@ def save_checkpoint(
     write_bytes_atomic(path, mark(buffer.getvalue(), version))
 
 
+def check_convert_output(source: str | Path, output: str | Path, overwrite: bool = False) -> None:
+    """Refuse an output that is the input (any name of the same file), and an existing one unless `overwrite`.
+
+    A conversion that replaced its input would lose the original rows for good (a second
+    conversion cannot restore symbols the first one dropped).
+    """
+    source, output = Path(source), Path(output)
+    same = output.resolve() == source.resolve() or (output.exists() and source.exists() and os.path.samefile(source, output))
+    if same:
+        raise ConfigError(f"{output}: this is the input file {source}; write the converted checkpoint to another file "
+                          "(the input is never replaced)")
+    if output.exists() and not overwrite:
+        raise ConfigError(f"{output} already exists; choose another output file, or pass --force to replace it")
+
+
 def convert_checkpoint(source: str | Path, output: str | Path, table: str | SymbolTable, policy: str = "similar",
-                       source_table: str | SymbolTable | None = None) -> EmbeddingAdaptation | None:
-    """Pre-adapt a checkpoint file to `table` once (no model needed); returns the adaptation."""
+                       source_table: str | SymbolTable | None = None, *,
+                       overwrite: bool = False) -> EmbeddingAdaptation | None:
+    """Pre-adapt a checkpoint file to `table` once (no model needed); returns the adaptation.
+
+    The output must not be the input, and must not exist unless `overwrite` (`--force`)."""
+    check_convert_output(source, output, overwrite)
     checkpoint = read_checkpoint(source)
     info = identify(checkpoint, str(source), None if source_table is None else resolve_table(source_table))
     target = resolve_table(table)

@@ -120,3 +120,21 @@ def test_ssl_features_shape_and_rate(samples, frames):
 def test_ssl_features_rejects_batches():
     with pytest.raises(ValueError, match=r"\[S\] or \[1, S\]"):
         ssl_features(tiny_hubert(), torch.zeros(2, 1600))
+
+
+class _Hostile:
+    def __reduce__(self):
+        return (print, ("pwned",))
+
+
+def test_a_hostile_pickle_is_refused_as_unsafe_without_weights_only_advice(tmp_path, capsys):
+    folder = save_legacy_folder(tiny_hubert(seed=3), tmp_path / "chinese-hubert-base")
+    weights = folder / "pytorch_model.bin"
+    torch.save({"encoder.layers.0.attention.k_proj.weight": _Hostile()}, weights)
+    for load in (lambda: load_cnhubert(folder), lambda: cnhubert.read_state_dict(weights)):
+        with pytest.raises(CheckpointError) as error:
+            load()
+        message = str(error.value)
+        assert message.startswith(f"{weights}: refused as unsafe: this file holds objects that would run code")
+        assert "weights_only" not in message and error.value.__cause__ is None
+    assert "pwned" not in capsys.readouterr().out

@@ -198,3 +198,57 @@ def test_running_updates_show_loading_then_per_utterance_progress(tmp_path):
     running = [e.progress for e in events if isinstance(e, StageUpdate) and e.state == "running"]
     assert running[0].loading == ("frontend:ru",) and running[0].done == 0 and running[0].reporting == 2
     assert running[1].loading == () and (running[1].done, running[1].total, running[1].skipped) == (2, 4, 2)
+
+
+def test_an_edited_line_is_redone_in_every_stage_that_depends_on_it(tmp_path, models, caplog):
+    """Text edits redo stage 1 only; an audio edit redoes stage 2 and the semantic tokens made from it."""
+    import logging
+
+    from GPT_SoVITS.data_files.layout import ssl_path
+
+    lines = {"a.wav": "xx|raz", "b.wav": "xx|dva", "c.wav": "xx|tri"}
+    config = _project(tmp_path, lines)
+    _run(config, InProcess(*models))
+    opt_dir = config.opt_dir
+    text_before = _row(opt_dir / NAME2TEXT, "b.wav")
+    a_features = ssl_path(opt_dir, "a.wav").read_bytes()
+    c_semantic = _row(opt_dir / NAME2SEMANTIC, "c.wav")
+
+    # b.wav's text changes, the lines move (a line number is not content), c.wav's audio changes.
+    config.list_path.write_text("c.wav|spk|xx|tri\nb.wav|spk|xx|dva dva\na.wav|spk|xx|raz\n", encoding="utf-8")
+    write_tone(tmp_path / "wavs" / "c.wav", seconds=0.7, frequency=500)
+    launch = InProcess(*models)
+    with caplog.at_level(logging.INFO, logger="GPT_SoVITS.prepare.pipeline"):
+        updates, result = _run(config, launch)
+    # Stage 2 removed c.wav's semantic row with its features, so stage 3 makes it as a missing line.
+    assert [(u.stage.key, u.state, u.redone) for u in updates] == [("text", "done", 1), ("ssl", "done", 1),
+                                                                   ("semantic", "done", 0)]
+    assert _row(opt_dir / NAME2TEXT, "b.wav") != text_before
+    phones_before = text_before.split("\t")[1].split()
+    assert _row(opt_dir / NAME2TEXT, "b.wav").split("\t")[1].split() == phones_before * 2
+    assert ssl_path(opt_dir, "a.wav").read_bytes() == a_features  # unchanged lines are not redone
+    assert _row(opt_dir / NAME2SEMANTIC, "c.wav") != c_semantic
+    assert result.outcome.ready_for_training == 3
+    assert "1-get-text.py: 1 line(s) changed since they were prepared (text or language)" in caplog.text
+    assert "2-get-hubert-wav32k.py: 1 changed line(s) redone" in caplog.text
+
+    launch = InProcess(*models)
+    updates, _ = _run(config, launch)
+    assert [u.state for u in updates] == ["skipped"] * 3 and launch.calls == []  # recorded: nothing to redo
+
+
+def test_a_changed_line_whose_redo_fails_leaves_no_stale_result(tmp_path, models):
+    from GPT_SoVITS.data_files.layout import ssl_path, wav32k_path
+
+    config = _project(tmp_path, {"a.wav": "xx|raz", "b.wav": "xx|dva"})
+    _run(config, InProcess(*models))
+    config.list_path.write_text("a.wav|spk|zh|raz\nb.wav|spk|xx|dva\n", encoding="utf-8")  # zh: stage 1 fails
+    (tmp_path / "wavs" / "b.wav").write_bytes(b"RIFF broken")  # stage 2 fails
+    updates, result = _run(config, InProcess(*models))
+    assert "a.wav\t" not in (config.opt_dir / NAME2TEXT).read_text(encoding="utf-8")
+    assert not ssl_path(config.opt_dir, "b.wav").exists() and not wav32k_path(config.opt_dir, "b.wav").exists()
+    assert "b.wav\t" not in (config.opt_dir / NAME2SEMANTIC).read_text(encoding="utf-8")
+
+
+def _row(path, name):
+    return next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith(f"{name}\t"))

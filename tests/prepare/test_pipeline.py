@@ -11,6 +11,8 @@ import pytest
 import torch
 
 from GPT_SoVITS.manifest import random_state_dict, read_manifest
+from GPT_SoVITS.pretrained import pretrained_path
+from GPT_SoVITS.versions import get_version
 from GPT_SoVITS.text.symbols import get_table
 from tests.conftest import REPO_ROOT, manifest_path
 from tests.feature_extractor.tiny_hubert import save_legacy_folder, tiny_hubert
@@ -219,3 +221,40 @@ def test_pro_pipeline_adds_speaker_vectors_between_stages_2_and_3(tmp_path):
     assert "skipping stage 1" in output and "skipping stage 3" in output
     assert "2-get-sv: done 1, skipped 1 (already finished), failed 1 (1 unchanged since the last run)" in output
     assert (opt_dir / "7-sv_cn" / "b.wav.pt").is_file()
+
+
+def test_a_read_only_logs_folder_is_one_clear_error(tmp_path, read_only_folder):
+    hubert, s2g = _fake_pretrained(tmp_path)
+    folder, cause = read_only_folder
+    wavs = tmp_path / "wavs"
+    wavs.mkdir()
+    write_speech(wavs / "a.wav", "Привет.")
+    list_path = tmp_path / "data.list"
+    list_path.write_text("a.wav|spk|ru|Привет.\n", encoding="utf-8")
+    done = _prepare("--list", str(list_path), "--wav-dir", str(wavs), "--exp", "demo", "--logs-dir", str(folder),
+                    "--hubert", str(hubert), "--s2g", str(s2g))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {folder / 'demo'}") and cause in errors[0], errors
+
+
+@pytest.mark.parametrize("file_version,run_version", [("v2", "v2ProPlus"), ("v2ProPlus", "v2")])
+def test_a_sovits_file_of_another_version_is_refused_before_stage_1(tmp_path, file_version, run_version):
+    from GPT_SoVITS.prepare.pipeline import PipelineConfig, iter_pipeline
+    from tests.pro_fixtures import save_tiny_pro_s2g
+
+    hubert, s2g = _fake_pretrained(tmp_path)
+    if file_version != "v2":
+        s2g = save_tiny_pro_s2g(tmp_path / f"s2G{file_version}.pth", file_version)
+    list_path = tmp_path / "data.list"
+    list_path.write_text("a.wav|spk|ru|Привет.\n", encoding="utf-8")
+    launched = []
+    config = PipelineConfig(list_path=list_path, exp_name="demo", logs_dir=tmp_path / "logs", hubert_dir=hubert,
+                            s2g=s2g, version=run_version)
+    with pytest.raises(Exception) as error:
+        list(iter_pipeline(config, launch=lambda name, commands: launched.append(name)))
+    assert str(error.value) == (
+        f"{s2g}: a SoVITS {file_version} file, but this run's version is {run_version}; run with --version "
+        f"{file_version} (the UI's version choice), or give the {run_version} s2G "
+        f"({pretrained_path(get_version(run_version).s2G)})")
+    assert launched == [] and not (tmp_path / "logs").exists()

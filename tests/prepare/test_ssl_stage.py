@@ -98,7 +98,8 @@ def test_bad_audio_is_reported_and_the_rest_goes_on(tmp_path, hubert):
     soundfile.write(wavs / "silent.wav", np.zeros(16000), 32000, subtype="PCM_16")
     write_tone(wavs / "loud.wav", seconds=0.5, amplitude=3.0, subtype="FLOAT")
     write_tone(wavs / "click.wav", seconds=0.01, sr=32000)
-    names = ["missing.wav", "garbage.wav", "empty.wav", "silent.wav", "loud.wav", "click.wav", "good.wav"]
+    write_tone(wavs / "blip.wav", seconds=0.05, sr=32000)  # long enough for HuBERT, too short to train on
+    names = ["missing.wav", "garbage.wav", "empty.wav", "silent.wav", "loud.wav", "click.wav", "blip.wav", "good.wav"]
     env = _env(tmp_path, names)
     summary = run_ssl_stage(env, model=hubert)
     assert summary.done == 1 and (tmp_path / "exp" / "4-cnhubert" / "good.wav.pt").exists()
@@ -111,9 +112,10 @@ def test_bad_audio_is_reported_and_the_rest_goes_on(tmp_path, hubert):
     assert "the audio is empty" in reasons["empty.wav"]
     assert "silent (peak 0)" in reasons["silent.wav"]
     assert "peak 3.00 > 2.2" in reasons["loud.wav"]
-    assert "too short (10 ms)" in reasons["click.wav"]
+    assert "too short (10 ms); every utterance needs at least 300 ms of audio" in reasons["click.wav"]
+    assert f"{wavs / 'blip.wav'}: too short (50 ms); every utterance needs at least 300 ms" in reasons["blip.wav"]
     written = failures_path(env.opt_dir, "ssl", 0).read_text(encoding="utf-8").splitlines()
-    assert len(written) == 6 and written[0].startswith("2-get-hubert-wav32k\tmissing.wav\t")
+    assert len(written) == 7 and written[0].startswith("2-get-hubert-wav32k\tmissing.wav\t")
     assert not list((tmp_path / "exp" / "5-wav32k").glob("*.tmp")) and len(list((tmp_path / "exp" / "5-wav32k").iterdir())) == 1
 
 

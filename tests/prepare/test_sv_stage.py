@@ -103,7 +103,21 @@ def test_bad_wavs_fail_alone_and_the_rest_goes_on(tmp_path, encoder):
     assert summary.done == 1 and dict(summary.failures).keys() == {"b.wav", "c.wav"}
     reasons = dict(summary.failures)
     assert "5-wav32k/b.wav: cannot read audio" in reasons["b.wav"] and "data.list:2" in reasons["b.wav"]
-    assert "10 ms is too short for the speaker encoder" in reasons["c.wav"]
+    assert "5-wav32k/c.wav: too short (10 ms); every utterance needs at least 300 ms of audio" in reasons["c.wav"]
+
+
+def test_short_and_truncated_wavs_are_reported_not_embedded(tmp_path, encoder):
+    """A 50 ms clip and a 32 kHz wav cut short by a kill get no vector and are not counted ready."""
+    env, opt_dir = _experiment(tmp_path)
+    write_wav(opt_dir / "5-wav32k" / "b.wav", 0.05, seed=3)
+    whole = (opt_dir / "5-wav32k" / "c.wav").read_bytes()
+    (opt_dir / "5-wav32k" / "c.wav").write_bytes(whole[: len(whole) // 2])
+    summary = run_sv_stage(StageEnv.from_environ(env), model=encoder)
+    reasons = dict(summary.failures)
+    assert summary.done == 1 and reasons.keys() == {"b.wav", "c.wav"}
+    assert "5-wav32k/b.wav: too short (50 ms); every utterance needs at least 300 ms of audio" in reasons["b.wav"]
+    assert "5-wav32k/c.wav: truncated (shorter than its header says); delete it and rerun stage 2" in reasons["c.wav"]
+    assert sorted(p.name for p in (opt_dir / "7-sv_cn").iterdir()) == ["a.wav.pt"]
 
 
 def test_vector_reader_names_the_file_and_the_stage(tmp_path):
@@ -156,3 +170,17 @@ def test_pipeline_runs_the_sv_stage_for_pro_experiments_only(tmp_path):
         check_config(plus, ("sv",))
     with pytest.raises(ConfigError, match=r"unknown version 'v2Pro\+'; choose one of v2, v2Pro, v2ProPlus"):
         PipelineConfig(list_path, "demo", version="v2Pro+")
+
+
+def test_the_latin_mode_reaches_the_stage_environment(tmp_path):
+    from GPT_SoVITS.errors import ConfigError
+    from GPT_SoVITS.prepare.__main__ import _config, build_parser
+    from GPT_SoVITS.prepare.pipeline import stage_environment
+    from GPT_SoVITS.text.russian.latin import ENV_VAR
+
+    list_path = tmp_path / "data.list"
+    assert stage_environment(PipelineConfig(list_path, "demo"), 0)[ENV_VAR] == "english"
+    args = build_parser().parse_args(["--list", str(list_path), "--exp", "demo", "--latin", "translit"])
+    assert stage_environment(_config(args), 0)[ENV_VAR] == "translit"
+    with pytest.raises(ConfigError, match="latin='greek'"):
+        PipelineConfig(list_path, "demo", latin="greek")

@@ -76,7 +76,7 @@ def test_an_undecodable_line_fails_alone(tmp_path):
     assert (summary.done, summary.failed) == (2, 1)
     assert [line.split("\t")[0] for line in name2text_part(env.opt_dir, 0).read_text().splitlines()] == ["a.wav", "c.wav"]
     failures = failures_path(env.opt_dir, "text", 0).read_text(encoding="utf-8")
-    assert f"1-get-text\t{env.inp_text}:2\tnot UTF-8 text (byte 0xe9 at column 22)" in failures
+    assert f"1-get-text\t{env.inp_text}:2\tnot UTF-8 text (byte 0xe9 at column 22; it looks like Windows-1252 (Latin-1))" in failures
 
 
 def test_rerun_cleans_only_new_and_fixed_lines(tmp_path, monkeypatch):
@@ -87,7 +87,8 @@ def test_rerun_cleans_only_new_and_fixed_lines(tmp_path, monkeypatch):
     before = output.read_text(encoding="utf-8").splitlines()
     cleaned = []
     real_clean = text_stage.clean_text
-    monkeypatch.setattr(text_stage, "clean_text", lambda text, lang: cleaned.append(text) or real_clean(text, lang))
+    monkeypatch.setattr(text_stage, "clean_text",
+                        lambda text, lang, *latin: cleaned.append(text) or real_clean(text, lang, *latin))
 
     # Unchanged: the failure still holds, nothing is cleaned again.
     again = run_text_stage(env, table=get_table("v2"))
@@ -152,3 +153,30 @@ def test_russian_lines_use_the_training_table(tmp_path):
         ids = table.to_ids(phones.split(" "))
         assert any(i >= len(get_table("v2")) for i in ids)  # Russian symbols are the appended rows
         assert sum(ast.literal_eval(word2ph)) == len(ids)  # word2ph is Python's str(list)
+
+
+def test_english_lines_and_english_words_in_russian_lines(tmp_path, monkeypatch):
+    """`en` lines get ARPAbet; Latin words of `ru` lines are English unless the stage's mode is translit."""
+    from GPT_SoVITS.text.russian import latin
+
+    monkeypatch.delenv(latin.ENV_VAR, raising=False)
+    text = "a.wav|spk|en|Hello, world! It costs $5.\nb.wav|spk|ru|Я купил iPhone.\nc.wav|spk|EN|The USB cable.\n"
+    env = _env(tmp_path, text)
+    assert env.latin == "english"
+    assert run_text_stage(env).done == 3
+    rows = {row.split("\t")[0]: row.split("\t") for row in
+            name2text_part(env.opt_dir, 0).read_text(encoding="utf-8").splitlines()}
+    assert rows["a.wav"][3] == "Hello, world! It costs five dollars."
+    assert rows["a.wav"][1].startswith("HH AH0 L OW1 , W ER1 L D !")
+    assert "AY1 F OW2 N" in rows["b.wav"][1] and rows["b.wav"][3] == "я купил iPhone."
+    assert rows["c.wav"][1] == "DH AH0 Y UW1 EH1 S B IY1 K EY1 B AH0 L ."
+    for _, phones, word2ph, _ in rows.values():
+        assert sum(ast.literal_eval(word2ph)) == len(get_table("v2+ru").to_ids(phones.split(" ")))
+
+    translit_env = StageEnv.from_environ({"inp_text": str(env.inp_text), "opt_dir": str(tmp_path / "exp2"),
+                                          latin.ENV_VAR: "translit"})
+    assert translit_env.latin == "translit" and run_text_stage(translit_env).done == 3
+    translit = name2text_part(translit_env.opt_dir, 0).read_text(encoding="utf-8").splitlines()[1].split("\t")
+    assert translit[0] == "b.wav" and not any(p[:1].isupper() for p in translit[1].split(" "))
+    with pytest.raises(Exception, match="GPT_SOVITS_LATIN='cyrillic'"):
+        StageEnv.from_environ({"inp_text": str(env.inp_text), "opt_dir": str(tmp_path / "x"), latin.ENV_VAR: "cyrillic"})

@@ -165,3 +165,38 @@ def test_export_describes_the_model_it_holds(tmp_path):
     loaded = load_sovits(result.exports[0])  # ours: config + stored symbols -> strict load
     assert loaded.model.enc_p.text_embedding.weight.shape == (735, 16)
     assert loaded.table.symbols == table.symbols
+
+
+def test_an_export_killed_after_the_state_was_saved_is_written_by_the_next_run(tmp_path, monkeypatch):
+    """kill -9 between `state_latest.pt` and the export: the rerun writes the export the state promises
+    (from the restored generator) and removes the temporary files the kill left."""
+    monkeypatch.setattr(trainer, "build_discriminator", small_discriminator)
+    exp = make_experiment(tmp_path / "exp", TABLE, count=2, seconds=(1.3, 1.5))
+    config = S2Config.from_dict(tiny_config(exp, tmp_path / "run", epochs=1, segment_size=1280))
+    real_export = trainer.checkpoints.export_weights
+
+    def killed(*args, **kwargs):
+        temp = config.weight_dir / ".tiny_e1_s1.pth.0badc0de.tmp"
+        temp.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(b"half an export")
+        raise SystemExit(137)
+
+    monkeypatch.setattr(trainer.checkpoints, "export_weights", killed)
+    with pytest.raises(SystemExit):
+        trainer.train(config, CPU)
+    state = torch.load(trainer.checkpoints.state_path(config.state_dir), weights_only=True)
+    assert (state["epoch"], state["step"]) == (1, 1) and not (config.weight_dir / "tiny_e1_s1.pth").exists()
+    (config.state_dir / ".state_latest.pt.12345678.tmp").write_bytes(b"x")
+
+    monkeypatch.setattr(trainer.checkpoints, "export_weights", real_export)
+    again = trainer.train(config, CPU)  # nothing left to train, but the export is owed
+    assert (again.epoch, again.history) == (1, [])
+    assert sorted(p.name for p in config.weight_dir.iterdir()) == ["tiny_e1_s1.pth"]
+    assert sorted(p.name for p in config.state_dir.iterdir() if p.name.endswith(".tmp")) == []
+    exported = wc.read_checkpoint(config.weight_dir / "tiny_e1_s1.pth")["weight"]
+    saved = state["generator"]
+    assert exported.keys() == {k for k in saved if not k.startswith("enc_q.")}
+    assert all(torch.equal(exported[k], saved[k].half()) for k in exported)
+    before = (config.weight_dir / "tiny_e1_s1.pth").stat().st_mtime_ns
+    trainer.train(config, CPU)  # a readable export is left alone
+    assert (config.weight_dir / "tiny_e1_s1.pth").stat().st_mtime_ns == before

@@ -4,6 +4,7 @@ and re-reading honour it."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -55,15 +56,57 @@ def test_the_default_path_is_used_when_the_variable_is_unset(tmp_path, monkeypat
 @pytest.mark.parametrize(("line", "message"), [
     ("замок", "expected `word<TAB>marked form`"),
     ("замок\tзам+ок\tлишнее", "expected `word<TAB>marked form`"),
-    ("castle\tзам+ок", "expected `word<TAB>marked form`"),
+    ("castle\tзам+ок", "not an ARPAbet phone"),
     ("кто-нибудь\tкт+онибудь", "as many hyphen parts"),
+    # broken entries the parser used to accept (issue 26, item 5)
+    ("замок\tз+мок", "`+` before 'м', not a vowel"),
+    ("замок\tзам+", "`+` before 'the end', not a vowel"),
+    ("замок\tзамок", "'замок' has no stressed vowel"),
+    ("замок\tз+ам+ок", "marks 2 stressed vowels"),
+    ("ёлка\tё+лка", "`+` before 'л', not a vowel"),
+    ("вёдра\tв+ёдр+а", "marks 2 stressed vowels"),
+    ("замок\tзам+ак", "letters of 'зам+ак' differ from its word 'замок'"),
+    ("замок\tз+амки", "letters of 'з+амки' differ"),
+    ("iphone\tAY1 F OW N", "'OW' in 'AY1 F OW N': a vowel needs its stress digit"),
+    ("iphone\tAY1 F OX2 N", "'OX2' in 'AY1 F OX2 N': not an ARPAbet phone"),
+    ("iphone\tAY0 F OW2 N", "has no stressed vowel; mark one with 1"),
 ])
 def test_a_malformed_line_names_file_and_line(tmp_path, line: str, message: str) -> None:
     path = tmp_path / "bad.tsv"
     path.write_text(f"# header\n{line}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=message) as caught:
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
         user_lexicon.parse_lexicon(path)
     assert f"{path}:2:" in str(caught.value)
+
+
+def test_a_duplicate_key_with_another_form_is_refused_naming_both_lines(tmp_path) -> None:
+    path = tmp_path / "dup.tsv"
+    path.write_text("замок\tз+амок\nмолоко\tмолок+о\nЗамок\tзам+ок\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'Замок' is already listed on line 1 as 'з\+амок'") as caught:
+        user_lexicon.parse_lexicon(path)
+    assert f"{path}:3:" in str(caught.value)
+
+
+def test_accepted_forms_respellings_repeats_and_later_files_winning(tmp_path, monkeypatch) -> None:
+    first, second = tmp_path / "a.tsv", tmp_path / "b.tsv"
+    first.write_text("тест\tт+эст\nёлка\tёлка\nсэ-шэ-а\tсэ-шэ-+а\nдом\tдом\nзамок\tз+амок\nзамок\tз+амок\n",
+                     encoding="utf-8")
+    second.write_text("замок\tзам+ок\niPhone\tAY1 F OW2 N\n", encoding="utf-8")
+    assert user_lexicon.parse_lexicon(first)["тест"] == "т+эст"  # э for a hard consonant, an exact repeat
+    monkeypatch.setenv(user_lexicon.ENV_VAR, os.pathsep.join([str(first), str(second)]))
+    assert accentuate("замок") == "зам+ок"
+    assert user_lexicon.current()["iphone"] == "AY1 F OW2 N"
+
+
+def test_a_latin_entry_gives_english_words_their_phones(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "lexicon.tsv"
+    path.write_text("Gazprom\tG AA1 Z P R AA2 M\n", encoding="utf-8")
+    before = clean_text("Акции Gazprom выросли.", "ru")
+    monkeypatch.setenv(user_lexicon.ENV_VAR, str(path))
+    after = clean_text("Акции GAZPROM выросли.", "ru")
+    assert after.phones[after.word2ph[0]:after.word2ph[0] + 7] == "G AA1 Z P R AA2 M".split()
+    assert after.phones != before.phones
+    assert clean_text("gazprom", "en").phones == "G AA1 Z P R AA2 M".split()
 
 
 def test_a_missing_file_named_by_the_variable_is_an_error(tmp_path, monkeypatch) -> None:

@@ -56,3 +56,32 @@ def test_png_and_command_line(tmp_path, capsys):
     assert f"plot: {tmp_path / 'voice.list.report.png'}" in out and (tmp_path / "voice.list.report.png").is_file()
     assert dataset_report.main([str(tmp_path / "nope.list")]) == 1
     assert ".list file not found" in capsys.readouterr().err
+
+
+def test_an_empty_or_unusable_list_says_so_without_numpy_warnings(tmp_path, capsys):
+    import warnings
+
+    empty = tmp_path / "empty.list"
+    empty.write_text("", encoding="utf-8")
+    broken = tmp_path / "broken.list"
+    broken.write_text("only|three|fields\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy "Mean of empty slice" warning fails the test
+        assert dataset_report.main([str(empty)]) == 1
+        assert dataset_report.main([str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {empty}: no clip to report on: the list is empty" in err
+    assert f"error: {broken}: no clip to report on: none of its 1 line(s) is usable ({broken}:1: expected 4" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.list", "empty.list"]  # no PNG written
+
+
+def test_a_device_or_fifo_given_as_the_list_is_named_and_nothing_is_written_beside_it(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "pipe.list"
+    os.mkfifo(fifo)  # reading it would block forever
+    assert dataset_report.main([str(fifo)]) == 1
+    assert f"error: {fifo}: a FIFO (named pipe), not a .list file" in capsys.readouterr().err
+    assert dataset_report.main(["/dev/null"]) == 1
+    assert "error: /dev/null: a character device, not a .list file" in capsys.readouterr().err
+    assert not os.path.exists("/dev/null.report.png") and sorted(p.name for p in tmp_path.iterdir()) == ["pipe.list"]

@@ -140,4 +140,19 @@ def test_frontend_reading_follows_user_stress_marks():
     assert "за\u0301мок" in reading.accented and reading.phones.startswith("ru_")
     moved = frontend_reading("Он открыл зам+ок.", "ru")
     assert "замо\u0301к" in moved.accented and moved.phones != reading.phones
-    assert "unsupported language 'en'" in frontend_reading("Hello", "en").error
+    assert "unsupported language 'zh'" in frontend_reading("Hello", "zh").error
+
+
+def test_the_preview_shows_english_words_with_their_phones():
+    from GPT_SoVITS.webui.i18n import translator
+    from GPT_SoVITS.webui.recordings import reading_markdown
+
+    reading = frontend_reading("Я купил iPhone и USB-кабель.", "ru")
+    assert "iPhone" in reading.accented and "ка\u0301бель" in reading.accented
+    assert reading.english == "iPhone AY1 F OW2 N; USB Y UW1 EH1 S B IY1"
+    assert "**English words:** `iPhone AY1 F OW2 N; USB Y UW1 EH1 S B IY1`" in reading_markdown(
+        "Я купил iPhone и USB-кабель.", "ru", None, translator("en"))
+    translit = frontend_reading("Я купил iPhone.", "ru", "translit")
+    assert translit.english == "" and "iPhone" not in translit.accented
+    english = frontend_reading("Hello, world!", "en")
+    assert english.accented == "Hello, world!" and english.phones.startswith("HH AH0 L OW1")

@@ -86,7 +86,9 @@ def _serving(project, lang: str, log: Path):
     """`webui.py --lang LANG` on a free port over `project`; yields (url, server process)."""
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GPT_SOVITS_UI_LANG": "en"}
+    # The test's data sits in pytest's temp folders beside the root: allowed at start-up, as a user would.
     command = [sys.executable, str(REPO_ROOT / "webui.py"), "--root", str(project.root), "--port", str(port),
+               "--allow-dir", str(project.root.parent.parent),
                "--s2-config", str(project.s2_config), "--s1-config", str(project.s1_config),
                "--s2v2ProPlus-config", str(project.s2_plus_config), "--lang", lang]
     with open(log, "w") as log_file:

@@ -27,7 +27,8 @@ def test_exp_name_rejects_empty_and_dots(name):
 def test_check_file_resolves_relative_to_root_and_strips_quotes(tmp_path):
     (tmp_path / "data.list").write_text("x")
     assert checks.check_file(' "data.list" ', ".list file", tmp_path) == tmp_path / "data.list"
-    assert checks.check_file(str(tmp_path / "data.list"), ".list file", tmp_path / "elsewhere") == tmp_path / "data.list"
+    with pytest.raises(ConfigError, match=r"\.list file '.*data\.list' is refused: only paths inside the UI's folders"):
+        checks.check_file(str(tmp_path / "data.list"), ".list file", tmp_path / "elsewhere")
 
 
 def test_check_file_messages_name_the_field_and_path(tmp_path):
@@ -43,7 +44,7 @@ def test_check_dir_and_optional_variants(tmp_path):
     (tmp_path / "f.txt").write_text("x")
     assert checks.check_optional_dir("", "audio folder", tmp_path) is None
     assert checks.check_optional_file(" ", "pretrained s1", tmp_path) is None
-    assert checks.check_dir(".", "audio folder", tmp_path) == tmp_path / "."
+    assert checks.check_dir(".", "audio folder", tmp_path) == tmp_path
     with pytest.raises(ConfigError, match="audio folder: .*f.txt is a file, expected a folder"):
         checks.check_dir("f.txt", "audio folder", tmp_path)
     with pytest.raises(ConfigError, match="audio folder: folder .*nope not found"):
@@ -85,3 +86,11 @@ def test_a_text_file_typed_as_weights_is_not_shown(tmp_path):
     audio, status = callbacks.synthesize(*vars(form).values())
     assert audio is None and status == (f"error: {secret}: not a checkpoint (not a PyTorch or safetensors checkpoint "
                                         "file); was the right file given?")
+
+
+def test_a_fifo_typed_as_a_file_is_named_as_such(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.list")
+    with pytest.raises(ConfigError, match=r"^\.list file: .*pipe\.list is a FIFO \(named pipe\), expected a file$"):
+        checks.check_file("pipe.list", ".list file", tmp_path)

@@ -85,3 +85,15 @@ def test_stop_ends_the_stage_processes_started_by_the_pipeline(tmp_path):
     assert all(process.poll() is not None for process in job.processes)
     assert not Path(tmp_path / "logs" / "voice" / "2-name2text.txt").exists()
     assert (tmp_path / "logs" / "voice" / "failed.txt").is_file()
+
+
+def test_the_latin_choice_reaches_stage_one(tmp_path):
+    from GPT_SoVITS.text.russian.latin import ENV_VAR
+
+    (tmp_path / "data.list").write_text("a.wav|spk|ru|Я купил iPhone.\n", encoding="utf-8")
+    settings = parse_settings(["--root", str(tmp_path)], {})
+    fields = dict(list_path="data.list", wav_dir="", exp_name="voice", gpu_numbers="", half=False, hubert_dir="",
+                  s2g_path="", cuda=False)
+    assert dataset.check_request(settings, ("text",), **fields).latin == "english"
+    request = dataset.check_request(settings, ("text",), **fields, latin="translit")
+    assert dataset.stage_environment(request, 0, cuda=False)[ENV_VAR] == "translit"

@@ -21,7 +21,7 @@ SLICE_FIELDS = dict(mode="silence", min_clip=3.0, max_clip=12.0, threshold=-34, 
 
 @pytest.fixture
 def settings(tmp_path):
-    return parse_settings(["--root", str(tmp_path / "root")], {})
+    return parse_settings(["--root", str(tmp_path / "root"), "--allow-dir", str(tmp_path)], {})
 
 
 def test_slicing_runs_as_a_job_and_reports_its_summary(settings, tmp_path):
@@ -32,7 +32,7 @@ def test_slicing_runs_as_a_job_and_reports_its_summary(settings, tmp_path):
     assert statuses[-1].startswith("done tools.slice"), statuses[-1]
     assert "slice (silence): 1 file(s) read, 0 skipped; 2 clip(s)" in statuses[-1]
     assert len(list(output.glob("talk.wav_*.wav"))) == 2
-    assert recordings.existing_path(str(output), want_dir=True) == str(output)
+    assert recordings.existing_path(settings, str(output), want_dir=True) == str(output)
 
 
 def test_slicing_inputs_are_checked_before_a_start(settings, tmp_path):
@@ -60,7 +60,9 @@ def test_asr_names_the_missing_model_folder_before_a_start(settings, tmp_path, m
                             speaker="")
 
 
-def test_asr_command_and_default_output(settings, tmp_path, tiny_whisper):
+def test_asr_command_and_default_output(tmp_path, tiny_whisper):
+    settings = parse_settings(["--root", str(tmp_path / "root"), "--allow-dir", str(tmp_path),
+                               "--allow-dir", str(tiny_whisper.parent)], {})  # a model folder: allowed at start-up
     clips = tmp_path / "anna"
     clips.mkdir()
     soundfile.write(clips / "a.wav", np.zeros(16000), 16000)
@@ -115,3 +117,17 @@ def test_dataset_report_picture_and_errors(settings, tmp_path):
     assert png == tmp_path / "voice.list.report.png" and png.is_file() and text.startswith(f"{doc.path}: 7 clip(s)")
     assert recordings.build_dataset_report(settings, str(tmp_path / "nope.list")) == (
         None, f"error: .list file: file {tmp_path / 'nope.list'} not found")
+
+
+def test_a_refused_formatting_run_leaves_no_experiment_folder_and_no_report(settings, tmp_path):
+    """The report after a formatting click is only written into a folder the run made."""
+    from GPT_SoVITS.webui.recordings_tab import report_after_formatting
+
+    doc = _document(settings, tmp_path)
+    for name in ("typed_name", "bad name!"):
+        assert report_after_formatting(settings, str(doc.path), "", name) == (None, "")
+    assert not settings.logs_dir.exists()
+    assert not list(tmp_path.glob("*.png"))
+    (settings.exp_dir("made")).mkdir(parents=True)
+    image, text = report_after_formatting(settings, str(doc.path), "", "made")
+    assert image is not None and (settings.exp_dir("made") / "dataset_report.png").is_file()

@@ -17,13 +17,14 @@ from functools import lru_cache
 
 from GPT_SoVITS.errors import DataError
 from GPT_SoVITS.text.languages import CleanedText, DroppedTextError
-from GPT_SoVITS.text.russian import g2p, lexicon, user_lexicon
+from GPT_SoVITS.text.english.normalizer import WORD as ENGLISH_WORD
+from GPT_SoVITS.text.russian import g2p, latin, lexicon, user_lexicon
 from GPT_SoVITS.text.russian.normalizer import PUNCTUATION, normalize
 from GPT_SoVITS.text.russian.stress import accentuate
 
 logger = logging.getLogger(__name__)
 
-TOKEN_RE = re.compile(r"[а-яё+]+(?:-[а-яё+]+)*|[,.!?…-]")
+TOKEN_RE = re.compile(rf"[а-яё+]+(?:-[а-яё+]+)*|{ENGLISH_WORD}|[,.!?…-]")  # Latin: English words (latin.py)
 
 PieceKey = tuple[tuple[str, frozenset[int], bool], ...]
 
@@ -43,10 +44,12 @@ def _group_phones(key: PieceKey) -> tuple[tuple[int, str], ...]:
 user_lexicon.on_change(_group_phones.cache_clear)
 
 
-def _run_phones(words: list[tuple[int, str]], per_token: dict[int, list[str]]) -> None:
-    """Convert a run of words with no punctuation between them, filling `per_token`."""
+def _run_phones(words: list[tuple[int, str]], per_token: dict[int, list[str]], phrase: bool = True) -> None:
+    """Convert a run of words with no punctuation between them, filling `per_token`.
+
+    `phrase`: the run is a whole phrase (not cut by an English word next to it)."""
     pieces = [piece for token, word in words for piece in g2p.word_pieces(word, token)]
-    if len(pieces) == 1 and not pieces[0].stressed and lexicon.vowel_count(pieces[0].letters) == 1:
+    if phrase and len(pieces) == 1 and not pieces[0].stressed and lexicon.vowel_count(pieces[0].letters) == 1:
         # A function word alone in its phrase ("Да.", "А?", "Но, ...") carries the phrase stress.
         pieces[0] = replace(pieces[0], stressed=frozenset({0}))
     for group in g2p.group_clitics(pieces):
@@ -55,44 +58,93 @@ def _run_phones(words: list[tuple[int, str]], per_token: dict[int, list[str]]) -
             per_token[group[position].owner].append(symbol)
 
 
-def phonemize(accented: str) -> tuple[list[str], list[int]]:
-    """Phones and phones-per-token of accented normalised text."""
+def phonemize(accented: str, english: list[tuple[str, ...]] | None = None) -> tuple[list[str], list[int]]:
+    """Phones and phones-per-token of accented normalised text.
+
+    `english`: phones of the English words masked by `latin.PLACEHOLDER`, in order; each
+    placeholder token takes the next one and ends the phonetic word before it.
+    """
     tokens = split_tokens(accented)
     per_token: dict[int, list[str]] = {i: [] for i in range(len(tokens))}
     run: list[tuple[int, str]] = []
+    foreign = iter(english or ())
+    whole = True  # the current run is not next to an English word
     for index, token in enumerate(tokens):
-        if token in PUNCTUATION:
-            _run_phones(run, per_token)
-            run = []
+        if english is not None and token == latin.PLACEHOLDER:
+            _run_phones(run, per_token, phrase=False)
+            run, whole = [], False
+            per_token[index].extend(next(foreign))
+        elif token in PUNCTUATION:
+            _run_phones(run, per_token, phrase=whole)
+            run, whole = [], True
             per_token[index].append(token)
         else:
             run.append((index, token))
-    _run_phones(run, per_token)
+    _run_phones(run, per_token, phrase=whole)
     phones = [symbol for i in range(len(tokens)) for symbol in per_token[i]]
     return phones, [len(per_token[i]) for i in range(len(tokens))]
 
 
-def clean(text: str) -> CleanedText:
+def _unmask(accented: str, words: list[str]) -> str | None:
+    """Accented text with the English words back in place of their placeholders (None if the
+    normaliser did not keep exactly one placeholder per word)."""
+    pieces = re.split(rf"(?<![а-яё+-]){latin.PLACEHOLDER}(?![а-яё+-])", accented)
+    if len(pieces) != len(words) + 1:
+        return None
+    return "".join(piece + (words[i] if i < len(words) else "") for i, piece in enumerate(pieces))
+
+
+def clean(text: str, latin_mode: str | None = None) -> CleanedText:
     """Normalise, stress and phonemise Russian `text` (the `clean_text(text, "ru")` frontend).
 
+    Latin words are English (phones from `text/english`) unless `latin_mode` (or
+    `$GPT_SOVITS_LATIN`) is `translit`, the old reading as Russian sounds (`latin.py`).
     Raises `DataError` when nothing pronounceable is left (empty or punctuation-only text)
     and `DroppedTextError` (carrying the result without them) when characters that cannot be
     read aloud were dropped.
     """
+    if latin.HAS_LATIN.search(text) and latin.resolve_mode(latin_mode) == "english":
+        masked, words = latin.mask(text)
+        cleaned = _clean(masked, words, text)
+        if cleaned is not None:
+            return cleaned
+        logger.warning("could not place the English words of %r; reading them as Russian sounds", text)
+    return _clean(text, [], text)  # type: ignore[return-value]
+
+
+def accented_text(text: str, latin_mode: str | None = None) -> str:
+    """The stress-marked normalised text `clean` reads, English words as written (for previews)."""
+    if latin.HAS_LATIN.search(text) and latin.resolve_mode(latin_mode) == "english":
+        masked, words = latin.mask(text)
+        unmasked = _unmask(accentuate(normalize(masked).text), words)
+        if unmasked is not None:
+            return unmasked
+    return accentuate(normalize(text).text)
+
+
+def _clean(text: str, words: list[str], original: str) -> CleanedText | None:
+    """`clean` of (possibly masked) text; None when English words could not be placed back.
+    Messages quote the `original` text, never the placeholders."""
+    from GPT_SoVITS.text.english.g2p import word_phones
+
     normalized = normalize(text)
     if not re.search(r"[а-яё]", normalized.text):
         removed = f"; removed characters: {normalized.removed}" if normalized.removed else ""
         raise DataError(
-            f"Russian text {text!r} has no words to pronounce after normalisation{removed}; "
+            f"Russian text {original!r} has no words to pronounce after normalisation{removed}; "
             "give at least one word in Cyrillic or Latin letters"
         )
     accented = accentuate(normalized.text)
-    phones, word2ph = phonemize(accented)
-    cleaned = CleanedText(phones=phones, word2ph=word2ph, norm_text=accented.replace("+", ""))
+    unmasked = _unmask(accented, words) if words else accented
+    if unmasked is None:
+        return None
+    norm_text = unmasked.replace("+", "")
+    phones, word2ph = phonemize(accented, [word_phones(word) for word in words] if words else None)
+    cleaned = CleanedText(phones=phones, word2ph=word2ph, norm_text=norm_text)
     if normalized.removed:
         listed = ", ".join(f"{char!r} x{count}" for char, count in normalized.removed.items())
         raise DroppedTextError(
-            f"Russian text {text!r} has characters that cannot be read aloud: {listed}; "
+            f"Russian text {original!r} has characters that cannot be read aloud: {listed}; "
             "write them out in words or remove them from the text (and the audio)",
             dict(normalized.removed), cleaned,
         )
