@@ -47,7 +47,6 @@ class SynthesisParams:
     batch_threshold: float = 0.75  # a bucket ends where shortest/longest phone count would drop below this
     text_split_method: str = DEFAULT_SPLIT_METHOD  # cut0..cut5, see text_split.SPLIT_METHOD_HELP
     parallel_infer: bool = True  # False: one piece at a time whatever batch_size says
-    latin: str = "english"  # Latin words in Russian text: English phones, or "translit" (Russian sounds)
 
     @property
     def pause_seconds(self) -> float:
@@ -58,6 +57,7 @@ class SynthesisParams:
     def gpt_batch_size(self) -> int:
         """Pieces per GPT batch once `parallel_infer` is applied."""
         return self.batch_size if self.parallel_infer else 1
+    latin: str = "english"  # Latin words in Russian text: English phones, or "translit" (Russian sounds)
 
     def __post_init__(self) -> None:
         problems = []

@@ -299,7 +299,7 @@ def _synthesis_tab(gr, tr, settings: UiSettings, callbacks: Callbacks, languages
 
     refresh.click(lambda: refreshed_weight_lists(gr, settings), None, [gpt, sovits])
     fields = [gpt, sovits, hubert, ref_audio, ref_text, ref_lang, text, lang, top_k, top_p, temperature, penalty,
-              speed, seed, max_new, normalize, batch_size, split, latin]
+              speed, seed, max_new, normalize, latin, batch_size, split]
     button.click(callbacks.synthesize, fields, [output, status])
     return [gpt, sovits]
 

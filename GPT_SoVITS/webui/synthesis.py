@@ -40,9 +40,9 @@ class SynthesisForm:
     seed: float
     max_new_tokens: float = 0  # 0: the GPT's own limit
     normalize: bool = False  # peak at -1 dBFS, as `synthesize --normalize`
+    latin: str = "english"  # Latin words in Russian text: English phones or "translit", as `synthesize --latin`
     batch_size: float = 1  # pieces per GPT batch
     split_method: str = "cut3"  # cut0..cut5 (inference.params.DEFAULT_SPLIT_METHOD, not imported: lazy inference)
-    latin: str = "english"  # Latin words in Russian text: English phones or "translit", as `synthesize --latin`
 
 
 def weight_choices(settings: UiSettings) -> tuple[list[str], list[str]]:
@@ -78,8 +78,8 @@ def synthesize_form(settings: UiSettings, form: SynthesisForm) -> tuple[tuple[in
         top_k=checks.check_positive_int(form.top_k, "top_k"), top_p=float(form.top_p),
         temperature=float(form.temperature), repetition_penalty=float(form.repetition_penalty),
         speed=float(form.speed), seed=seed, max_new_tokens=max_new if max_new > 0 else None,
-        batch_size=checks.check_positive_int(form.batch_size, "batch_size"), text_split_method=form.split_method,
         latin=form.latin or "english",
+        batch_size=checks.check_positive_int(form.batch_size, "batch_size"), text_split_method=form.split_method,
     )
     tts = get_tts(gpt, sovits, hubert, sv_path=settings.default_pretrained("sv"),  # used by v2Pro/v2ProPlus files
                   cpu_precision=settings.cpu_precision, max_pairs=settings.tts_max_pairs)
