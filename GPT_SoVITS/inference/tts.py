@@ -203,11 +203,10 @@ class TTS:
         text = torch.tensor([text_ids], dtype=torch.long, device=self.device)
         specs = [reference.spec for reference in references]
         svs = [reference.sv for reference in references] if self.speaker_encoder is not None else None
-        forked = [self.device] if self.device.type == "cuda" else []
-        with torch.random.fork_rng(devices=forked):
-            torch.manual_seed(seed)  # decode draws its prior noise from the global generator
-            audio = self.sovits.decode(tokens, text, specs, noise_scale=params.noise_scale, speed=params.speed,
-                                       sv_emb=svs)
+        # A generator of its own, not the global one: pairs of the pool decode in parallel threads.
+        generator = torch.Generator(device=self.device).manual_seed(seed)
+        audio = self.sovits.decode(tokens, text, specs, noise_scale=params.noise_scale, speed=params.speed,
+                                   sv_emb=svs, generator=generator)
         audio = audio[0, 0].float().cpu().numpy()
         peak = float(np.abs(audio).max()) if audio.size else 0.0
         return audio / peak if peak > 1.0 else audio

@@ -365,13 +365,15 @@ class SynthesizerTrn(nn.Module):
     @torch.no_grad()
     def decode(self, codes: torch.Tensor, text: torch.Tensor, refer: torch.Tensor | Sequence[torch.Tensor],
                noise_scale: float = 0.5, speed: float = 1.0,
-               sv_emb: torch.Tensor | Sequence[torch.Tensor] | None = None) -> torch.Tensor:
+               sv_emb: torch.Tensor | Sequence[torch.Tensor] | None = None,
+               generator: torch.Generator | None = None) -> torch.Tensor:
         """Synthesize audio [B, 1, hop * frames] from 25 Hz codes, phone ids [B, N] and a
         reference spectrogram [B, 1025, T_ref] (or a list of them: their style vectors are averaged).
 
         Pro models also take the reference's speaker vector `sv_emb` [B, 20480] (a list of them,
         one per reference, when `refer` is a list). frames = 2 * T25 at speed 1, else
-        int(2 * T25 / speed) + 1; noise_scale scales the prior sample.
+        int(2 * T25 / speed) + 1; noise_scale scales the prior sample, drawn from `generator`
+        when given (threads decoding at once must not share the global generator), else the global one.
         """
         self._check_sv(sv_emb)
         refers = [refer] if isinstance(refer, torch.Tensor) else list(refer)
@@ -385,7 +387,9 @@ class SynthesizerTrn(nn.Module):
         y_lengths = torch.full((batch,), content.size(2), device=content.device, dtype=torch.long)
         text_lengths = torch.full((batch,), text.size(1), device=text.device, dtype=torch.long)
         _, m_p, logs_p, y_mask = self.enc_p(content, y_lengths, text, text_lengths, ge_text, speed)
-        z_p = m_p + torch.randn_like(m_p) * torch.exp(logs_p) * noise_scale
+        noise = torch.randn(m_p.shape, generator=generator, device=m_p.device, dtype=m_p.dtype) \
+            if generator is not None else torch.randn_like(m_p)
+        z_p = m_p + noise * torch.exp(logs_p) * noise_scale
         z = self.flow(z_p, y_mask, g=ge, reverse=True)
         return self.dec(z * y_mask, g=ge)
 
