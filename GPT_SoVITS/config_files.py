@@ -48,20 +48,26 @@ def read_s2_config(path: str | Path) -> dict:
     return config
 
 
-def read_s1_config(path: str | Path) -> dict:
-    """An s1 YAML config as a dict (a mapping at the top level, like configs/s1longer-v2.yaml)."""
+def read_yaml_mapping(path: str | Path, what: str, example: str) -> dict:
+    """A YAML file whose top level is a mapping (`what` names it in errors, `example` is the file to
+    start from), read safely; every failure is one `ConfigError` naming the file."""
     path = Path(path)
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: GPT config not found; use configs/s1longer-v2.yaml or the UI's TEMP/tmp_s1.yaml") from None
+        raise ConfigError(f"{path}: {what} not found; start from {example}") from None
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read the GPT config ({error})") from None
+        raise ConfigError(f"{path}: cannot read the {what} ({error.strerror or error})") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(config, dict):
-        raise ConfigError(f"{path}: not an s1 config: expected a mapping at the top level as in configs/s1longer-v2.yaml")
+        raise ConfigError(f"{path}: not a {what}: expected a mapping at the top level as in {example}")
     return config
+
+
+def read_s1_config(path: str | Path) -> dict:
+    """An s1 YAML config as a dict (a mapping at the top level, like configs/s1longer-v2.yaml)."""
+    return read_yaml_mapping(path, "GPT config", "configs/s1longer-v2.yaml or the UI's TEMP/tmp_s1.yaml")
 
 
 def closest_key(key: str, known: Iterable[str]) -> str | None:

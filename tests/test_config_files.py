@@ -26,7 +26,7 @@ def test_bad_s2_config_names_the_file(tmp_path, text, message):
 
 @pytest.mark.parametrize("text,message", [
     ("a: [1, 2", "x.yaml: not valid YAML"),
-    ("- just\n- a list\n", "x.yaml: not an s1 config"),
+    ("- just\n- a list\n", "x.yaml: not a GPT config"),
 ])
 def test_bad_s1_config_names_the_file(tmp_path, text, message):
     (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
@@ -37,7 +37,7 @@ def test_bad_s1_config_names_the_file(tmp_path, text, message):
 def test_missing_configs_say_what_to_use(tmp_path):
     with pytest.raises(ConfigError, match="SoVITS config not found; use configs/s2.json"):
         read_s2_config(tmp_path / "none.json")
-    with pytest.raises(ConfigError, match="GPT config not found; use configs/s1longer-v2.yaml"):
+    with pytest.raises(ConfigError, match="GPT config not found; start from configs/s1longer-v2.yaml"):
         read_s1_config(tmp_path / "none.yaml")
 
 

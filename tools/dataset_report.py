@@ -54,7 +54,7 @@ class DatasetReport:
     def lines(self, most: int = 30, tr: Callable[[str], str] | None = None) -> list[str]:
         """The report as text, in the language of `tr` (the web UI's; default English). Problems quote
         the library's messages as written."""
-        from GPT_SoVITS.webui.i18n import ENGLISH
+        from GPT_SoVITS.i18n import ENGLISH
 
         tr = tr or ENGLISH
         rates = [clip.rate for clip in self.clips]
@@ -145,7 +145,7 @@ def plot_report(report: DatasetReport, png_path: str | Path, tr: Callable[[str],
     in the language of `tr` (the web UI's; default English)."""
     import matplotlib
 
-    from GPT_SoVITS.webui.i18n import ENGLISH
+    from GPT_SoVITS.i18n import ENGLISH
 
     tr = tr or ENGLISH
 

@@ -47,13 +47,13 @@ def letters_per_second(text: str, seconds: float, language: str | None = None) -
 
 class Reason(str):
     """A finding as English text (what the tools print), with the key and parameters of the web UI's
-    text table (`GPT_SoVITS.webui.messages`), so the UI shows it in its own language (`render`)."""
+    text table (`GPT_SoVITS.ui_messages`), so the UI shows it in its own language (`render`)."""
 
     key: str
     params: dict[str, Any]
 
     def __new__(cls, key: str, **params: Any) -> "Reason":
-        from GPT_SoVITS.webui.i18n import ENGLISH
+        from GPT_SoVITS.i18n import ENGLISH
 
         reason = super().__new__(cls, ENGLISH(key).format(**params))
         reason.key, reason.params = key, params

@@ -48,7 +48,7 @@ def get_tts(gpt_path: str | os.PathLike, sovits_path: str | os.PathLike, hubert_
             *, device: str | None = None, half: bool = False, sv_path: str | os.PathLike | None = None,
             cpu_precision: str = "fp32", max_pairs: int = DEFAULT_MAX_PAIRS) -> TTS:
     """The `TTS` for this pair of files from the default pool, loaded once and reused while the
-    files are unchanged. `sv_path`: the speaker encoder for v2Pro/v2ProPlus SoVITS files."""
+    files are unchanged. `sv_path`: the speaker encoder for SoVITS files of a Pro version."""
     pool = default_pool(hubert_dir, device=device, half=half, sv_path=sv_path, cpu_precision=cpu_precision,
                         max_pairs=max_pairs)
     return pool.get(gpt_path, sovits_path)

@@ -6,7 +6,7 @@ text and each piece to phone ids (BERT features are zeros for non-Chinese text, 
 reference audio -> HuBERT -> SoVITS quantizer -> prompt tokens; the GPT continues the prompt
 over [reference phones ; piece phones] for `batch_size` pieces at a time (`batching.py` plans
 which, `AR.models.batch_decode` decodes them); SoVITS renders each piece's tokens with its
-phones and the timbre of the reference spectrogram(s) (plus, for v2Pro/v2ProPlus weights, their
+phones and the timbre of the reference spectrogram(s) (plus, for weights of a Pro version, their
 speaker vectors), seeded per piece so that batching does not change the audio; pieces are
 joined with `fragment_interval` seconds of silence. Loading lives in `loading.py`, streaming
 modes 2-3 in `stream.py`.
@@ -32,6 +32,7 @@ from GPT_SoVITS.AR.models.batch_decode import DecodeSettings, decode_steps
 from GPT_SoVITS.errors import CheckpointError, DataError, UnknownSymbolError
 from GPT_SoVITS.inference.batching import plan_batches
 from GPT_SoVITS.inference.loading import LoadedModel, check_same_table, load_gpt, load_sovits, load_sv_for
+from GPT_SoVITS.data_files.layout import BERT_DIM
 from GPT_SoVITS.inference.params import PieceResult, SynthesisParams, SynthesisResult, Timings
 from GPT_SoVITS.inference.precision import apply_cpu_precision
 from GPT_SoVITS.inference.reference import Reference, file_identity, load_reference
@@ -39,7 +40,6 @@ from GPT_SoVITS.inference.text_split import ensure_final_punctuation, split_by_m
 
 logger = logging.getLogger(__name__)
 
-BERT_DIM = 1024
 TOKENS_PER_SECOND = 25
 STREAM_MODES = (1, 2, 3)
 _PRONOUNCEABLE = re.compile(r"\w")
@@ -83,7 +83,7 @@ class Job:
 
 class TTS:
     """A loaded GPT + SoVITS + HuBERT trio sharing one symbol table (plus the speaker encoder for
-    v2Pro/v2ProPlus SoVITS weights); `synthesize` makes audio.
+    SoVITS weights of a Pro version); `synthesize` makes audio.
 
     One synthesis runs at a time per object (a lock), so a web UI or a server may share one
     instance; a stream holds the lock until it is exhausted, closed or cancelled. The last
@@ -117,7 +117,7 @@ class TTS:
         """Load both weight files (any table and version, via weights_compat) and a local HuBERT folder.
 
         `half` applies on CUDA only (fp16 on CPU is slow or unsupported); `hubert_dir` defaults
-        to `GPT_SoVITS/pretrained_models/chinese-hubert-base`. A v2Pro/v2ProPlus SoVITS file (the
+        to `GPT_SoVITS/pretrained_models/chinese-hubert-base`. A SoVITS file of a Pro version (the
         version is read from the file) also loads the speaker encoder from `sv_path`, default
         `GPT_SoVITS/pretrained_models/sv/pretrained_eres2netv2w24s4ep4.ckpt`. `cpu_precision`
         (fp32, bf16, int8) applies to the GPT on the CPU only (see `precision.py`).

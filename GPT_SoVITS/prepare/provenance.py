@@ -28,11 +28,13 @@ DEPENDENTS = {"text": (), "ssl": ("sv", "semantic"), "sv": (), "semantic": ()}
 CAUSES = {"text": "text or language", "ssl": "audio", "sv": "32 kHz audio", "semantic": "HuBERT features"}
 
 
-def _digest(*parts: str) -> str:
+def digest(*parts: str) -> str:
+    """A short stable hash of `parts` (fingerprints of a line's inputs, here and in `resume`)."""
     return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _file_state(path: Path) -> str:
+def file_state(path: Path) -> str:
+    """A file's identity for fingerprints: path, size and mtime (or that it is missing)."""
     try:
         stat = path.stat()
     except OSError:
@@ -63,12 +65,12 @@ def content_fingerprint(stage: str, entry: ListEntry, opt_dir: Path, wav_dir: st
                         latin: str = "english") -> str:
     """The content `stage`'s result for `entry` is made from (its line number left out)."""
     if stage == "text":
-        return _digest(stage, entry.language, entry.text, *text_reading(entry, latin))
+        return digest(stage, entry.language, entry.text, *text_reading(entry, latin))
     if stage == "ssl":
-        return _digest(stage, _file_state(base_dir / entry.audio_path(wav_dir)))
+        return digest(stage, file_state(base_dir / entry.audio_path(wav_dir)))
     if stage == "sv":
-        return _digest(stage, _file_state(wav32k_path(opt_dir, entry.name)))
-    return _digest(stage, _file_state(ssl_path(opt_dir, entry.name)))
+        return digest(stage, file_state(wav32k_path(opt_dir, entry.name)))
+    return digest(stage, file_state(ssl_path(opt_dir, entry.name)))
 
 
 def read_records(opt_dir: Path) -> dict[tuple[str, str], str]:

@@ -13,7 +13,6 @@ decide whether a stage can be skipped and to count the outcome.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,20 +24,8 @@ from GPT_SoVITS.data_files.list_file import ListEntry, ListProblem, read_list
 from GPT_SoVITS.data_files.name2semantic import finished_name2semantic
 from GPT_SoVITS.data_files.name2text import finished_name2text
 from GPT_SoVITS.data_files.sv_vectors import sv_finished
-from GPT_SoVITS.prepare.provenance import content_fingerprint, read_records, text_reading
+from GPT_SoVITS.prepare.provenance import content_fingerprint, digest, file_state, read_records, text_reading
 from GPT_SoVITS.prepare.stage_env import StageEnv
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _file_state(path: Path) -> str:
-    try:
-        stat = path.stat()
-    except OSError:
-        return f"{path}:missing"
-    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def input_fingerprint(stage: str, entry: ListEntry, opt_dir: Path, wav_dir: str, base_dir: Path,
@@ -48,17 +35,17 @@ def input_fingerprint(stage: str, entry: ListEntry, opt_dir: Path, wav_dir: str,
     `base_dir` is the folder the stage process runs in (relative audio paths are read from there).
     """
     if stage == "text":
-        return _digest(stage, entry.where, entry.language, entry.text, *text_reading(entry, latin))
+        return digest(stage, entry.where, entry.language, entry.text, *text_reading(entry, latin))
     if stage == "ssl":
-        return _digest(stage, entry.where, _file_state(base_dir / entry.audio_path(wav_dir)))
+        return digest(stage, entry.where, file_state(base_dir / entry.audio_path(wav_dir)))
     if stage == "sv":
-        return _digest(stage, entry.where, _file_state(base_dir / wav32k_path(opt_dir, entry.name)))
-    return _digest(stage, entry.where, _file_state(base_dir / ssl_path(opt_dir, entry.name)))
+        return digest(stage, entry.where, file_state(base_dir / wav32k_path(opt_dir, entry.name)))
+    return digest(stage, entry.where, file_state(base_dir / ssl_path(opt_dir, entry.name)))
 
 
 def problem_fingerprint(problem: ListProblem) -> str:
     """A malformed line's failure holds while the line reads the same at the same place."""
-    return _digest("line", problem.where, problem.raw)
+    return digest("line", problem.where, problem.raw)
 
 
 @dataclass

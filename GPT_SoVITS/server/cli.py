@@ -21,6 +21,7 @@ from typing import Sequence
 
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.server.config import API_KEY_ENV, ServerConfig, read_server_config
+from GPT_SoVITS.versions import pro_text
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def missing_files(config: ServerConfig) -> list[str]:
          weights.cnhuhbert_base_path / "config.json"),
     ]
     if is_pro_version(weights.version):
-        wanted.append(("custom.sv_path", "speaker encoder of v2Pro/v2ProPlus", weights.sv_path or pretrained_path("sv")))
+        wanted.append(("custom.sv_path", f"speaker encoder of the {pro_text()} versions", weights.sv_path or pretrained_path("sv")))
     for voice in config.voices.values():
         key = f"voices.{voice.name}"
         wanted.append((f"{key}.ref_audio_path", "reference clip", voice.ref_audio_path))

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from GPT_SoVITS.config_files import closest_key, warn_unknown_keys
+from GPT_SoVITS.config_files import closest_key, read_yaml_mapping, warn_unknown_keys
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.server.requests import SAMPLING_FIELDS, RequestError, TTSRequest, parse_request
 from GPT_SoVITS.versions import VERSIONS
@@ -49,7 +49,7 @@ class WeightsConfig:
     device: str = "cpu"
     is_half: bool = False
     version: str = "v2"
-    sv_path: Path | None = None  # speaker encoder of v2Pro/v2ProPlus (default: its pretrained place)
+    sv_path: Path | None = None  # speaker encoder of the Pro versions (default: its pretrained place)
     cpu_precision: str = "fp32"
 
 
@@ -187,16 +187,7 @@ def read_server_config(path: str | os.PathLike, root: str | os.PathLike | None =
     """The config at `path`; `root` (default: the working folder) anchors relative paths."""
     path = Path(path)
     root = Path(root or Path.cwd()).resolve()
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config not found; start from GPT_SoVITS/configs/tts_infer.yaml") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read the config ({error.strerror})") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(config, Mapping):
-        raise ConfigError(f"{path}: expected a mapping with a 'custom' section, as GPT_SoVITS/configs/tts_infer.yaml")
+    config = read_yaml_mapping(path, "server config", "GPT_SoVITS/configs/tts_infer.yaml (with a 'custom' section)")
     weights = _weights(_section(config, "custom", path, required=True), path, root)
     voices = {str(name): _voice(str(name), values, path, root)
               for name, values in _section(config, "voices", path).items()}

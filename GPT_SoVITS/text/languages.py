@@ -41,6 +41,13 @@ class DroppedTextError(DataError):
         self.dropped = dropped
         self.cleaned = cleaned
 
+    @classmethod
+    def of(cls, language: str, text: str, removed: dict[str, int], cleaned: CleanedText) -> "DroppedTextError":
+        """The error of a `language` frontend ("Russian") that removed `removed` (char -> count) from `text`."""
+        listed = ", ".join(f"{char!r} x{count}" for char, count in removed.items())
+        return cls(f"{language} text {text!r} has characters that cannot be read aloud: {listed}; "
+                   "write them out in words or remove them from the text (and the audio)", dict(removed), cleaned)
+
 
 @dataclass(frozen=True)
 class Language:

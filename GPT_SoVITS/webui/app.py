@@ -18,7 +18,7 @@ from GPT_SoVITS.pretrained import missing_pretrained, missing_pretrained_message
 from GPT_SoVITS.versions import DEFAULT_VERSION, VERSIONS, get_version
 from GPT_SoVITS.webui import dataset, recordings, recordings_tab, training, training_view
 from GPT_SoVITS.webui.configs import GPTChoices, SoVITSChoices
-from GPT_SoVITS.webui.i18n import error_text, gradio_translations, translator
+from GPT_SoVITS.i18n import error_text, gradio_translations, translator
 from GPT_SoVITS.webui.job_events import (REJOIN_EVENT, START_EVENT, job_stream, rejoin_stream, running_settings,
                                          stop_callback, stop_notice)
 from GPT_SoVITS.webui.live_runs import RunAbout

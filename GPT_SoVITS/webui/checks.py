@@ -17,7 +17,7 @@ from typing import Union
 from GPT_SoVITS.config_files import parse_gpu_numbers  # noqa: F401  (the GPU field; shared with the CLIs)
 from GPT_SoVITS.confinement import AllowedFolders, PathRefusedError
 from GPT_SoVITS.errors import describe_non_file
-from GPT_SoVITS.webui.i18n import UiError, field_name
+from GPT_SoVITS.i18n import UiError, field_name
 
 Folders = Union[AllowedFolders, Path]  # a bare Path means "only that folder"
 

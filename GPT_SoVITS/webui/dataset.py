@@ -22,7 +22,7 @@ from GPT_SoVITS.prepare.stages import stage_keys
 from GPT_SoVITS.pretrained import is_present, missing_pretrained_message, pretrained_path
 from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
 from GPT_SoVITS.webui import checks
-from GPT_SoVITS.webui.i18n import UiError, translator
+from GPT_SoVITS.i18n import UiError, translator
 from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import UiSettings, environ_copy
 

@@ -16,7 +16,7 @@ import time
 from typing import Any, Callable, Iterator
 
 from GPT_SoVITS.errors import GptSovitsError
-from GPT_SoVITS.webui.i18n import Translate, error_text
+from GPT_SoVITS.i18n import Translate, error_text
 from GPT_SoVITS.webui.jobs import Job, JobSlots, SlotBusyError, StopRequestedError
 from GPT_SoVITS.webui.live_runs import LiveRun, RunAbout
 
@@ -59,7 +59,7 @@ def _session(gr) -> str | None:
 
 
 def about_text(tr: Translate, about: RunAbout) -> str:
-    """`dataset formatting, experiment a, v2ProPlus, started 12:03:10`."""
+    """`dataset formatting, experiment a, v2, started 12:03:10`."""
     parts = [tr(f"run_{about.kind}")]
     if about.exp:
         parts.append(tr("run_exp").format(exp=about.exp))

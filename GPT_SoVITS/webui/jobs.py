@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
-from GPT_SoVITS.webui.i18n import UiError
+from GPT_SoVITS.i18n import UiError
 from GPT_SoVITS.webui.live_runs import LiveRuns
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 from GPT_SoVITS.confinement import PathRefusedError
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.webui import checks
-from GPT_SoVITS.webui.i18n import ENGLISH, Translate, UiError, error_text
+from GPT_SoVITS.i18n import ENGLISH, Translate, UiError, error_text
 from GPT_SoVITS.webui.job_events import outcome_text, running_text
 from GPT_SoVITS.webui.jobs import JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import UiSettings, environ_copy

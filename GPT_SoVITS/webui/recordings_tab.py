@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from GPT_SoVITS.errors import GptSovitsError
 from GPT_SoVITS.webui import checks, recordings
-from GPT_SoVITS.webui.i18n import ENGLISH, UiError, error_text
+from GPT_SoVITS.i18n import ENGLISH, UiError, error_text
 from GPT_SoVITS.webui.job_events import START_EVENT, job_stream
 from GPT_SoVITS.webui.recordings import PAGE_SIZE
 from GPT_SoVITS.webui.settings import UiSettings

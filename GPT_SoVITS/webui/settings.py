@@ -24,7 +24,7 @@ from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.pretrained import PRETRAINED_DIR, REPO_ROOT, pretrained_path
 from GPT_SoVITS.versions import DEFAULT_VERSION, get_version, pro_versions
-from GPT_SoVITS.webui.i18n import resolve_lang
+from GPT_SoVITS.i18n import resolve_lang
 
 DEFAULT_PORT = 9874
 

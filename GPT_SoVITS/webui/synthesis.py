@@ -16,7 +16,7 @@ import numpy as np
 
 from GPT_SoVITS.confinement import AllowedFolders
 from GPT_SoVITS.webui import checks
-from GPT_SoVITS.webui.i18n import UiError, translator
+from GPT_SoVITS.i18n import UiError, translator
 from GPT_SoVITS.webui.settings import UiSettings
 
 

@@ -22,7 +22,7 @@ from GPT_SoVITS.s2.checkpoints import previous_exports
 from GPT_SoVITS.versions import DEFAULT_VERSION, get_version
 from GPT_SoVITS.webui import checks
 from GPT_SoVITS.webui.configs import TMP_S1, TMP_S2, GPTChoices, SoVITSChoices, write_s1_config, write_s2_config
-from GPT_SoVITS.webui.i18n import ENGLISH, Translate, UiError
+from GPT_SoVITS.i18n import ENGLISH, Translate, UiError
 from GPT_SoVITS.webui.job_events import outcome_text
 from GPT_SoVITS.webui.jobs import Job, JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import UiSettings, environ_copy

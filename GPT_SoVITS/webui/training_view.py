@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from GPT_SoVITS.training_log import MetricsReader, RunPlan, latest_sample, read_plan
-from GPT_SoVITS.webui.i18n import translator
+from GPT_SoVITS.i18n import translator
 
 Translate = Callable[[str], str]
 

@@ -21,14 +21,15 @@ from tests.conftest import REPO_ROOT
 LAYERS = {
     # core: small shared modules every layer may use (errors, atomic writes, the version table, ...)
     **dict.fromkeys(("GPT_SoVITS", "errors", "atomic", "logging_setup", "versions", "pretrained", "confinement",
-                     "config_files", "audio", "distributed", "training_log", "trainer_cli", "manifest"), 0),
+                     "config_files", "audio", "distributed", "training_log", "trainer_cli", "manifest",
+                     "progress_bars", "i18n", "ui_messages"), 0),
     **dict.fromkeys(("text", "data_files", "weights_compat"), 1),
     **dict.fromkeys(("module", "sv", "AR", "feature_extractor"), 2),
     "model_files": 3,  # the one loader of model files: builds module/ and AR/ networks for the layer above
     **dict.fromkeys(("prepare", "s2", "inference"), 4),
     "training_samples": 5,  # the GPT trainer's samples: AR's tokens through inference's SoVITS
     **dict.fromkeys(("s1_train", "s2_train", "synthesize", "prepare_datasets"), 6),  # entry scripts
-    **dict.fromkeys(("webui", "tools", "bench", "webui.py"), 7),
+    **dict.fromkeys(("webui", "tools", "bench", "webui.py", "server", "api_v2.py"), 7),
 }
 
 

@@ -38,7 +38,7 @@ def test_missing_weights_say_which_files_go_where_and_exit_1(tmp_path):
 def test_a_config_error_is_one_line(tmp_path):
     done = start("-c", str(tmp_path / "none.yaml"))
     assert done.returncode == 1 and done.stderr.strip().splitlines()[-1].startswith("error: ")
-    assert "none.yaml: config not found" in done.stderr
+    assert "none.yaml: server config not found" in done.stderr
 
 
 def test_a_port_in_use_is_one_clear_line(project):

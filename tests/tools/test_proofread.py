@@ -144,7 +144,7 @@ def test_frontend_reading_follows_user_stress_marks():
 
 
 def test_the_preview_shows_english_words_with_their_phones():
-    from GPT_SoVITS.webui.i18n import translator
+    from GPT_SoVITS.i18n import translator
     from GPT_SoVITS.webui.recordings import reading_markdown
 
     reading = frontend_reading("Я купил iPhone и USB-кабель.", "ru")

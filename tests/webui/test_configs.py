@@ -114,7 +114,7 @@ def test_unreadable_base_configs_are_named(tmp_path):
         write_s2_config(bad, sovits_choices(), tmp_path, cuda=False)
     bad_yaml = tmp_path / "bad.yaml"
     bad_yaml.write_text("- a list\n")
-    with pytest.raises(ConfigError, match="bad.yaml: not an s1 config"):
+    with pytest.raises(ConfigError, match="bad.yaml: not a GPT config"):
         write_s1_config(bad_yaml, gpt_choices(), tmp_path, cuda=False)
 
 
@@ -144,7 +144,7 @@ def test_gpt_form_loader_workers_field(tmp_path):
 def test_fine_tuning_tab_has_the_workers_field_in_russian(tmp_path):
     from GPT_SoVITS.webui import training
     from GPT_SoVITS.webui.app import build_app
-    from GPT_SoVITS.webui.i18n import EN, RU
+    from GPT_SoVITS.i18n import EN, RU
     from GPT_SoVITS.webui.settings import parse_settings
 
     settings = parse_settings(["--root", str(tmp_path), "--lang", "ru"], {})

@@ -12,7 +12,7 @@ from GPT_SoVITS.prepare.stages import STAGES
 from GPT_SoVITS.data_files.failures import FailureRecord
 from GPT_SoVITS.data_files.list_file import read_list
 from GPT_SoVITS.webui import dataset
-from GPT_SoVITS.webui.i18n import translator
+from GPT_SoVITS.i18n import translator
 from GPT_SoVITS.webui.jobs import JobSlots
 from GPT_SoVITS.webui.settings import parse_settings
 

@@ -10,7 +10,7 @@ import pytest
 
 from GPT_SoVITS.webui import dataset, job_events, recordings, training
 from GPT_SoVITS.webui.app import build_app, refreshed_weight_lists
-from GPT_SoVITS.webui.i18n import translator
+from GPT_SoVITS.i18n import translator
 from GPT_SoVITS.webui.jobs import JobSlots, ProcessSpec
 from GPT_SoVITS.webui.settings import parse_settings
 from GPT_SoVITS.webui.training_view import TrainingMonitor

@@ -8,7 +8,7 @@ import soundfile
 
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.webui import recordings
-from GPT_SoVITS.webui.i18n import translator
+from GPT_SoVITS.i18n import translator
 from GPT_SoVITS.webui.jobs import JobSlots
 from GPT_SoVITS.webui.settings import parse_settings
 from tests.tools.conftest import tiny_whisper  # noqa: F401  (a fixture)

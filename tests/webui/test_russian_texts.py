@@ -13,7 +13,7 @@ from GPT_SoVITS.prepare.pipeline import StageUpdate
 from GPT_SoVITS.prepare.stages import STAGES
 from GPT_SoVITS.webui import dataset, recordings
 from GPT_SoVITS.webui.app import pretrained_notice
-from GPT_SoVITS.webui.i18n import UiError, translator
+from GPT_SoVITS.i18n import UiError, translator
 from GPT_SoVITS.webui.settings import parse_settings
 from tools.dataset_report import build_report
 from tools.transcript_checks import suspicious_reasons

@@ -7,7 +7,7 @@ import pytest
 from GPT_SoVITS.errors import ConfigError
 from GPT_SoVITS.webui import dataset
 from GPT_SoVITS.webui.app import Callbacks, pretrained_notice
-from GPT_SoVITS.webui.i18n import EN, RU, resolve_lang, translator
+from GPT_SoVITS.i18n import EN, RU, resolve_lang, translator
 from GPT_SoVITS.webui.settings import parse_settings
 from tests.conftest import REPO_ROOT
 
@@ -52,7 +52,7 @@ def test_synthesis_pool_size_and_cpu_precision_flags():
 
 
 def test_both_languages_have_every_label():
-    from GPT_SoVITS.webui import messages
+    from GPT_SoVITS import ui_messages as messages
 
     assert set(EN) == set(RU)
     assert set(messages.EN) == set(messages.RU) and not set(messages.EN) & set(EN)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from GPT_SoVITS.webui.i18n import UiError
+from GPT_SoVITS.i18n import UiError
 from GPT_SoVITS.webui.settings import UiSettings
 from GPT_SoVITS.webui.synthesis import SynthesisForm, synthesize_form
 from tests.feature_extractor.tiny_hubert import tiny_hubert

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from GPT_SoVITS.training_log import RunPlan, open_training_log
-from GPT_SoVITS.webui.i18n import translator
+from GPT_SoVITS.i18n import translator
 from GPT_SoVITS.webui.training_view import (TrainingMonitor, curves_frame, format_duration, log_lines, progress_text,
                                             read_sample_audio)
 

@@ -20,11 +20,11 @@ import torch
 
 from GPT_SoVITS.AR.modules.transformer import KVCache
 from GPT_SoVITS.AR.sampling import sample_next_token
+from GPT_SoVITS.data_files.layout import BERT_DIM
 from GPT_SoVITS.errors import DataError
 
 logger = logging.getLogger(__name__)
 
-BERT_DIM = 1024
 
 
 @dataclass(frozen=True)

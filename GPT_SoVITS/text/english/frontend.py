@@ -42,10 +42,5 @@ def clean(text: str) -> CleanedText:
     phones, word2ph = phonemize(normalized.text)
     cleaned = CleanedText(phones=phones, word2ph=word2ph, norm_text=normalized.text)
     if normalized.removed:
-        listed = ", ".join(f"{char!r} x{count}" for char, count in normalized.removed.items())
-        raise DroppedTextError(
-            f"English text {text!r} has characters that cannot be read aloud: {listed}; "
-            "write them out in words or remove them from the text (and the audio)",
-            dict(normalized.removed), cleaned,
-        )
+        raise DroppedTextError.of("English", text, normalized.removed, cleaned)
     return cleaned

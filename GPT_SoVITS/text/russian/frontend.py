@@ -142,10 +142,5 @@ def _clean(text: str, words: list[str], original: str) -> CleanedText | None:
     phones, word2ph = phonemize(accented, [word_phones(word) for word in words] if words else None)
     cleaned = CleanedText(phones=phones, word2ph=word2ph, norm_text=norm_text)
     if normalized.removed:
-        listed = ", ".join(f"{char!r} x{count}" for char, count in normalized.removed.items())
-        raise DroppedTextError(
-            f"Russian text {original!r} has characters that cannot be read aloud: {listed}; "
-            "write them out in words or remove them from the text (and the audio)",
-            dict(normalized.removed), cleaned,
-        )
+        raise DroppedTextError.of("Russian", original, normalized.removed, cleaned)
     return cleaned

@@ -1,8 +1,9 @@
-"""Interface text of the web UI in English and Russian: one dict per language, same keys.
+"""Interface text of the web UI and of the tools it shows (reports, proofreading checks) in English
+and Russian: one dict per language, same keys. Below both, so tools/ never import the UI.
 
 Chosen with `--lang ru|en` or the environment variable `GPT_SOVITS_UI_LANG`; a missing key
 falls back to English so a new label never crashes the other language. Labels live here, status
-and error messages in `messages.py`; `Message` / `UiError` carry a key until the UI renders them.
+and error messages in `ui_messages.py`; `Message` / `UiError` carry a key until the UI renders them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from GPT_SoVITS.errors import ConfigError
-from GPT_SoVITS.webui import messages
+from GPT_SoVITS import ui_messages as messages
 
 ENV_VAR = "GPT_SOVITS_UI_LANG"
 DEFAULT_LANG = "en"
