@@ -47,7 +47,8 @@ def test_the_cli_and_the_ui_pass_the_latin_choice(tiny_voice, tmp_path):
         gpt_path=str(tiny_voice.gpt), sovits_path=str(tiny_voice.sovits), hubert_dir=str(tiny_voice.hubert),
         ref_audio=str(tiny_voice.reference), ref_text=REF_TEXT, ref_lang="ru", text=MIXED, lang="ru", top_k=15,
         top_p=1.0, temperature=1.0, repetition_penalty=1.35, speed=1.0, seed=4, max_new_tokens=30, latin="translit")
-    (_, ui_audio), _ = synthesize_form(parse_settings(["--root", str(tmp_path)], {}), form)
+    settings = parse_settings(["--root", str(tmp_path), "--allow-dir", str(tiny_voice.gpt.parents[1])], {})
+    (_, ui_audio), _ = synthesize_form(settings, form)  # the voice's folder is allowed, as a user would
     assert np.array_equal(ui_audio, cli_audio)
 
 

@@ -34,7 +34,7 @@ def _form(voice, seed: int, normalize: bool) -> SynthesisForm:
 
 
 def test_ui_audio_equals_the_cli_wav_with_and_without_normalisation(tiny_voice, tmp_path):
-    settings = parse_settings(["--root", str(tmp_path)], {})
+    settings = parse_settings(["--root", str(tmp_path), "--allow-dir", str(tiny_voice.gpt.parents[1])], {})
     for normalize in (False, True):
         (rate, ui_audio), status = synthesize_form(settings, _form(tiny_voice, 9, normalize))
         output = tmp_path / f"cli-{normalize}.wav"
