@@ -9,8 +9,8 @@ Tables (printed as markdown, variants side by side):
   with and without split_bucket; greedy, so the tokens must equal batch 1's (checked).
 - stream: a 3-sentence text non-streamed vs streaming modes 1/2/3: time to the first chunk and
   to the last one.
-- sovits: SoVITS rendering of 4 equal-length pieces one by one vs as one batch of 4 (the best
-  case for batching: no padding).
+- sovits: SoVITS rendering of 4 pieces one by one vs as one padded batch, of equal lengths (the
+  best case) and of lengths spread over -20..+10 %; the batched audio's distance from alone.
 - pool: the memory one more loaded GPT + SoVITS pair takes (process RSS before and after
   loading it next to a first one; HuBERT and the speaker encoder are shared, not counted).
 - precision: the GPT at batch 1 in fp32, bf16 and dynamic int8 on the CPU: tokens/s and
@@ -152,29 +152,39 @@ def stream_rows(tts, reference: Path, tokens: int) -> list[list]:
 
 
 def sovits_rows(tts, reference: Path, tokens: int, pieces: int = 4) -> list[list]:
-    """SoVITS `decode` of `pieces` equal pieces one by one vs as one batch: [variant, s, x one by one]."""
-    ref = tts.reference(reference)
+    """`TTS.render` of `pieces` pieces one by one vs `render_batch` as one padded batch, for equal
+    lengths (the best case) and for lengths spread over -20 %..+10 % (what bucketing lets through):
+    [variant, s, x one by one, largest relative L2 of a batched piece against it alone]."""
+    from GPT_SoVITS.inference import SynthesisParams
+
+    ref, params = tts.reference(reference), SynthesisParams(noise_scale=0.5)
     generator = torch.Generator().manual_seed(0)
-    codes = torch.randint(0, 1024, (1, pieces, tokens), generator=generator).to(tts.device)
-    text = torch.randint(1, 100, (pieces, 40), generator=generator).to(tts.device)
-    sv = [ref.sv] if ref.sv is not None else None
+    rows = []
+    for label, lengths in (("equal", [tokens] * pieces),
+                           ("-20..+10 %", [round(tokens * (0.8 + 0.3 * i / max(1, pieces - 1))) for i in range(pieces)])):
+        work = [(torch.randint(0, 1024, (n,), generator=generator).tolist(),
+                 torch.randint(1, 100, (n,), generator=generator).tolist()) for n in lengths]
 
-    def run(batched: bool) -> float:
-        start = time.perf_counter()
-        with torch.inference_mode():
-            if batched:
-                tts.sovits.decode(codes, text, [ref.spec], sv_emb=sv)
-            else:
-                for index in range(pieces):
-                    tts.sovits.decode(codes[:, index:index + 1], text[index:index + 1], [ref.spec], sv_emb=sv)
-        if tts.device.type == "cuda":
-            torch.cuda.synchronize(tts.device)
-        return time.perf_counter() - start
+        def one_by_one() -> list[np.ndarray]:
+            return [tts.render(codes, text, [ref], params, seed) for seed, (codes, text) in enumerate(work)]
 
-    run(False)  # warm-up
-    one, batch = statistics.median(run(False) for _ in range(2)), statistics.median(run(True) for _ in range(2))
-    return [[f"{pieces} pieces one by one", round(one, 3), 1.0], [f"one batch of {pieces}", round(batch, 3),
-                                                                  round(one / batch, 2)]]
+        def batched() -> list[np.ndarray]:
+            return tts.render_batch(work, [ref], params, list(range(len(work))))
+
+        timed = {}
+        for name, run in (("one", one_by_one), ("batch", batched)):
+            with torch.inference_mode():
+                run()  # warm-up
+                start = time.perf_counter()
+                audio = [run() for _ in range(2)][-1]
+            if tts.device.type == "cuda":
+                torch.cuda.synchronize(tts.device)
+            timed[name] = ((time.perf_counter() - start) / 2, audio)
+        error = max(float(np.linalg.norm(b - a) / np.linalg.norm(a)) for a, b in zip(timed["one"][1], timed["batch"][1]))
+        one, batch = timed["one"][0], timed["batch"][0]
+        rows += [[f"{label}: {pieces} pieces one by one", round(one, 3), 1.0, "-"],
+                 [f"{label}: one padded batch of {pieces}", round(batch, 3), round(one / batch, 2), f"{error:.1e}"]]
+    return rows
 
 
 def _phones(tts, text: str) -> torch.Tensor:
@@ -268,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             print(table("Streaming, 3 sentences (seconds from the call)", ["variant", "first chunk s", "last chunk s",
                         "chunks", "first / not streamed"], stream_rows(tts, files.reference, args.tokens)), flush=True)
         if "sovits" in parts:
-            print(table("SoVITS decode, 4 equal pieces", ["variant", "s", "x one by one"],
+            print(table("SoVITS rendering, 4 pieces", ["variant", "s", "x one by one", "max rel. L2 vs alone"],
                         sovits_rows(tts, files.reference, args.tokens)), flush=True)
         if "precision" in parts and args.device == "cpu":
             print(table("GPT precision on the CPU, batch 1", ["precision", "tokens/s", "x fp32",

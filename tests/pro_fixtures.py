@@ -16,7 +16,8 @@ import torch
 
 from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.module.config import S2Config
-from GPT_SoVITS.module.models import MultiPeriodDiscriminator, build_generator
+from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
+from GPT_SoVITS.module.models import build_generator
 from GPT_SoVITS.text.symbols import SymbolTable, default_table_name, get_table
 from tests.conftest import REPO_ROOT
 

@@ -86,7 +86,7 @@ def test_weights_compat_identifies_the_new_version_by_content_and_by_its_version
 
 
 def test_the_models_build_the_new_versions_discriminator(fake_version):
-    from GPT_SoVITS.module.models import MultiPeriodDiscriminator
+    from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
 
     assert len(MultiPeriodDiscriminator(version="v2Fake").discriminators) == 1 + len(FAKE.disc_periods)
     assert versions.is_pro_version("v2Fake") and "v2Fake" in versions.pro_versions()

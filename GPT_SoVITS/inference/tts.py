@@ -7,8 +7,10 @@ reference audio -> HuBERT -> SoVITS quantizer -> prompt tokens; the GPT continue
 over [reference phones ; piece phones] for `batch_size` pieces at a time (`batching.py` plans
 which, `AR.models.batch_decode` decodes them); SoVITS renders each piece's tokens with its
 phones and the timbre of the reference spectrogram(s) (plus, for weights of a Pro version, their
-speaker vectors), seeded per piece so that batching does not change the audio; pieces are
-joined with `fragment_interval` seconds of silence. Loading lives in `loading.py`, streaming
+speaker vectors), the pieces of a GPT batch together in padded batches of similar token counts
+(`SynthesizerTrn.decode_batch` masks the padding), each piece's noise seeded by the piece, so
+that batching does not change the audio; pieces are joined with `fragment_interval` seconds of
+silence. Loading lives in `loading.py`, streaming
 modes 2-3 in `stream.py`.
 """
 
@@ -43,6 +45,12 @@ logger = logging.getLogger(__name__)
 TOKENS_PER_SECOND = 25
 STREAM_MODES = (1, 2, 3)
 _PRONOUNCEABLE = re.compile(r"\w")
+
+
+def _limit_peak(audio: np.ndarray) -> np.ndarray:
+    """Scale a piece down to peak 1 when the decoder overshoots (never up)."""
+    peak = float(np.abs(audio).max()) if audio.size else 0.0
+    return audio / peak if peak > 1.0 else audio
 
 
 def default_device() -> str:
@@ -199,17 +207,21 @@ class TTS:
                params: SynthesisParams, seed: int) -> np.ndarray:
         """SoVITS: semantic tokens + piece phone ids -> float32 audio [640 * 2T / speed], the timbre
         averaged over `references`; the prior noise is drawn from `seed` alone."""
-        tokens = torch.as_tensor(codes, dtype=torch.long, device=self.device).view(1, 1, -1)
-        text = torch.tensor([text_ids], dtype=torch.long, device=self.device)
+        return self.render_batch([(codes, text_ids)], references, params, [seed])[0]
+
+    def render_batch(self, pieces: Sequence[tuple[Sequence[int] | torch.Tensor, list[int]]],
+                     references: Sequence[Reference], params: SynthesisParams, seeds: Sequence[int]) -> list[np.ndarray]:
+        """`render` of several (tokens, phone ids) pieces as one padded SoVITS batch; piece i equals
+        `render(..., seeds[i])` (the model masks the padding and draws each piece's noise alone)."""
+        codes = [torch.as_tensor(c, dtype=torch.long, device=self.device).view(-1) for c, _ in pieces]
+        texts = [torch.tensor(ids, dtype=torch.long, device=self.device) for _, ids in pieces]
         specs = [reference.spec for reference in references]
         svs = [reference.sv for reference in references] if self.speaker_encoder is not None else None
-        # A generator of its own, not the global one: pairs of the pool decode in parallel threads.
-        generator = torch.Generator(device=self.device).manual_seed(seed)
-        audio = self.sovits.decode(tokens, text, specs, noise_scale=params.noise_scale, speed=params.speed,
-                                   sv_emb=svs, generator=generator)
-        audio = audio[0, 0].float().cpu().numpy()
-        peak = float(np.abs(audio).max()) if audio.size else 0.0
-        return audio / peak if peak > 1.0 else audio
+        # Generators of their own, not the global one: pairs of the pool decode in parallel threads.
+        generators = [torch.Generator(device=self.device).manual_seed(seed) for seed in seeds]
+        audios = self.sovits.decode_batch(codes, texts, specs, generators, noise_scale=params.noise_scale,
+                                          speed=params.speed, sv_emb=svs)
+        return [_limit_peak(audio.float().cpu().numpy()) for audio in audios]
 
     def pause(self, params: SynthesisParams) -> np.ndarray:
         return np.zeros(int(round(params.fragment_interval * self.sample_rate)), dtype=np.float32)
@@ -260,14 +272,18 @@ class TTS:
             clock.lap("gpt")
             if codes is None:
                 return
-            for index, piece_codes in zip(batch, codes):
+            rendered: dict[int, np.ndarray] = {}
+            for group in plan_batches([len(c) for c in codes], len(batch), True, job.params.batch_threshold):
                 if cancel is not None and cancel.is_set():
                     return
                 with torch.inference_mode():
-                    audio = self.render(piece_codes, job.pieces[index][2], job.references, job.params, job.seed + index)
+                    audios = self.render_batch([(codes[i], job.pieces[batch[i]][2]) for i in group], job.references,
+                                               job.params, [job.seed + batch[i] for i in group])
+                rendered.update(zip(group, audios))
                 clock.lap("sovits")
-                logger.debug("piece %d: %d phones, %d tokens", index, len(job.pieces[index][2]), len(piece_codes))
-                yield index, piece_codes, audio
+            for position, index in enumerate(batch):
+                logger.debug("piece %d: %d phones, %d tokens", index, len(job.pieces[index][2]), len(codes[position]))
+                yield index, codes[position], rendered[position]
 
     # --- synthesis ---------------------------------------------------------------------
 

@@ -1,10 +1,11 @@
-"""The SoVITS networks of every version in `versions.VERSIONS`: generator `SynthesizerTrn` (content/text prior,
-posterior, flow, HiFi-GAN decoder, style encoder, semantic quantizer) and `MultiPeriodDiscriminator`.
+"""The SoVITS generator of every version in `versions.VERSIONS`: `SynthesizerTrn` (content/text prior,
+posterior, flow, HiFi-GAN decoder, style encoder, semantic quantizer); the discriminator is in
+`discriminators.py`.
 
-Parameter names and shapes equal upstream's checkpoints (`tests/data/manifests/s2G_*`,
-`s2D_*`), so pretrained weights load through `weights_compat`. Paper symbols: `m_p`,
-`logs_p` are the prior's mean and log-std, `m_q`, `logs_q` the posterior's, `z` a posterior
-sample, `z_p` that sample mapped by the flow into the prior space, `ge` the global style vector.
+Parameter names and shapes equal upstream's checkpoints (`tests/data/manifests/s2G_*`), so
+pretrained weights load through `weights_compat`. Paper symbols: `m_p`, `logs_p` are the prior's
+mean and log-std, `m_q`, `logs_q` the posterior's, `z` a posterior sample, `z_p` that sample
+mapped by the flow into the prior space, `ge` the global style vector.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from torch.nn import functional as F
 
 from GPT_SoVITS.module import attentions, commons, modules
 from GPT_SoVITS.module.config import S2Config
-from GPT_SoVITS.module.norms import remove_weight_norm, spectral_norm, weight_norm
+from GPT_SoVITS.module.norms import remove_weight_norm, weight_norm
 from GPT_SoVITS.module.quantize import ResidualVectorQuantizer
 from GPT_SoVITS.text.symbols import SymbolTable
-from GPT_SoVITS.versions import DEFAULT_VERSION, discriminator_periods, is_pro_version
+from GPT_SoVITS.versions import DEFAULT_VERSION, is_pro_version
 from GPT_SoVITS.weights_compat.tables import resolve_table
 
 logger = logging.getLogger(__name__)
@@ -65,14 +66,29 @@ class TextEncoder(nn.Module):
         y = self.mrte(y, y_mask, text, text_mask, ge)
         y = self.encoder2(y * y_mask, y_mask)
         if speed != 1.0:
-            # Speed changes the number of frames the decoder renders (linear resampling in time);
-            # int(T / speed) + 1 frames as upstream, so lengths and samples match its output.
-            frames = int(y.size(2) / speed) + 1
-            y = F.interpolate(y, size=frames, mode="linear", align_corners=False)
-            y_mask = F.interpolate(y_mask, size=frames, mode="nearest")
+            y, y_mask = _resample_frames(y, y_lengths, speed)
         stats = self.proj(y) * y_mask
         m_p, logs_p = torch.split(stats, self.out_channels, dim=1)
         return y, m_p, logs_p, y_mask
+
+
+def speed_frames(frames: int, speed: float) -> int:
+    """Frames rendered for `frames` content frames at `speed`: int(T / speed) + 1 as upstream
+    (so lengths and samples match its output); T itself at speed 1."""
+    return frames if speed == 1.0 else int(frames / speed) + 1
+
+
+def _resample_frames(y: torch.Tensor, lengths: torch.Tensor, speed: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each row's first `length` frames linearly resampled to `speed_frames(length)` and
+    zero-padded again: (y [B, C, T'], mask [B, 1, T']). Row by row, so a padded batch resamples
+    every piece exactly as it would be alone (the padding never enters the interpolation)."""
+    sizes = [speed_frames(int(length), speed) for length in lengths]
+    out = y.new_zeros(y.size(0), y.size(1), max(sizes))
+    for row, (length, size) in enumerate(zip(lengths, sizes)):
+        out[row, :, :size] = F.interpolate(y[row:row + 1, :, :int(length)], size=size, mode="linear",
+                                           align_corners=False)[0]
+    new_lengths = torch.tensor(sizes, device=y.device)
+    return out, commons.sequence_mask(new_lengths, out.size(2)).unsqueeze(1).to(y.dtype)
 
 
 class PosteriorEncoder(nn.Module):
@@ -145,15 +161,24 @@ class Generator(nn.Module):
         if gin_channels:
             self.cond = nn.Conv1d(gin_channels, upsample_initial_channel, 1)
 
-    def forward(self, x: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
-        x = self.conv_pre(x)
+    def forward(self, x: torch.Tensor, g: torch.Tensor | None = None, x_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """x [B, C, T] -> audio [B, 1, T * hop]. With `x_mask` [B, 1, T] (a padded batch) every
+        convolution's input is zeroed past each row's end, at every resolution, so each row's
+        audio equals what that row alone renders (its convolutions' zero padding starts where
+        the row ends); without it, nothing is masked (one piece, or rows of equal length)."""
+        def masked(values: torch.Tensor) -> torch.Tensor:
+            return values if x_mask is None else values * x_mask
+
+        x = self.conv_pre(masked(x))
         if g is not None and hasattr(self, "cond"):
             x = x + self.cond(g)
         for i, up in enumerate(self.ups):
-            x = up(F.leaky_relu(x, modules.LRELU_SLOPE))
+            x = up(masked(F.leaky_relu(x, modules.LRELU_SLOPE)))
+            if x_mask is not None:
+                x_mask = x_mask.repeat_interleave(up.stride[0], dim=2)
             blocks = self.resblocks[i * self.num_kernels:(i + 1) * self.num_kernels]
-            x = sum(block(x) for block in blocks) / self.num_kernels
-        x = self.conv_post(F.leaky_relu(x))
+            x = sum(block(x, x_mask) for block in blocks) / self.num_kernels
+        x = self.conv_post(masked(F.leaky_relu(x)))
         return torch.tanh(x)
 
     def remove_weight_norm(self) -> None:
@@ -375,23 +400,78 @@ class SynthesizerTrn(nn.Module):
         int(2 * T25 / speed) + 1; noise_scale scales the prior sample, drawn from `generator`
         when given (threads decoding at once must not share the global generator), else the global one.
         """
+        ge, ge_text = self._decode_style(refer, sv_emb)
+        content = self._upsample_content(self.quantizer.decode(self._codes_first(codes)))
+        batch = content.size(0)
+        y_lengths = torch.full((batch,), content.size(2), device=content.device, dtype=torch.long)
+        text_lengths = torch.full((batch,), text.size(1), device=text.device, dtype=torch.long)
+
+        def noise(m_p: torch.Tensor) -> torch.Tensor:
+            return torch.randn(m_p.shape, generator=generator, device=m_p.device, dtype=m_p.dtype) \
+                if generator is not None else torch.randn_like(m_p)
+
+        return self._render(content, y_lengths, text, text_lengths, ge, ge_text, noise, noise_scale, speed, padded=False)
+
+    @torch.no_grad()
+    def decode_batch(self, codes: Sequence[torch.Tensor], texts: Sequence[torch.Tensor],
+                     refer: torch.Tensor | Sequence[torch.Tensor], generators: Sequence[torch.Generator],
+                     noise_scale: float = 0.5, speed: float = 1.0,
+                     sv_emb: torch.Tensor | Sequence[torch.Tensor] | None = None) -> list[torch.Tensor]:
+        """Several pieces of different lengths in one padded batch: 25 Hz codes [T25_i] and phone
+        ids [N_i] per piece, one shared reference (as `decode`) -> audio [hop * frames_i] per piece.
+
+        Piece i equals `decode` of that piece alone with `generators[i]` (up to float rounding):
+        its noise is drawn from its own generator at its own length, every attention and
+        convolution masks the padding (`Generator.forward`'s `x_mask`), and speed resamples each
+        row alone. Padding costs work, so callers batch pieces of similar length.
+        """
+        if not (len(codes) == len(texts) == len(generators)) or not codes:
+            raise ValueError(f"decode_batch needs one text and one generator per piece: {len(codes)} codes, "
+                             f"{len(texts)} texts, {len(generators)} generators")
+        ge, ge_text = self._decode_style(refer, sv_emb)
+        device = ge.device
+        code_lengths = [int(c.numel()) for c in codes]
+        padded_codes = torch.zeros((1, len(codes), max(code_lengths)), dtype=torch.long, device=device)
+        for row, piece in enumerate(codes):
+            padded_codes[0, row, :piece.numel()] = piece.reshape(-1)
+        text_lengths = torch.tensor([int(t.numel()) for t in texts], dtype=torch.long, device=device)
+        padded_texts = torch.zeros((len(texts), int(text_lengths.max())), dtype=torch.long, device=device)
+        for row, piece in enumerate(texts):
+            padded_texts[row, :piece.numel()] = piece.reshape(-1)
+        content = self._upsample_content(self.quantizer.decode(padded_codes))
+        repeat = content.size(2) // padded_codes.size(2)
+        y_lengths = torch.tensor(code_lengths, dtype=torch.long, device=device) * repeat
+        frames = [speed_frames(int(length), speed) for length in y_lengths]
+
+        def noise(m_p: torch.Tensor) -> torch.Tensor:
+            rows = torch.zeros_like(m_p)
+            for row, (count, generator) in enumerate(zip(frames, generators)):
+                rows[row, :, :count] = torch.randn((1, m_p.size(1), count), generator=generator,
+                                                   device=m_p.device, dtype=m_p.dtype)[0]
+            return rows
+
+        audio = self._render(content, y_lengths, padded_texts, text_lengths, ge, ge_text, noise, noise_scale, speed,
+                             padded=len(set(frames)) > 1)
+        return [audio[row, 0, :count * self.hop_length] for row, count in enumerate(frames)]
+
+    def _decode_style(self, refer: torch.Tensor | Sequence[torch.Tensor],
+                      sv_emb: torch.Tensor | Sequence[torch.Tensor] | None) -> tuple[torch.Tensor, torch.Tensor]:
         self._check_sv(sv_emb)
         refers = [refer] if isinstance(refer, torch.Tensor) else list(refer)
         sv_embs = [sv_emb] if isinstance(sv_emb, torch.Tensor) else sv_emb
-        ge, ge_text = self.style_vectors(refers, None, sv_embs)
-        codes = self._codes_first(codes)
-        content = self._upsample_content(self.quantizer.decode(codes))
+        return self.style_vectors(refers, None, sv_embs)
+
+    def _render(self, content: torch.Tensor, y_lengths: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor,
+                ge: torch.Tensor, ge_text: torch.Tensor, noise, noise_scale: float, speed: float,
+                padded: bool) -> torch.Tensor:
+        """Prior (enc_p) -> noisy sample (`noise(m_p)`) -> reverse flow -> decoder: audio [B, 1, hop * T']."""
         batch = content.size(0)
         if ge.size(0) != batch:
             ge, ge_text = ge.expand(batch, -1, -1), ge_text.expand(batch, -1, -1)
-        y_lengths = torch.full((batch,), content.size(2), device=content.device, dtype=torch.long)
-        text_lengths = torch.full((batch,), text.size(1), device=text.device, dtype=torch.long)
         _, m_p, logs_p, y_mask = self.enc_p(content, y_lengths, text, text_lengths, ge_text, speed)
-        noise = torch.randn(m_p.shape, generator=generator, device=m_p.device, dtype=m_p.dtype) \
-            if generator is not None else torch.randn_like(m_p)
-        z_p = m_p + noise * torch.exp(logs_p) * noise_scale
+        z_p = m_p + noise(m_p) * torch.exp(logs_p) * noise_scale
         z = self.flow(z_p, y_mask, g=ge, reverse=True)
-        return self.dec(z * y_mask, g=ge)
+        return self.dec(z * y_mask, g=ge, x_mask=y_mask if padded else None)
 
     def remove_weight_norm(self) -> None:
         """Fold weight norm into plain weights for inference (state-dict keys change to `weight`)."""
@@ -408,90 +488,3 @@ def build_generator(config: S2Config, table: SymbolTable | str | None = None) ->
         config.spec_channels, config.segment_frames, n_speakers=config.data.n_speakers,
         **config.model.kwargs(), table=table,
     )
-
-
-# --- discriminator ------------------------------------------------------------------------
-
-
-def _norm(use_spectral_norm: bool):
-    return spectral_norm if use_spectral_norm else weight_norm
-
-
-def _score_with_feature_maps(convs: nn.ModuleList, conv_post: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """Run a discriminator's conv stack: (flattened scores, every layer's output for feature matching)."""
-    fmap = []
-    for conv in convs:
-        x = F.leaky_relu(conv(x), modules.LRELU_SLOPE)
-        fmap.append(x)
-    x = conv_post(x)
-    fmap.append(x)
-    return torch.flatten(x, 1, -1), fmap
-
-
-class DiscriminatorP(nn.Module):
-    """Period discriminator: audio folded into [B, 1, T / p, p] and scanned by 2-D convolutions."""
-
-    def __init__(self, period: int, kernel_size: int = 5, stride: int = 3, use_spectral_norm: bool = False):
-        super().__init__()
-        self.period = period
-        norm = _norm(use_spectral_norm)
-        pad = (commons.get_padding(kernel_size), 0)
-        channels = [1, 32, 128, 512, 1024]
-        self.convs = nn.ModuleList([
-            norm(nn.Conv2d(channels[i], channels[i + 1], (kernel_size, 1), (stride, 1), padding=pad))
-            for i in range(4)
-        ])
-        self.convs.append(norm(nn.Conv2d(1024, 1024, (kernel_size, 1), 1, padding=pad)))
-        self.conv_post = norm(nn.Conv2d(1024, 1, (3, 1), 1, padding=(1, 0)))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        b, c, t = x.shape
-        if t % self.period:
-            x = F.pad(x, (0, self.period - t % self.period), mode="reflect")
-        return _score_with_feature_maps(self.convs, self.conv_post, x.view(b, c, -1, self.period))
-
-
-class DiscriminatorS(nn.Module):
-    """Scale discriminator: grouped strided 1-D convolutions over the raw waveform."""
-
-    def __init__(self, use_spectral_norm: bool = False):
-        super().__init__()
-        norm = _norm(use_spectral_norm)
-        self.convs = nn.ModuleList([
-            norm(nn.Conv1d(1, 16, 15, 1, padding=7)),
-            norm(nn.Conv1d(16, 64, 41, 4, groups=4, padding=20)),
-            norm(nn.Conv1d(64, 256, 41, 4, groups=16, padding=20)),
-            norm(nn.Conv1d(256, 1024, 41, 4, groups=64, padding=20)),
-            norm(nn.Conv1d(1024, 1024, 41, 4, groups=256, padding=20)),
-            norm(nn.Conv1d(1024, 1024, 5, 1, padding=2)),
-        ])
-        self.conv_post = norm(nn.Conv1d(1024, 1, 3, 1, padding=1))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        return _score_with_feature_maps(self.convs, self.conv_post, x)
-
-
-class MultiPeriodDiscriminator(nn.Module):
-    """`s2D`: the scale discriminator (index 0) then one period discriminator per period of
-    `version` (`versions.discriminator_periods`: 2, 3, 5, 7, 11 for v2); `periods` overrides them."""
-
-    def __init__(self, use_spectral_norm: bool = False, periods: Sequence[int] | None = None,
-                 version: str | None = None):
-        super().__init__()
-        if periods is None:
-            periods = discriminator_periods(version)
-        discs = [DiscriminatorS(use_spectral_norm)]
-        discs += [DiscriminatorP(p, use_spectral_norm=use_spectral_norm) for p in periods]
-        self.discriminators = nn.ModuleList(discs)
-
-    def forward(self, y: torch.Tensor, y_hat: torch.Tensor):
-        """Real y and generated y_hat [B, 1, S] -> (real_outputs, fake_outputs, real_fmaps, fake_fmaps)."""
-        real_outputs, fake_outputs, real_fmaps, fake_fmaps = [], [], [], []
-        for disc in self.discriminators:
-            real, real_fmap = disc(y)
-            fake, fake_fmap = disc(y_hat)
-            real_outputs.append(real)
-            fake_outputs.append(fake)
-            real_fmaps.append(real_fmap)
-            fake_fmaps.append(fake_fmap)
-        return real_outputs, fake_outputs, real_fmaps, fake_fmaps

@@ -166,7 +166,7 @@ def autocast_dtype(train: TrainConfig, device: torch.device) -> torch.dtype | No
 def build_discriminator(config: S2Config) -> torch.nn.Module:
     """The multi-period discriminator of upstream's s2D (scale + periods 2, 3, 5, 7, 11; Pro versions
     also 17 and 23)."""
-    from GPT_SoVITS.module.models import MultiPeriodDiscriminator
+    from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
 
     return MultiPeriodDiscriminator(config.model.use_spectral_norm, version=config.model_version)
 

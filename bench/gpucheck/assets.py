@@ -23,7 +23,7 @@ from bench.gpucheck.context import Context
 from bench.gpucheck.report import StepRecord
 from GPT_SoVITS import weights_compat as wc
 from GPT_SoVITS.module.config import S2Config
-from GPT_SoVITS.module.models import MultiPeriodDiscriminator
+from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
 
 CLIPS = {"full": 40, "tiny": 6}
 SPEAKER = "gpucheck"

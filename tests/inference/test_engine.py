@@ -56,14 +56,26 @@ def test_several_batches_really_ran(tiny_tts, tiny_voice, monkeypatch):
         sizes.append(len(phones))
         return original(model, phones, *args, **kwargs)
 
+    renders = []
+    original_render = tiny_tts.sovits.decode_batch
+
+    def render_spy(codes, texts, *args, **kwargs):
+        renders.append(sorted(len(c) for c in codes))
+        return original_render(codes, texts, *args, **kwargs)
+
     monkeypatch.setattr(tts_module, "decode_steps", spy)
+    monkeypatch.setattr(tiny_tts.sovits, "decode_batch", render_spy)
     tiny_tts.synthesize(tiny_voice.reference, REF_TEXT, TEXT, params=SynthesisParams(**GREEDY, batch_size=4,
                                                                                      split_bucket=False))
     assert sizes == [4, 2]
+    # SoVITS renders each GPT batch's pieces together, split where token counts differ by > 25 %.
+    assert sum(len(r) for r in renders) == 6 and len(renders) >= 2 and max(len(r) for r in renders) > 1
+    assert all(r[0] >= 0.75 * r[-1] for r in renders)
     sizes.clear()
+    renders.clear()
     tiny_tts.synthesize(tiny_voice.reference, REF_TEXT, TEXT,
                         params=SynthesisParams(**GREEDY, batch_size=4, parallel_infer=False))
-    assert sizes == [1] * 6
+    assert sizes == [1] * 6 and [len(r) for r in renders] == [1] * 6
 
 
 def test_sampled_output_is_reproducible_at_a_batch_size(tiny_tts, tiny_voice):

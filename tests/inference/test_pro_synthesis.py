@@ -38,14 +38,14 @@ def pro_tts(pro_voice, tiny_voice):
 
 def _decode_spy(tts, monkeypatch) -> list:
     calls = []
-    original = tts.sovits.decode
+    original = tts.sovits.decode_batch
 
-    def spy(codes, text, refer, **kwargs):  # one reference: the main clip (a list of one, or the tensor)
+    def spy(codes, texts, refer, generators, **kwargs):  # one reference: the main clip (a list of one, or the tensor)
         sv = kwargs.get("sv_emb")
         calls.append(((refer[0] if isinstance(refer, list) else refer).clone(), sv[0] if isinstance(sv, list) else sv))
-        return original(codes, text, refer, **kwargs)
+        return original(codes, texts, refer, generators, **kwargs)
 
-    monkeypatch.setattr(tts.sovits, "decode", spy)
+    monkeypatch.setattr(tts.sovits, "decode_batch", spy)
     return calls
 
 
@@ -114,14 +114,14 @@ def test_pro_aux_references_average_style_and_speaker_vector(pro_tts, tiny_voice
     same = pro_tts.synthesize(tiny_voice.reference, REF_TEXT, "Слово.", params=params, aux_refs=[tiny_voice.reference])
     assert np.array_equal(same.audio, plain.audio)  # the mean of one clip's (style + sv) twice is that clip's
     other = write_reference(tmp_path / "other.wav", seconds=5.0, seed=7)
-    original = pro_tts.sovits.decode
+    original = pro_tts.sovits.decode_batch
     seen = []
 
-    def spy(codes, text, refer, **kwargs):
+    def spy(codes, texts, refer, generators, **kwargs):
         seen.append((len(refer), len(kwargs["sv_emb"])))
-        return original(codes, text, refer, **kwargs)
+        return original(codes, texts, refer, generators, **kwargs)
 
-    monkeypatch.setattr(pro_tts.sovits, "decode", spy)
+    monkeypatch.setattr(pro_tts.sovits, "decode_batch", spy)
     mixed = pro_tts.synthesize(tiny_voice.reference, REF_TEXT, "Слово.", params=params, aux_refs=[other])
     assert seen == [(2, 2)]  # both spectrograms and both speaker vectors reach the style average
     assert not np.array_equal(mixed.audio, plain.audio)

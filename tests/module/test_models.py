@@ -7,7 +7,8 @@ import torch
 
 from GPT_SoVITS.manifest import manifest_shapes, read_manifest, shape_differences, state_dict_shapes
 from GPT_SoVITS.module.config import S2Config
-from GPT_SoVITS.module.models import MultiPeriodDiscriminator, SynthesizerTrn, build_generator
+from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
+from GPT_SoVITS.module.models import SynthesizerTrn, build_generator
 from GPT_SoVITS.prepare.semantic import extract_codes
 from GPT_SoVITS.text.symbols import InventorySymbol, append_inventory, get_table
 from tests.conftest import manifest_path

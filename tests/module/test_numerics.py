@@ -218,7 +218,7 @@ def test_generator_slopes_conditioning_and_output():
 
 @torch.no_grad()
 def test_period_discriminator_folds_reflect_padded_audio():
-    from GPT_SoVITS.module.models import DiscriminatorP
+    from GPT_SoVITS.module.discriminators import DiscriminatorP
 
     torch.manual_seed(8)
     disc = DiscriminatorP(3).eval()

@@ -10,7 +10,8 @@ from GPT_SoVITS.manifest import (
     manifest_shapes, random_state_dict, read_manifest, shape_differences, state_dict_shapes,
 )
 from GPT_SoVITS.module.config import S2Config
-from GPT_SoVITS.module.models import MultiPeriodDiscriminator, build_generator
+from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
+from GPT_SoVITS.module.models import build_generator
 from tests.conftest import REPO_ROOT, manifest_path
 from tests.module.tiny import tiny_s2_config
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from GPT_SoVITS.module.models import MultiPeriodDiscriminator
+    from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
     from GPT_SoVITS.s2 import trainer
     from GPT_SoVITS.s2.cli import main
 

@@ -12,7 +12,7 @@ import soundfile
 import torch
 
 from GPT_SoVITS.module.config import S2Config
-from GPT_SoVITS.module.models import MultiPeriodDiscriminator
+from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
 from GPT_SoVITS.s2 import trainer
 from GPT_SoVITS.text.symbols import get_table
 from GPT_SoVITS.training_log import METRICS_FILE, latest_sample, read_plan

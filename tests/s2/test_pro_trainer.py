@@ -15,7 +15,7 @@ from GPT_SoVITS.data_files.sv_vectors import write_sv_vector
 from GPT_SoVITS.errors import CheckpointError, DataError
 from GPT_SoVITS.manifest import random_state_dict, read_manifest
 from GPT_SoVITS.module.config import S2Config
-from GPT_SoVITS.module.models import MultiPeriodDiscriminator
+from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
 from GPT_SoVITS.s2 import data, trainer
 from GPT_SoVITS.text.symbols import default_table_name, get_table
 from tests.conftest import REPO_ROOT, manifest_path

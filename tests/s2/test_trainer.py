@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from GPT_SoVITS import weights_compat as wc
-from GPT_SoVITS.module.models import MultiPeriodDiscriminator
+from GPT_SoVITS.module.discriminators import MultiPeriodDiscriminator
 from GPT_SoVITS.s2 import data, trainer
 from GPT_SoVITS.s2.evaluate import evaluate_mel
 from GPT_SoVITS.module.config import S2Config
