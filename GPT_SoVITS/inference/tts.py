@@ -7,9 +7,9 @@ reference audio -> HuBERT -> SoVITS quantizer -> prompt tokens; the GPT continue
 over [reference phones ; piece phones] for `batch_size` pieces at a time (`batching.py` plans
 which, `AR.models.batch_decode` decodes them); SoVITS renders each piece's tokens with its
 phones and the timbre of the reference spectrogram(s) (plus, for weights of a Pro version, their
-speaker vectors), the pieces of a GPT batch together in padded batches of similar token counts
-(`SynthesizerTrn.decode_batch` masks the padding), each piece's noise seeded by the piece, so
-that batching does not change the audio; pieces are joined with `fragment_interval` seconds of
+speaker vectors), on CUDA the pieces of a GPT batch together in padded batches of similar token
+counts (`SynthesizerTrn.decode_batch` masks the padding; `sovits_batching`), each piece's noise
+seeded by the piece, so that batching does not change the audio; pieces are joined with `fragment_interval` seconds of
 silence. Loading lives in `loading.py`, streaming
 modes 2-3 in `stream.py`.
 """
@@ -115,6 +115,11 @@ class TTS:
         self.dtype = next(self.sovits.parameters()).dtype
         self.lock = threading.Lock()
         self.max_references = max(1, int(max_references))
+        # SoVITS renders a GPT batch's pieces as padded batches only on CUDA, where a batch saves
+        # launches; on the CPU its convolutions are compute-bound and padding only adds work
+        # (full size, 2 threads: equal lengths 1.01x, lengths spread -20..+10 % 0.84x; see
+        # docs/benchmarks.md). Either way the audio is the same.
+        self.sovits_batching = self.device.type == "cuda"
         self._references: OrderedDict[tuple, Reference] = OrderedDict()
 
     @classmethod
@@ -273,7 +278,8 @@ class TTS:
             if codes is None:
                 return
             rendered: dict[int, np.ndarray] = {}
-            for group in plan_batches([len(c) for c in codes], len(batch), True, job.params.batch_threshold):
+            group_size = len(batch) if self.sovits_batching else 1
+            for group in plan_batches([len(c) for c in codes], group_size, True, job.params.batch_threshold):
                 if cancel is not None and cancel.is_set():
                     return
                 with torch.inference_mode():

@@ -29,8 +29,12 @@ def one_by_one(tiny_tts, tiny_voice):
     return tiny_tts.synthesize(tiny_voice.reference, REF_TEXT, TEXT, params=SynthesisParams(**GREEDY))
 
 
-@pytest.mark.parametrize("batch_size, bucket", [(2, True), (2, False), (4, True), (4, False), (8, True), (8, False)])
-def test_greedy_audio_equals_one_piece_at_a_time(tiny_tts, tiny_voice, one_by_one, batch_size, bucket):
+@pytest.mark.parametrize("batch_size, bucket, sovits_batching", [
+    (2, True, False), (2, False, False), (4, True, False), (4, False, False), (8, True, False), (8, False, False),
+    (4, True, True), (8, False, True)])  # True: SoVITS renders each GPT batch as padded batches, as on CUDA
+def test_greedy_audio_equals_one_piece_at_a_time(tiny_tts, tiny_voice, one_by_one, batch_size, bucket,
+                                                 sovits_batching, monkeypatch):
+    monkeypatch.setattr(tiny_tts, "sovits_batching", sovits_batching)
     params = SynthesisParams(**GREEDY, batch_size=batch_size, split_bucket=bucket)
     result = tiny_tts.synthesize(tiny_voice.reference, REF_TEXT, TEXT, params=params)
     assert [p.text for p in result.pieces] == [p.text for p in one_by_one.pieces]  # text order
@@ -63,8 +67,10 @@ def test_several_batches_really_ran(tiny_tts, tiny_voice, monkeypatch):
         renders.append(sorted(len(c) for c in codes))
         return original_render(codes, texts, *args, **kwargs)
 
+    assert not tiny_tts.sovits_batching  # on the CPU SoVITS batching only adds padding work
     monkeypatch.setattr(tts_module, "decode_steps", spy)
     monkeypatch.setattr(tiny_tts.sovits, "decode_batch", render_spy)
+    monkeypatch.setattr(tiny_tts, "sovits_batching", True)  # what CUDA does
     tiny_tts.synthesize(tiny_voice.reference, REF_TEXT, TEXT, params=SynthesisParams(**GREEDY, batch_size=4,
                                                                                      split_bucket=False))
     assert sizes == [4, 2]
