@@ -13,6 +13,10 @@ Tables (printed as markdown, variants side by side):
   best case) and of lengths spread over -20..+10 %; the batched audio's distance from alone.
 - pool: the memory one more loaded GPT + SoVITS pair takes (process RSS before and after
   loading it next to a first one; HuBERT and the speaker encoder are shared, not counted).
+- gemm: why batching the GPT gains what it gains on this CPU: the time of one decoding step's
+  matrix products (every layer's q/k/v, output and feed-forward Linear, as `F.linear`) when
+  they carry 1, 2, 4, 8 or 16 rows, against 1 row (rows / time ratio = what batching can gain),
+  with torch's `F.linear` (MKL on the CPU) and, for comparison, oneDNN's Linear.
 - precision: the GPT at batch 1 in fp32, bf16 and dynamic int8 on the CPU: tokens/s and
   teacher-forced top-1 agreement with fp32 over the positions of an fp32 greedy decode.
 Random GPT weights rarely emit EOS, so each piece decodes `--tokens` tokens (all rows end
@@ -52,7 +56,7 @@ VERSION = "v2ProPlus"
 TINY_SOVITS = {"inter_channels": 16, "hidden_channels": 16, "filter_channels": 32, "n_heads": 2, "n_layers": 1,
                "kernel_size": 3, "resblock_kernel_sizes": [3], "resblock_dilation_sizes": [[1, 3]],
                "gin_channels": 24, "upsample_initial_channel": 48}
-PARTS = ("batch", "stream", "sovits", "precision", "pool")
+PARTS = ("batch", "stream", "sovits", "precision", "pool", "gemm")
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,41 @@ def precision_rows(files: Files, positions: int, reference: Path, speed_tokens: 
     return rows
 
 
+def _onednn_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """oneDNN's fp32 Linear (a private torch op), for comparison only: the engine uses `F.linear`."""
+    return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", [], "")
+
+
+def gemm_rows(gpt: torch.nn.Module, rows=(1, 2, 4, 8, 16), calls: int = 100) -> list[list]:
+    """[rows, then per kernel (F.linear = MKL here, oneDNN): ms of one step's Linear products,
+    x the 1-row time, rows per time vs 1 row]."""
+    import torch.nn.functional as F
+
+    layer = gpt.h.layers[0]
+    weights = [(layer.self_attn.in_proj_weight, layer.self_attn.in_proj_bias),
+               (layer.self_attn.out_proj.weight, layer.self_attn.out_proj.bias),
+               (layer.linear1.weight, layer.linear1.bias), (layer.linear2.weight, layer.linear2.bias)]
+    kernels = [F.linear] + ([_onednn_linear] if hasattr(torch.ops.mkldnn, "_linear_pointwise") else [])
+    table_rows, base = [], {}
+    for count in rows:
+        inputs = [torch.randn(count, w.shape[1], dtype=w.dtype, device=w.device) for w, _ in weights]
+        row = [count]
+        for kernel in kernels:
+            with torch.inference_mode():
+                for _ in range(10):
+                    for x, (w, b) in zip(inputs, weights):
+                        kernel(x, w, b)
+                start = time.perf_counter()
+                for _ in range(calls):
+                    for x, (w, b) in zip(inputs, weights):
+                        kernel(x, w, b)
+            step_ms = (time.perf_counter() - start) / calls * 1e3 * len(gpt.h.layers)
+            first = base.setdefault(kernel, step_ms)
+            row += [round(step_ms, 2), round(step_ms / first, 2), round(count * first / step_ms, 2)]
+        table_rows.append(row)
+    return table_rows
+
+
 def _rss_mib() -> float:
     with open("/proc/self/statm", encoding="ascii") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -284,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
             print(table("GPT precision on the CPU, batch 1", ["precision", "tokens/s", "x fp32",
                         "top-1 agreement with fp32", "positions"],
                         precision_rows(files, args.positions, files.reference)), flush=True)
+        if "gemm" in parts:
+            print(table("One decoding step's Linear products by rows in the batch", ["rows", "F.linear ms", "x 1 row",
+                        "rows per time", "oneDNN ms", "x 1 row", "rows per time"], gemm_rows(tts.gpt)), flush=True)
         if "pool" in parts:
             print(table(f"Memory of one more loaded {VERSION} pair on {args.device}", ["what", "MiB"],
                         pool_rows(files, args.device)), flush=True)

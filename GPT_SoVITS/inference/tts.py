@@ -9,9 +9,9 @@ which, `AR.models.batch_decode` decodes them); SoVITS renders each piece's token
 phones and the timbre of the reference spectrogram(s) (plus, for weights of a Pro version, their
 speaker vectors), on CUDA the pieces of a GPT batch together in padded batches of similar token
 counts (`SynthesizerTrn.decode_batch` masks the padding; `sovits_batching`), each piece's noise
-seeded by the piece, so that batching does not change the audio; pieces are joined with `fragment_interval` seconds of
-silence. Loading lives in `loading.py`, streaming
-modes 2-3 in `stream.py`.
+seeded by the piece, so that batching does not change the audio; pieces are joined with
+`fragment_interval` seconds of silence. Loading lives in `loading.py`, streaming modes 2-3 in
+`stream.py`.
 """
 
 from __future__ import annotations
@@ -277,9 +277,13 @@ class TTS:
             clock.lap("gpt")
             if codes is None:
                 return
+            # Groups of similar token counts when batching (sorted), else one piece at a time in
+            # order; each piece is yielded as soon as it and every piece before it are rendered.
+            groups = plan_batches([len(c) for c in codes], len(batch) if self.sovits_batching else 1,
+                                  self.sovits_batching, job.params.batch_threshold)
             rendered: dict[int, np.ndarray] = {}
-            group_size = len(batch) if self.sovits_batching else 1
-            for group in plan_batches([len(c) for c in codes], group_size, True, job.params.batch_threshold):
+            next_position = 0
+            for group in groups:
                 if cancel is not None and cancel.is_set():
                     return
                 with torch.inference_mode():
@@ -287,9 +291,12 @@ class TTS:
                                                job.params, [job.seed + batch[i] for i in group])
                 rendered.update(zip(group, audios))
                 clock.lap("sovits")
-            for position, index in enumerate(batch):
-                logger.debug("piece %d: %d phones, %d tokens", index, len(job.pieces[index][2]), len(codes[position]))
-                yield index, codes[position], rendered[position]
+                while next_position in rendered:
+                    index = batch[next_position]
+                    logger.debug("piece %d: %d phones, %d tokens", index, len(job.pieces[index][2]),
+                                 len(codes[next_position]))
+                    yield index, codes[next_position], rendered.pop(next_position)
+                    next_position += 1
 
     # --- synthesis ---------------------------------------------------------------------
 

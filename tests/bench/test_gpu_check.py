@@ -194,7 +194,7 @@ def test_dry_run_of_every_step_on_the_cpu(tmp_path):
     assert "| stage2_speed | passed |" in result.stdout  # the summary table is printed last
 
 
-@pytest.mark.slow  # tiny v2ProPlus models, the paragraph at batch 1-16 and the three streaming modes
+@pytest.mark.slow  # tiny v2ProPlus models, the paragraph at batch 1-16, the three streaming modes, SoVITS batching
 def test_dry_run_of_the_synthesis_batch_step(tmp_path):
     out = tmp_path / "out"
     result = run_script(str(out), "--device", "cpu", "--tiny", "--steps", "synthesis_batch", "--work",
@@ -205,3 +205,6 @@ def test_dry_run_of_the_synthesis_batch_step(tmp_path):
     assert step["figures"]["batch sizes with batch 1's tokens"] == 9
     table = (out / TABLE_NAME).read_text(encoding="utf-8")
     assert "| 16 | True | 10 |" in table and "| stream mode 2 |" in table
+    assert "| -20..+10 %: one padded batch of 4 |" in table
+    checks = {check["name"]: check["ok"] for check in step["checks"]}
+    assert checks["batched SoVITS pieces equal the pieces alone (rel. L2 < 0.0001, fp32)"]

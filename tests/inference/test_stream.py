@@ -38,6 +38,29 @@ def test_mode_1_chunks_join_to_the_non_streamed_audio_exactly(tiny_tts, tiny_voi
                           expected)
 
 
+@pytest.mark.parametrize("sovits_batching", [False, True])
+def test_mode_1_yields_a_batch_s_first_piece_as_soon_as_it_is_rendered(tiny_tts, tiny_voice, monkeypatch,
+                                                                        sovits_batching):
+    """GPT batch of 4: one piece at a time (the CPU), the first chunk follows the first render;
+    batched (CUDA), it follows the first group's, and every chunk still comes in text order."""
+    renders = []
+    original = tiny_tts.sovits.decode_batch
+
+    def spy(codes, *args, **kwargs):
+        renders.append(len(codes))
+        return original(codes, *args, **kwargs)
+
+    monkeypatch.setattr(tiny_tts.sovits, "decode_batch", spy)
+    monkeypatch.setattr(tiny_tts, "sovits_batching", sovits_batching)
+    params = _params(batch_size=4, split_bucket=False)
+    stream = tiny_tts.stream(tiny_voice.reference, REF_TEXT, TEXT, params=params, mode=1)
+    first = next(stream)
+    assert renders == ([4] if sovits_batching else [1])  # 40 tokens each: one group of 4 when batching
+    chunks = [first, *stream]
+    expected = tiny_tts.synthesize(tiny_voice.reference, REF_TEXT, TEXT, params=params).audio
+    assert np.array_equal(np.concatenate(chunks), expected)
+
+
 @pytest.mark.parametrize("mode", [2, 3])
 def test_modes_2_and_3_stay_near_the_non_streamed_audio(tiny_tts, tiny_voice, whole, mode):
     chunks = list(tiny_tts.stream(tiny_voice.reference, REF_TEXT, TEXT, params=_params(), mode=mode,
