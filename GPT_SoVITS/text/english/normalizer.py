@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from num2words import num2words
 
+from GPT_SoVITS.text.spacing import tidy_spacing
+
 PUNCTUATION = frozenset(",.!?-…")
 WORD = r"[A-Za-z]+(?:'[A-Za-z]+)*(?:-[A-Za-z]+(?:'[A-Za-z]+)*)*"
 TOKEN_RE = re.compile(rf"{WORD}|[,.!?…-]")
@@ -82,14 +84,8 @@ def expand_numbers(text: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    """One space between tokens, punctuation attached to the word before it, no repeats."""
-    text = re.sub(r"(?<![A-Za-z])'|'(?![A-Za-z])", " ", text)
-    text = re.sub(r"(?<![A-Za-z])-|-(?![A-Za-z])", " - ", text)
-    text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"\s*([,.!?…])", r"\1", text)
-    text = re.sub(r"([,.!?…-])(?:\s*\1)+", r"\1", text)
-    text = re.sub(r"([,.!?…])(?=[A-Za-z])", r"\1 ", text)
-    return text.strip(" ,")
+    """An apostrophe outside a word is dropped (inside one it stays: "don't"), then `tidy_spacing`."""
+    return tidy_spacing(re.sub(r"(?<![A-Za-z])'|'(?![A-Za-z])", " ", text), "A-Za-z")
 
 
 def normalize(text: str) -> NormalizedText:

@@ -20,6 +20,7 @@ from typing import Any
 from GPT_SoVITS.text.russian import lexicon
 from GPT_SoVITS.text.russian.optional_library import build_once
 from GPT_SoVITS.text.russian.translit import transliterate_latin
+from GPT_SoVITS.text.spacing import tidy_spacing
 
 logger = logging.getLogger(__name__)
 
@@ -146,16 +147,6 @@ def _map_punctuation(text: str, removed: Counter) -> str:
     return "".join(kept)
 
 
-def _tidy(text: str) -> str:
-    """One space between tokens, punctuation attached to the word before it, no repeats."""
-    text = re.sub(r"(?<![а-яё+])-|-(?![а-яё+])", " - ", text)
-    text = re.sub(r"\s+", " ", text)
-    text = re.sub(r"\s*([,.!?…])", r"\1", text)
-    text = re.sub(r"([,.!?…-])(?:\s*\1)+", r"\1", text)
-    text = re.sub(r"([,.!?…])(?=[а-яё+])", r"\1 ", text)
-    return text.strip(" ,")
-
-
 _STRESS_MARK = re.compile(f"\\+(?=[{_VOWEL_CLASS}])")  # a `+` before a digit is a sign, not a mark
 _MARKED_WORD = re.compile(f"[а-яёА-ЯЁ]*(?:\\+[{_VOWEL_CLASS}][а-яёА-ЯЁ]*)+")
 _WORD = re.compile(r"[а-яё]+")
@@ -232,7 +223,7 @@ def normalize(text: str) -> NormalizedText:
     text = transliterate_latin(text)
     text = re.sub(r"\d+", lambda match: f" {spell_digits(match.group(0))} ", text)  # any the library left
     removed: Counter = Counter()
-    text = _tidy(_map_punctuation(text, removed))
+    text = tidy_spacing(_map_punctuation(text, removed), "а-яё+")
     if removed:
         logger.info("normalisation removed %d character(s): %s", sum(removed.values()), dict(removed))
     return NormalizedText(text, dict(removed))
