@@ -9,6 +9,8 @@ told otherwise. `/control?command=restart` stops the server and re-executes this
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import errno
 import ipaddress
 import logging
@@ -27,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "GPT_SoVITS/configs/tts_infer.yaml"
 WARM_UP_TEXTS = {"ru": "Привет, как дела?", "en": "Hello, how are you?"}
+MALLOC_ARENAS = 2
+M_ARENA_MAX = -8  # mallopt's parameter number in glibc's malloc.h
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +106,31 @@ def warm_up_frontends() -> None:
     logger.info("text frontends ready in %.1f s", time.perf_counter() - start)
 
 
+def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Limit glibc to `arenas` malloc arenas; True when the limit was set here.
+
+    glibc gives each thread that allocates under contention an arena of its own and keeps the
+    memory freed into it. The synthesis threads, uvicorn's loop and PyTorch's helpers each got
+    one, and the server's memory rose in 40-60 MiB steps whenever another thread first worked
+    (docs/benchmarks.md, "HTTP server under load"); with 2 arenas it stayed flat. A limit the
+    user set in MALLOC_ARENA_MAX is glibc's own and is left alone, as is any other C library.
+    """
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        logger.info("malloc arenas: MALLOC_ARENA_MAX=%s from the environment", os.environ["MALLOC_ARENA_MAX"])
+        return False
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): nothing to cap
+        return False
+    if mallopt(M_ARENA_MAX, arenas) != 1:
+        return False
+    logger.info("malloc arenas capped at %d (set MALLOC_ARENA_MAX to choose another number)", arenas)
+    return True
+
+
 def is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -149,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     setup_logging()
+    cap_malloc_arenas()  # before the models and threads allocate
     try:
         config = read_server_config(args.tts_config)
         if not is_loopback(args.bind_addr):

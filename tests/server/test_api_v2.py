@@ -210,3 +210,4 @@ def test_server_still_answers_after_the_bad_inputs(server, project):
     assert post(server, body(project)).status_code == 200
     log = server.log_text()
     assert "first byte after" in log and "Traceback" not in log
+    assert "malloc arenas capped at 2" in log
