@@ -7,10 +7,12 @@ always on 127.0.0.1). Each client POSTs /tts in streaming mode 1 (one short Russ
 and reads the whole answer: latency is to the last byte, time to first byte (TTFB) to the first
 body byte. Random GPT weights rarely emit EOS, so the GPT file's `data.max_sec` caps each piece
 at `--tokens` tokens (25 per second of audio). Server memory (VmRSS) is read after the warm-up
-and after every variant.
+and after every variant. The warm-up sends 2 requests per `--warm-up-clients` client; its default,
+the server's 2 workers, has every synthesis thread work before memory is first read, so that a
+thread's one-time state (its OpenMP team, buffers) is not counted as growth.
 
     python bench/api_load.py [--clients 1,2,4] [--seconds 120] [--max-requests 200] [--tokens 50]
-                             [--size full|tiny] [--threads 2]
+                             [--size full|tiny] [--threads 2] [--warm-up-clients 2]
 """
 
 from __future__ import annotations
@@ -126,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=50, help="GPT tokens per piece (default: %(default)s = 2 s)")
     parser.add_argument("--size", choices=("full", "tiny"), default="full")
     parser.add_argument("--threads", type=int, default=2, help="OMP threads of the server (default: %(default)s)")
+    parser.add_argument("--warm-up-clients", type=int, default=2,
+                        help="concurrent clients of the warm-up, 2 requests each (default: %(default)s, the server's "
+                             "workers; 1 = round 5's sequential warm-up)")
     args = parser.parse_args(argv)
     import os
 
@@ -137,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         server = Server(config, folder / "server.log", env={"OMP_NUM_THREADS": str(args.threads)})
         try:
             server.wait_ready(timeout=900)
-            warm = run_variant(server.url, 1, 600, 2)  # reference cache, first allocations
-            rss = [("after warm-up", rss_mib(server.process.pid))]
+            warm = run_variant(server.url, args.warm_up_clients, 900, 2 * args.warm_up_clients)
+            rss = [(f"after warm-up ({warm['requests']} requests, {args.warm_up_clients} client(s))",
+                    rss_mib(server.process.pid))]
             rows = []
             for clients in (int(c) for c in args.clients.split(",")):
                 rows.append(run_variant(server.url, clients, args.seconds, args.max_requests))
