@@ -152,6 +152,7 @@ def serve(config: ServerConfig, host: str, port: int) -> int:
             if error.errno == errno.EADDRINUSE else f"cannot be opened ({error.strerror})"
         print(f"error: port {port} on {host} {reason}", file=sys.stderr)
         return 1
+    cap_malloc_arenas()  # before the models and threads allocate; after the port, whose error stays one line
     service = SpeechService(config)
     service.pool.get(*service.default_pair)  # load now: a wrong file is found before clients are told to come
     warm_up_frontends()
@@ -178,7 +179,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     setup_logging()
-    cap_malloc_arenas()  # before the models and threads allocate
     try:
         config = read_server_config(args.tts_config)
         if not is_loopback(args.bind_addr):
