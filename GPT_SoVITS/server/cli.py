@@ -109,8 +109,8 @@ def warm_up_frontends() -> None:
 def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     """Limit glibc to `arenas` malloc arenas; True when the limit was set here.
 
-    glibc gives each thread that allocates under contention an arena of its own and keeps the
-    memory freed into it. The synthesis threads, uvicorn's loop and PyTorch's helpers each got
+    glibc gives each new thread that allocates an arena of its own (up to 8 per core) and keeps
+    the memory freed into it. The synthesis threads, uvicorn's loop and PyTorch's helpers each got
     one, and the server's memory rose in 40-60 MiB steps whenever another thread first worked
     (docs/benchmarks.md, "HTTP server under load"); with 2 arenas it stayed flat. A limit the
     user set in MALLOC_ARENA_MAX is glibc's own and is left alone, as is any other C library.
